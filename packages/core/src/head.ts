@@ -1,0 +1,23 @@
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { ForwardContext, PartConfig } from './backbone.ts';
+
+/**
+ * A task head: maps the (task's) representation to the task's prediction.
+ * Implementations are created by factory functions (e.g. `classificationHead(options)`).
+ */
+export interface Head {
+  /** Kind of head, e.g. `"classification"`. */
+  readonly name: string;
+  /** Expected feature size of the representation (last axis), when fixed; checked against the backbone. */
+  readonly inputSize?: number;
+  /** Size of the prediction's last axis (e.g. number of classes). */
+  readonly outputSize: number;
+  /** Computes the prediction (e.g. logits) from a representation. */
+  apply(representation: Tensor, context: ForwardContext): Tensor;
+  /** Variables updated by training. */
+  readonly trainableVariables: readonly Variable[];
+  /** Plain-JSON config from which the head's factory rebuilds it. */
+  getConfig(): PartConfig;
+  /** Frees the variables. */
+  dispose(): void;
+}

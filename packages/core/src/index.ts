@@ -1,0 +1,43 @@
+/**
+ * The contracts of multitask (tasks, backbones, heads, batches, weighting strategies, metrics, data sources),
+ * the composed multi-task model, the trainer, errors and seeded randomness.
+ * @packageDocumentation
+ */
+export { MultitaskError, isMultitaskError } from './errors.ts';
+export type { MultitaskErrorCode, MultitaskErrorDetails, MultitaskErrorOptions } from './errors.ts';
+export { Rng, seedStream, MAX_OP_SEED } from './random.ts';
+export type { RngState, SeedStream } from './random.ts';
+export type {
+  Backbone,
+  ForwardContext,
+  Inputs,
+  JsonValue,
+  PartConfig,
+  Representation,
+  SharedRepresentation,
+  TaskRepresentations,
+} from './backbone.ts';
+export type { Head } from './head.ts';
+export type { LossFn, Task, TargetValidator } from './task.ts';
+export { disposeBatch, batchSize, isTensorLike } from './batch.ts';
+export type { Batch, StepBatch } from './batch.ts';
+export type { BatchRequest, DataSource } from './data-source.ts';
+export type { Metric, MetricFactory } from './metric.ts';
+export type {
+  AfterStepContext,
+  GradientContext,
+  GradientMode,
+  GramianWeighting,
+  HeadGradients,
+  JacobianAggregator,
+  LossWeighting,
+  StepContext,
+  WeightingFactory,
+  WeightingStrategy,
+  WeightingStrategyBase,
+} from './weighting.ts';
+export { createRegistry } from './registry.ts';
+export type { Registry } from './registry.ts';
+export { maskedMean, shapeString } from './tensor-utils.ts';
+export { MultitaskModel } from './model.ts';
+export type { MultitaskModelOptions } from './model.ts';

@@ -1,0 +1,28 @@
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
+import type { Head } from './head.ts';
+
+/**
+ * A task's loss: the mean over the labelled rows of the per-row loss. `mask` (shape `[batch]`, 1 = labelled,
+ * 0 = label missing) removes rows; with no mask every row counts.
+ */
+export type LossFn = (prediction: Tensor, target: Tensor, mask?: Tensor) => Scalar;
+
+/**
+ * Checks a task's targets before training and returns a problem description, or `undefined` when they are
+ * valid (e.g. class labels within `[0, numClasses)`). Reads values, so it runs outside the training step.
+ */
+export type TargetValidator = (target: Tensor, mask?: Tensor) => string | undefined;
+
+/** One task of a multi-task model: its name, its head, its loss and how it is measured. */
+export interface Task {
+  /** Unique task name; the key of its targets in a {@link Batch}. */
+  readonly name: string;
+  /** The task's head. */
+  readonly head: Head;
+  /** The task's loss (mean over labelled rows). */
+  readonly loss: LossFn;
+  /** Names of the metrics that measure the task (resolved by the application, e.g. `["accuracy"]`). */
+  readonly metrics?: readonly string[];
+  /** Optional check of the targets, run by the trainer before training. */
+  readonly validateTarget?: TargetValidator;
+}
