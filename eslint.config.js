@@ -18,6 +18,7 @@ export default defineConfig(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
       '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/consistent-indexed-object-style': 'off',
       'no-restricted-imports': [
         'error',
         {
