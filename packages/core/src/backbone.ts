@@ -2,7 +2,8 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { SeedStream } from './random.ts';
 
 /** A JSON value, for configs and strategy state. */
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 /** Plain-JSON description of a part (backbone, head, strategy) from which its factory can rebuild it. */
 export interface PartConfig {

@@ -21,7 +21,9 @@ export type MultitaskErrorCode =
   | 'INTERNAL';
 
 /** Extra, structured facts about an error (task, file, line, option, shape…), for programs that handle it. */
-export type MultitaskErrorDetails = Readonly<Record<string, string | number | boolean | readonly number[] | undefined>>;
+export type MultitaskErrorDetails = Readonly<
+  Record<string, string | number | boolean | readonly number[] | undefined>
+>;
 
 const BRAND: unique symbol = Symbol.for('@multitask/error') as never;
 

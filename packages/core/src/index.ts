@@ -38,6 +38,15 @@ export type {
 } from './weighting.ts';
 export { createRegistry } from './registry.ts';
 export type { Registry } from './registry.ts';
-export { maskedMean, shapeString } from './tensor-utils.ts';
+export { fillMasked, maskedMean, shapeString } from './tensor-utils.ts';
 export { MultitaskModel } from './model.ts';
 export type { MultitaskModelOptions } from './model.ts';
+export { Trainer } from './trainer.ts';
+export type { FitOptions, TaskMetrics, TrainerOptions, TrainResult } from './trainer.ts';
+export type {
+  EpochEvent,
+  GradientStatsEvent,
+  StepEvent,
+  TrainerCallback,
+  TrainingControl,
+} from './callbacks.ts';

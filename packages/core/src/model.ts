@@ -37,7 +37,10 @@ export class MultitaskModel {
   constructor(options: MultitaskModelOptions) {
     const { backbone, tasks } = options;
     if (tasks.length === 0) {
-      throw new MultitaskError('INVALID_CONFIG', '[@multitask/core] A multi-task model needs at least one task.');
+      throw new MultitaskError(
+        'INVALID_CONFIG',
+        '[@multitask/core] A multi-task model needs at least one task.',
+      );
     }
     const byName = new Map<string, Task>();
     for (const task of tasks) {

@@ -32,9 +32,13 @@ export class Rng {
   /** @param seed - any finite number; equal seeds give equal streams */
   constructor(seed: number) {
     if (!Number.isFinite(seed)) {
-      throw new MultitaskError('INVALID_OPTION', `[@multitask/core] seed must be a finite number, got ${seed}.`, {
-        details: { option: 'seed' },
-      });
+      throw new MultitaskError(
+        'INVALID_OPTION',
+        `[@multitask/core] seed must be a finite number, got ${seed}.`,
+        {
+          details: { option: 'seed' },
+        },
+      );
     }
     const next = splitmix32(Math.floor(seed) ^ Math.floor(seed / 0x100000000));
     this.#s = [next(), next(), next(), next()];
@@ -74,7 +78,8 @@ export class Rng {
 
   /** An integer in [0, n). */
   int(n: number): number {
-    if (!(n >= 1)) throw new MultitaskError('INVALID_OPTION', `[@multitask/core] Rng.int needs n ≥ 1, got ${n}.`);
+    if (!(n >= 1))
+      throw new MultitaskError('INVALID_OPTION', `[@multitask/core] Rng.int needs n ≥ 1, got ${n}.`);
     return Math.floor(this.next() * n);
   }
 

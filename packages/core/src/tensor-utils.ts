@@ -21,3 +21,19 @@ export function maskedMean(perRow: Tensor, mask?: Tensor): Scalar {
 export function shapeString(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/**
+ * Replaces the targets of unlabelled rows (mask 0) by `value` (default 0), so that a missing label stored as
+ * NaN cannot reach a gradient (`NaN·0` is NaN). Losses call it before comparing prediction and target.
+ *
+ * @param target - targets, shape `[batch, …]`
+ * @param mask - `[batch]` mask, 1 = labelled; without it the target is returned unchanged (cloned)
+ */
+export function fillMasked(target: Tensor, mask?: Tensor, value = 0): Tensor {
+  return tf.tidy(() => {
+    if (mask === undefined) return tf.clone(target);
+    const shape = [target.shape[0]!, ...target.shape.slice(1).map(() => 1)];
+    const keep = tf.greater(tf.reshape(mask, shape), 0);
+    return tf.where(tf.broadcastTo(keep, target.shape), target, tf.fill(target.shape, value, target.dtype));
+  });
+}
