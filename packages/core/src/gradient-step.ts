@@ -115,7 +115,7 @@ export function lossWeightingStep(
     return strategy.combine(losses, context);
   }, vars);
   const gramianTensor =
-    tap && captured.every((c) => c !== undefined) ? gramianOf(captured as Tensor[]) : undefined;
+    tap && captured.every((c) => c !== undefined) ? gramianOf(captured) : undefined;
   const values = readAll([...kept, value, ...(gramianTensor ? [gramianTensor] : [])]);
   tf.dispose([
     ...kept,
@@ -190,6 +190,7 @@ function representationForward(
   opts: GradientStepOptions,
   captured: (Tensor | undefined)[],
   mixer: (x: Tensor) => Tensor,
+  onUnsupported: () => void,
 ): Scalar[] {
   const { model, tasks, stepSeed } = opts;
   const batch = tasks[0]!.batch;
@@ -198,11 +199,15 @@ function representationForward(
   const taps = tasks.map((_, i) => tapOp(captured, i));
   let repFor: (task: string) => Tensor;
   const probe = model.backbone.applyShared ? undefined : model.backbone.apply(batch.inputs, ctx);
-  if (probe === undefined || !isTensorLike(probe)) {
-    if (!model.backbone.applyShared) {
-      throw unsupportedRepresentation(model.backbone.name);
-    }
-    const { shared, forTask } = model.backbone.applyShared(batch.inputs, ctx);
+  if (probe !== undefined && !isTensorLike(probe)) {
+    // Throwing inside the tape would leak the tensors tfjs saved for the backward pass: finish with a zero
+    // loss that still reaches the variables, and let the caller throw.
+    onUnsupported();
+    const zero = tf.mul<Scalar>(tf.addN(Object.values(probe).map((t) => tf.sum(t))), 0);
+    return tasks.map(() => zero);
+  }
+  if (probe === undefined) {
+    const { shared, forTask } = model.backbone.applyShared!(batch.inputs, ctx);
     const z = mixer(shared);
     repFor = (task) => forTask(taps[index.get(task)!]!(z), task);
   } else {
@@ -234,7 +239,7 @@ export function representationStep(opts: GradientStepOptions): StepGradients {
   let weights: number[] | undefined;
   let gramian: number[][] | undefined;
   let lossValues: number[] = [];
-  let failure: unknown;
+  const failed: { error?: unknown } = {};
   const mixer = identityWithGradient((dy: Tensor) => {
     const gs = captured.map((g) => g ?? tf.zerosLike(dy));
     const J = tf.stack(gs.map((g) => tf.reshape(g, [-1])));
@@ -261,15 +266,20 @@ export function representationStep(opts: GradientStepOptions): StepGradients {
   });
 
   const vars = variablesFor(model, tasks);
+  const flags = { unsupported: false };
   const { value, grads } = tf.variableGrads(() => {
-    const losses = representationForward(opts, captured, mixer);
+    const losses = representationForward(opts, captured, mixer, () => (flags.unsupported = true));
     kept = losses.map((l) => tf.keep(l));
-    return tf.addN(losses) as Scalar;
+    return tf.addN<Scalar>(losses);
   }, vars);
   tf.dispose([value, ...kept, ...captured.filter((c) => c !== undefined)]);
-  if (failure !== undefined) {
+  if (flags.unsupported) {
     tf.dispose(grads);
-    throw failure;
+    throw unsupportedRepresentation(model.backbone.name);
+  }
+  if ('error' in failed) {
+    tf.dispose(grads);
+    throw failed.error;
   }
   if (gramian === undefined) {
     tf.dispose(grads);

@@ -13,7 +13,7 @@ export function maskedMean(perRow: Tensor, mask?: Tensor): Scalar {
     if (mask === undefined) return tf.mean(perRow);
     const m = tf.cast(tf.reshape(mask, perRow.shape), perRow.dtype);
     const kept = tf.where(tf.greater(m, 0), tf.mul(perRow, m), tf.zerosLike(perRow));
-    return tf.div(tf.sum(kept), tf.maximum(tf.sum(m), 1)) as Scalar;
+    return tf.div<Scalar>(tf.sum(kept), tf.maximum(tf.sum(m), 1));
   });
 }
 
@@ -32,7 +32,7 @@ export function shapeString(shape: readonly number[]): string {
 export function fillMasked(target: Tensor, mask?: Tensor, value = 0): Tensor {
   return tf.tidy(() => {
     if (mask === undefined) return tf.clone(target);
-    const shape = [target.shape[0]!, ...target.shape.slice(1).map(() => 1)];
+    const shape = [target.shape[0], ...target.shape.slice(1).map(() => 1)];
     const keep = tf.greater(tf.reshape(mask, shape), 0);
     return tf.where(tf.broadcastTo(keep, target.shape), target, tf.fill(target.shape, value, target.dtype));
   });

@@ -120,7 +120,7 @@ export class Trainer {
 
   /** Creates a trainer; throws `INVALID_OPTION` for an unsupported gradient mode or a bad seed. */
   constructor(options: TrainerOptions) {
-    if (tf.getGradient('AddN') === undefined) {
+    if ((tf.getGradient('AddN') as unknown) === undefined) {
       throw new MultitaskError(
         'BACKEND_ERROR',
         "[@multitask/core] tfjs's gradient functions are not registered, so nothing can be trained — call " +
@@ -265,6 +265,10 @@ export class Trainer {
     return event;
   }
 
+  #stopRequested(): string | undefined {
+    return this.#stopReason;
+  }
+
   #pendingStats: Parameters<NonNullable<TrainerCallback['onGradientStats']>>[0] | undefined;
 
   #lossesAfter(tasks: readonly ActiveTask[], stepSeed: number): number[] {
@@ -407,7 +411,7 @@ export class Trainer {
       await cb.onTrainBegin?.({ epochs: options.epochs, tasks: this.model.taskNames });
     const history: EpochEvent[] = [];
     const startEpoch = this.#epoch;
-    for (let e = startEpoch; e < startEpoch + options.epochs && this.#stopReason === undefined; e++) {
+    for (let e = startEpoch; e < startEpoch + options.epochs && this.#stopRequested() === undefined; e++) {
       const started = performance.now();
       const sums = new Map<string, { sum: number; n: number }>();
       const seed = this.#rng.opSeed();
@@ -433,7 +437,7 @@ export class Trainer {
         const stats = this.#pendingStats;
         this.#pendingStats = undefined;
         if (stats) for (const cb of callbacks) await cb.onGradientStats?.(stats);
-        if (this.#stopReason !== undefined) break;
+        if (this.#stopRequested() !== undefined) break;
       }
       const trainLosses = Object.fromEntries([...sums].map(([t, a]) => [t, a.sum / a.n]));
       this.strategy.afterEpoch?.(e, trainLosses);
@@ -451,7 +455,7 @@ export class Trainer {
       history.push(event);
       for (const cb of callbacks) await cb.onEpochEnd?.(event, control);
     }
-    const stoppedEarly = this.#stopReason;
+    const stoppedEarly = this.#stopRequested();
     for (const cb of callbacks) {
       await cb.onTrainEnd?.({
         epochs: history.length,
@@ -569,10 +573,13 @@ export class Trainer {
                 { details: { task: name, batch: index } },
               );
             }
-            const n = mask
-              ? tf.tidy(() => tf.sum(tf.cast(tf.greater(mask, 0), 'float32'))).arraySync()
-              : (target.shape[0] ?? 0);
-            labelled.set(name, labelled.get(name)! + (n as number));
+            let n = target.shape[0];
+            if (mask) {
+              const count = tf.tidy(() => tf.sum(tf.cast(tf.greater(mask, 0), 'float32')));
+              n = count.dataSync()[0]!;
+              count.dispose();
+            }
+            labelled.set(name, labelled.get(name)! + n);
           }
           if (!probed) {
             probed = true;
@@ -627,14 +634,14 @@ export class Trainer {
       const inputs = batch.inputs;
       const shape =
         'shape' in inputs && Array.isArray(inputs.shape)
-          ? shapeString(inputs.shape as number[])
+          ? shapeString(inputs.shape)
           : Object.entries(inputs as Record<string, Tensor>)
               .map(([k, v]) => `${k}: ${shapeString(v.shape)}`)
               .join(', ');
       throw new MultitaskError(
         'SHAPE_MISMATCH',
         `[@multitask/core] Backbone "${this.model.backbone.name}" cannot take inputs of shape ${shape}: ` +
-          `${e instanceof Error ? e.message : String(e)}`,
+          (e instanceof Error ? e.message : String(e)),
         { cause: e },
       );
     }

@@ -37,7 +37,9 @@ export interface DenseBackboneOptions {
 }
 
 /** z = dropout(relu(x W + b)): a real shared layer. `forwardCount` counts apply() calls. */
-export function denseBackbone(o: DenseBackboneOptions): Backbone & { forwardCount: number; stat: Variable; masks: number[][] } {
+export function denseBackbone(
+  o: DenseBackboneOptions,
+): Backbone & { forwardCount: number; stat: Variable; masks: number[][] } {
   const rng = new Rng(o.seed);
   const W = v(randomValues(rng, o.inputSize * o.units), [o.inputSize, o.units], 'W');
   const b = v(randomValues(rng, o.units, 0.1), [o.units], 'b');
@@ -106,8 +108,12 @@ export function classificationTask(name: string, head: Head): Task {
     head,
     loss: ceLoss,
     validateTarget: (t) => {
-      const max = tf.tidy(() => tf.max(t)).arraySync() as number;
-      return max >= head.outputSize ? `label ${max} is out of range for ${head.outputSize} classes` : undefined;
+      const m = tf.max(t);
+      const max = m.arraySync() as number;
+      m.dispose();
+      return max >= head.outputSize
+        ? `label ${max} is out of range for ${head.outputSize} classes`
+        : undefined;
     },
   };
 }
@@ -120,7 +126,7 @@ export function fixedLossWeighting(weights: number[]): LossWeighting {
   return {
     name: 'fixed',
     family: 'loss',
-    combine: (losses) => tf.tidy(() => tf.addN(losses.map((l, i) => tf.mul(l, weights[i] ?? 1))) as Scalar),
+    combine: (losses) => tf.tidy(() => tf.addN<Scalar>(losses.map((l, i) => tf.mul(l, weights[i] ?? 1)))),
     currentWeights: (tasks) => tasks.map((_, i) => weights[i] ?? 1),
     getConfig: () => ({}),
     state: () => null,
@@ -134,7 +140,9 @@ export function inverseNormWeights(G: readonly (readonly number[])[]): number[] 
   return G.map((row, i) => 1 / Math.sqrt(Math.max(row[i]!, 1e-20)));
 }
 
-export function inverseNormGramian(modes: ('representation' | 'parameters')[] = ['representation', 'parameters']): GramianWeighting & {
+export function inverseNormGramian(
+  modes: ('representation' | 'parameters')[] = ['representation', 'parameters'],
+): GramianWeighting & {
   calls: number[][][];
 } {
   const calls: number[][][] = [];
@@ -161,7 +169,18 @@ export function rankedSumAggregator(): JacobianAggregator {
     family: 'jacobian',
     modes: ['representation', 'parameters'],
     aggregate: (J) =>
-      tf.tidy(() => tf.squeeze(tf.matMul(tf.tensor2d(Array.from({ length: J.shape[0]! }, (_, i) => i + 1), [1, J.shape[0]!]), J), [0])),
+      tf.tidy(() =>
+        tf.squeeze(
+          tf.matMul(
+            tf.tensor2d(
+              Array.from({ length: J.shape[0] }, (_, i) => i + 1),
+              [1, J.shape[0]],
+            ),
+            J,
+          ),
+          [0],
+        ),
+      ),
     getConfig: () => ({}),
     state: () => null,
     load: () => undefined,
@@ -186,10 +205,18 @@ export function batchOf(d: ToyData, rows?: number[], masks?: { cls?: number[]; r
   const idx = rows ?? d.x.map((_, i) => i);
   return {
     inputs: tf.tensor2d(idx.map((i) => d.x[i]!)),
-    targets: { cls: tf.tensor1d(idx.map((i) => d.cls[i]!), 'int32'), reg: tf.tensor2d(idx.map((i) => [d.reg[i]!])) },
+    targets: {
+      cls: tf.tensor1d(
+        idx.map((i) => d.cls[i]!),
+        'int32',
+      ),
+      reg: tf.tensor2d(idx.map((i) => [d.reg[i]!])),
+    },
     ...(masks
       ? {
-          masks: Object.fromEntries(Object.entries(masks).map(([k, m]) => [k, tf.tensor1d(idx.map((i) => m[i]!))])),
+          masks: Object.fromEntries(
+            Object.entries(masks).map(([k, m]) => [k, tf.tensor1d(idx.map((i) => m[i]!))]),
+          ),
         }
       : {}),
   };

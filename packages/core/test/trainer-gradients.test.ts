@@ -24,7 +24,10 @@ function build(seed = 3) {
   const backbone = denseBackbone({ inputSize: IN, units: UNITS, seed });
   const h1 = linearHead(UNITS, 2, seed + 1);
   const h2 = linearHead(UNITS, 1, seed + 2);
-  const model = new MultitaskModel({ backbone, tasks: [classificationTask('cls', h1), regressionTask('reg', h2)] });
+  const model = new MultitaskModel({
+    backbone,
+    tasks: [classificationTask('cls', h1), regressionTask('reg', h2)],
+  });
   const vars = [...backbone.trainableVariables, ...h1.trainableVariables, ...h2.trainableVariables];
   return { model, backbone, vars };
 }
@@ -35,18 +38,34 @@ function params(vars: ReturnType<typeof build>['vars']): Params {
 }
 
 /** Runs one SGD step and returns the implied gradient (old − new) / lr per variable. */
-function impliedGrads(strategy: WeightingStrategy, gradientMode: 'auto' | 'representation' | 'parameters', masks?: { cls?: number[]; reg?: number[] }, headGradients?: 'weighted' | 'unweighted') {
+function impliedGrads(
+  strategy: WeightingStrategy,
+  gradientMode: 'auto' | 'representation' | 'parameters',
+  masks?: { cls?: number[]; reg?: number[] },
+  headGradients?: 'weighted' | 'unweighted',
+) {
   const { model, backbone, vars } = build();
   const d = toyData(8, IN, 11);
   const before = params(vars);
   const optimizer = tf.train.sgd(LR);
-  const trainer = new Trainer({ model, strategy, optimizer, seed: 5, gradientMode, ...(headGradients ? { headGradients } : {}) });
+  const trainer = new Trainer({
+    model,
+    strategy,
+    optimizer,
+    seed: 5,
+    gradientMode,
+    ...(headGradients ? { headGradients } : {}),
+  });
   const batch = batchOf(d, undefined, masks);
   const forwardsBefore = backbone.forwardCount;
   const event = trainer.trainStep(batch);
   const forwards = backbone.forwardCount - forwardsBefore;
   const after = snapshot(vars);
-  tf.dispose([...Object.values(batch.targets), batch.inputs as tf.Tensor, ...Object.values(batch.masks ?? {})]);
+  tf.dispose([
+    ...Object.values(batch.targets),
+    batch.inputs,
+    ...Object.values(batch.masks ?? {}),
+  ]);
   const flatBefore = [before.W, before.b, before.W1, before.b1, before.W2, before.b2];
   const grads = after.map((a, i) => a.map((x, j) => (flatBefore[i]![j]! - x) / LR));
   model.dispose();
@@ -61,7 +80,8 @@ function expectClose(actual: number[][], expected: number[][], tol = 1e-5): void
     expect(a.length).toBe(e.length);
     a.forEach((x, j) => {
       const err = Math.abs(x - e[j]!) / Math.max(1, Math.abs(e[j]!));
-      if (!(err <= tol)) throw new Error(`variable ${i} element ${j}: got ${x}, expected ${e[j]} (rel err ${err})`);
+      if (!(err <= tol))
+        throw new Error(`variable ${i} element ${j}: got ${x}, expected ${e[j]} (rel err ${err})`);
     });
   });
 }
@@ -143,7 +163,7 @@ describe('masked labels', () => {
     const event = trainer.trainStep(batch);
     expect(Number.isFinite(event.losses.reg)).toBe(true);
     expect(snapshot(vars).flat().every(Number.isFinite)).toBe(true);
-    tf.dispose([batch.inputs as tf.Tensor, ...Object.values(batch.targets), ...Object.values(batch.masks!)]);
+    tf.dispose([batch.inputs, ...Object.values(batch.targets), ...Object.values(batch.masks!)]);
     model.dispose();
     optimizer.dispose();
   });
@@ -172,17 +192,27 @@ test('no tensor is leaked over 100 steps in every mode', () => {
     const backbone = denseBackbone({ inputSize: IN, units: UNITS, seed: 2, dropout: 0.3 });
     const model = new MultitaskModel({
       backbone,
-      tasks: [classificationTask('cls', linearHead(UNITS, 2, 3)), regressionTask('reg', linearHead(UNITS, 1, 4))],
+      tasks: [
+        classificationTask('cls', linearHead(UNITS, 2, 3)),
+        regressionTask('reg', linearHead(UNITS, 1, 4)),
+      ],
     });
     const optimizer = tf.train.adam(1e-3);
-    const trainer = new Trainer({ model, strategy: make(), optimizer, seed: 9, gradientMode: mode, diagnosticsEvery: 3 });
+    const trainer = new Trainer({
+      model,
+      strategy: make(),
+      optimizer,
+      seed: 9,
+      gradientMode: mode,
+      diagnosticsEvery: 3,
+    });
     const d = toyData(16, IN, 4);
     const batch = batchOf(d, undefined, { cls: d.cls.map((_, i) => (i % 3 ? 1 : 0)) });
     trainer.trainStep(batch); // creates optimizer slots once
     const before = tf.memory().numTensors;
     for (let i = 0; i < 100; i++) trainer.trainStep(batch);
     expect(tf.memory().numTensors, label).toBe(before);
-    tf.dispose([batch.inputs as tf.Tensor, ...Object.values(batch.targets), ...Object.values(batch.masks!)]);
+    tf.dispose([batch.inputs, ...Object.values(batch.targets), ...Object.values(batch.masks!)]);
     model.dispose();
     optimizer.dispose();
   }
