@@ -260,7 +260,7 @@ export function representationStep(opts: GradientStepOptions): StepGradients {
       if (w) weights = [...w];
       return tf.reshape(direction, dy.shape);
     } catch (e) {
-      failure = e;
+      failed.error = e;
       return dy;
     }
   });
