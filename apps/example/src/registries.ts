@@ -1,0 +1,80 @@
+/**
+ * The explicit registries the CLI resolves config names with. Nothing registers itself on import: this file is
+ * the one place that lists what the app offers.
+ */
+import { mlpBackbone, multiLeNetBackbone } from '@multitask/backbones';
+import { createRegistry, MultitaskError, type Backbone, type DataSource, type JsonValue, type Registry } from '@multitask/core';
+import { loadPenguins } from '@multitask/data';
+import { builtinMetrics } from '@multitask/eval';
+import { taskFactories } from '@multitask/heads';
+import { builtinWeightings } from '@multitask/weighting';
+import type { WeightingStrategy, MetricFactory, Task } from '@multitask/core';
+
+type Options = { readonly [key: string]: JsonValue };
+
+/** A loaded data set: its splits plus facts the model needs. */
+export interface LoadedDataset {
+  readonly train: DataSource;
+  readonly test: DataSource;
+  readonly validation?: DataSource;
+  /** Feature size of one input row (flattened), for backbones that need it. */
+  readonly inputSize: number;
+  /** Input shape of one row, e.g. `[36, 36, 1]`. */
+  readonly inputShape: readonly number[];
+  /** Extra facts printed with the result (e.g. the body-mass scale in grams). */
+  readonly notes?: Readonly<Record<string, JsonValue>>;
+}
+
+/** Data sets by name. */
+export const datasets: Registry<(options: Options) => Promise<LoadedDataset>> = createRegistry('data set', {
+  penguins: async (options: Options) => {
+    await Promise.resolve();
+    const p = loadPenguins({
+      ...(typeof options.seed === 'number' ? { seed: options.seed } : {}),
+      ...(typeof options.test === 'number' ? { test: options.test } : {}),
+      ...(typeof options.validation === 'number' ? { validation: options.validation } : {}),
+    });
+    return {
+      train: p.train,
+      test: p.test,
+      ...(p.rows.validation.length > 0 ? { validation: p.validation } : {}),
+      inputSize: p.features.length,
+      inputShape: [p.features.length],
+      notes: { bodyMassMeanGrams: p.bodyMass.mean, bodyMassStdGrams: p.bodyMass.std, features: [...p.features] },
+    };
+  },
+});
+
+/** Backbone factories by config type; they receive the data set for input sizes. */
+export const backbones: Registry<(options: Options, data: LoadedDataset, seed: number) => Backbone> = createRegistry('backbone', {
+  mlp: (options: Options, data: LoadedDataset, seed: number) =>
+    mlpBackbone({ inputSize: data.inputSize, seed, ...(options as { units: number[] }) }),
+  'multi-lenet': (options: Options, data: LoadedDataset, seed: number) =>
+    multiLeNetBackbone({ inputShape: data.inputShape as [number, number, number], seed, ...options } as never),
+});
+
+/** Task factories by config type (from @multitask/heads). */
+export const tasks: Registry<(name: string, options: Options) => Task> = createRegistry('task type', taskFactories);
+
+/** Weighting strategies by name (from @multitask/weighting). */
+export const weightings: Registry<(options?: Options) => WeightingStrategy> = createRegistry(
+  'weighting strategy',
+  builtinWeightings as unknown as Record<string, (options?: Options) => WeightingStrategy>,
+);
+
+/** Metrics by name (from @multitask/eval). */
+export const metrics: Registry<MetricFactory> = createRegistry('metric', builtinMetrics);
+
+/** Resolves a list of metric names, naming the task on an unknown one. */
+export function metricFactories(task: string, names: readonly string[]): MetricFactory[] {
+  return names.map((n) => {
+    if (!metrics.has(n)) {
+      throw new MultitaskError(
+        'UNKNOWN_NAME',
+        `[multitask] Task "${task}" asks for unknown metric "${n}". Known: ${metrics.names.join(', ')}.`,
+        { details: { task, name: n } },
+      );
+    }
+    return metrics.get(n);
+  });
+}
