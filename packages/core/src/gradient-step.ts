@@ -85,7 +85,12 @@ function variablesFor(
 
 /** Reads scalars and small matrices with one sync. */
 function readAll(tensors: readonly Tensor[]): Float32Array {
-  const flat = tf.tidy(() => tf.concat(tensors.map((t) => tf.reshape(tf.cast(t, 'float32'), [-1]))));
+  // One op for the common case (all scalars): a training step is bound by per-op overhead, not FLOPs.
+  const flat = tf.tidy(() =>
+    tensors.every((t) => t.rank === 0)
+      ? tf.stack(tensors as Tensor[])
+      : tf.concat(tensors.map((t) => tf.reshape(t, [-1]))),
+  );
   const out = flat.dataSync() as Float32Array;
   flat.dispose();
   return out;
@@ -114,8 +119,7 @@ export function lossWeightingStep(
     kept = losses.map((l) => tf.keep(l));
     return strategy.combine(losses, context);
   }, vars);
-  const gramianTensor =
-    tap && captured.every((c) => c !== undefined) ? gramianOf(captured) : undefined;
+  const gramianTensor = tap && captured.every((c) => c !== undefined) ? gramianOf(captured) : undefined;
   const values = readAll([...kept, value, ...(gramianTensor ? [gramianTensor] : [])]);
   tf.dispose([
     ...kept,

@@ -412,7 +412,7 @@ export class Trainer {
     const history: EpochEvent[] = [];
     const startEpoch = this.#epoch;
     for (let e = startEpoch; e < startEpoch + options.epochs && this.#stopRequested() === undefined; e++) {
-      const started = performance.now();
+      const started = Date.now();
       const sums = new Map<string, { sum: number; n: number }>();
       const seed = this.#rng.opSeed();
       for await (const stepBatch of train.batches({
@@ -449,7 +449,7 @@ export class Trainer {
         epoch: e,
         trainLosses,
         step: this.#step,
-        seconds: (performance.now() - started) / 1000,
+        seconds: (Date.now() - started) / 1000,
         ...(validation ? { validation } : {}),
       };
       history.push(event);

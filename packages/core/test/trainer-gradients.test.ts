@@ -61,11 +61,7 @@ function impliedGrads(
   const event = trainer.trainStep(batch);
   const forwards = backbone.forwardCount - forwardsBefore;
   const after = snapshot(vars);
-  tf.dispose([
-    ...Object.values(batch.targets),
-    batch.inputs,
-    ...Object.values(batch.masks ?? {}),
-  ]);
+  tf.dispose([...Object.values(batch.targets), batch.inputs, ...Object.values(batch.masks ?? {})]);
   const flatBefore = [before.W, before.b, before.W1, before.b1, before.W2, before.b2];
   const grads = after.map((a, i) => a.map((x, j) => (flatBefore[i]![j]! - x) / LR));
   model.dispose();
