@@ -24,7 +24,10 @@ export interface ExperimentConfig {
   readonly backbone: PartSpec;
   readonly tasks: readonly TaskSpec[];
   readonly strategy: { readonly name: string; readonly options: { readonly [key: string]: JsonValue } };
-  readonly optimizer: { readonly name: 'adam' | 'sgd' | 'momentum' | 'rmsprop'; readonly learningRate: number };
+  readonly optimizer: {
+    readonly name: 'adam' | 'sgd' | 'momentum' | 'rmsprop';
+    readonly learningRate: number;
+  };
   readonly training: {
     readonly epochs: number;
     readonly batchSize: number;
@@ -39,7 +42,9 @@ export interface ExperimentConfig {
 type Json = { readonly [key: string]: JsonValue };
 
 function fail(file: string, field: string, problem: string): never {
-  throw new MultitaskError('INVALID_CONFIG', `[multitask] ${file}: ${field} ${problem}`, { details: { file, field } });
+  throw new MultitaskError('INVALID_CONFIG', `[multitask] ${file}: ${field} ${problem}`, {
+    details: { file, field },
+  });
 }
 
 function isObject(v: unknown): v is Json {
@@ -48,7 +53,8 @@ function isObject(v: unknown): v is Json {
 
 function str(file: string, o: Json, key: string, field: string): string {
   const v = o[key];
-  if (typeof v !== 'string' || v === '') fail(file, field, `must be a non-empty string (got ${JSON.stringify(v)}).`);
+  if (typeof v !== 'string' || v === '')
+    fail(file, field, `must be a non-empty string (got ${JSON.stringify(v)}).`);
   return v;
 }
 
@@ -72,28 +78,43 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
   const dataset = raw.dataset;
   if (!isObject(dataset)) fail(file, 'dataset', 'must be an object like { "name": "penguins" }.');
   const backbone = raw.backbone;
-  if (!isObject(backbone)) fail(file, 'backbone', 'must be an object like { "type": "mlp", "options": {…} }.');
+  if (!isObject(backbone))
+    fail(file, 'backbone', 'must be an object like { "type": "mlp", "options": {…} }.');
   const tasks = raw.tasks;
   if (!Array.isArray(tasks) || tasks.length === 0) fail(file, 'tasks', 'must be a non-empty array of tasks.');
   const strategy = raw.strategy ?? { name: 'static' };
   if (!isObject(strategy)) fail(file, 'strategy', 'must be an object like { "name": "static" }.');
   const optimizer = raw.optimizer ?? { name: 'adam', learningRate: 0.001 };
-  if (!isObject(optimizer)) fail(file, 'optimizer', 'must be an object like { "name": "adam", "learningRate": 0.001 }.');
+  if (!isObject(optimizer))
+    fail(file, 'optimizer', 'must be an object like { "name": "adam", "learningRate": 0.001 }.');
   const optName = optimizer.name ?? 'adam';
   if (optName !== 'adam' && optName !== 'sgd' && optName !== 'momentum' && optName !== 'rmsprop') {
-    fail(file, 'optimizer.name', `must be one of adam, sgd, momentum, rmsprop (got ${JSON.stringify(optName)}).`);
+    fail(
+      file,
+      'optimizer.name',
+      `must be one of adam, sgd, momentum, rmsprop (got ${JSON.stringify(optName)}).`,
+    );
   }
   const lr = optimizer.learningRate ?? 0.001;
-  if (typeof lr !== 'number' || !(lr > 0)) fail(file, 'optimizer.learningRate', `must be a number > 0 (got ${JSON.stringify(lr)}).`);
+  if (typeof lr !== 'number' || !(lr > 0))
+    fail(file, 'optimizer.learningRate', `must be a number > 0 (got ${JSON.stringify(lr)}).`);
   const training = raw.training ?? {};
   if (!isObject(training)) fail(file, 'training', 'must be an object.');
   const mode = training.gradientMode ?? 'auto';
   if (mode !== 'auto' && mode !== 'representation' && mode !== 'parameters') {
-    fail(file, 'training.gradientMode', `must be auto, representation or parameters (got ${JSON.stringify(mode)}).`);
+    fail(
+      file,
+      'training.gradientMode',
+      `must be auto, representation or parameters (got ${JSON.stringify(mode)}).`,
+    );
   }
   const headGradients = training.headGradients;
   if (headGradients !== undefined && headGradients !== 'weighted' && headGradients !== 'unweighted') {
-    fail(file, 'training.headGradients', `must be weighted or unweighted (got ${JSON.stringify(headGradients)}).`);
+    fail(
+      file,
+      'training.headGradients',
+      `must be weighted or unweighted (got ${JSON.stringify(headGradients)}).`,
+    );
   }
   const backend = raw.backend ?? 'auto';
   if (backend !== 'auto' && backend !== 'tensorflow' && backend !== 'wasm' && backend !== 'cpu') {
@@ -101,9 +122,11 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
   }
   const names = new Set<string>();
   const taskSpecs = tasks.map((t, i): TaskSpec => {
-    if (!isObject(t)) fail(file, `tasks[${i}]`, 'must be an object like { "name": "species", "type": "classification" }.');
+    if (!isObject(t))
+      fail(file, `tasks[${i}]`, 'must be an object like { "name": "species", "type": "classification" }.');
     const name = str(file, t, 'name', `tasks[${i}].name`);
-    if (names.has(name)) fail(file, `tasks[${i}].name`, `"${name}" is used twice — task names must be unique.`);
+    if (names.has(name))
+      fail(file, `tasks[${i}].name`, `"${name}" is used twice — task names must be unique.`);
     names.add(name);
     const metrics = t.metrics;
     if (metrics !== undefined && (!Array.isArray(metrics) || !metrics.every((m) => typeof m === 'string'))) {
@@ -120,9 +143,15 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
   return {
     name: typeof raw.name === 'string' ? raw.name : 'experiment',
     dataset: { name: str(file, dataset, 'name', 'dataset.name'), options: options(file, dataset, 'dataset') },
-    backbone: { type: str(file, backbone, 'type', 'backbone.type'), options: options(file, backbone, 'backbone') },
+    backbone: {
+      type: str(file, backbone, 'type', 'backbone.type'),
+      options: options(file, backbone, 'backbone'),
+    },
     tasks: taskSpecs,
-    strategy: { name: str(file, strategy, 'name', 'strategy.name'), options: options(file, strategy, 'strategy') },
+    strategy: {
+      name: str(file, strategy, 'name', 'strategy.name'),
+      options: options(file, strategy, 'strategy'),
+    },
     optimizer: { name: optName, learningRate: lr },
     training: {
       epochs: int(file, training, 'epochs', 'training.epochs', 1, 10),
@@ -130,7 +159,9 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
       seed: int(file, training, 'seed', 'training.seed', 1, 1),
       gradientMode: mode,
       ...(headGradients !== undefined ? { headGradients } : {}),
-      ...(diagnosticsEvery !== undefined ? { diagnosticsEvery: int(file, training, 'diagnosticsEvery', 'training.diagnosticsEvery', 0) } : {}),
+      ...(diagnosticsEvery !== undefined
+        ? { diagnosticsEvery: int(file, training, 'diagnosticsEvery', 'training.diagnosticsEvery', 0) }
+        : {}),
     },
     backend,
   };
@@ -142,19 +173,27 @@ export function loadConfig(file: string): ExperimentConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new MultitaskError('IO_ERROR', `[multitask] Cannot read config file ${file}: ${(e as Error).message}`, {
-      cause: e,
-      details: { file },
-    });
+    throw new MultitaskError(
+      'IO_ERROR',
+      `[multitask] Cannot read config file ${file}: ${(e as Error).message}`,
+      {
+        cause: e,
+        details: { file },
+      },
+    );
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new MultitaskError('INVALID_CONFIG', `[multitask] ${file} is not valid JSON: ${(e as Error).message}`, {
-      cause: e,
-      details: { file },
-    });
+    throw new MultitaskError(
+      'INVALID_CONFIG',
+      `[multitask] ${file} is not valid JSON: ${(e as Error).message}`,
+      {
+        cause: e,
+        details: { file },
+      },
+    );
   }
   return parseConfig(raw, file);
 }

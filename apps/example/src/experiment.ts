@@ -61,7 +61,10 @@ function makeOptimizer(config: ExperimentConfig): tf.Optimizer {
 }
 
 /** Runs the experiment described by `config` and returns its result. Frees every tensor it made. */
-export async function runExperiment(config: ExperimentConfig, hooks: RunHooks = {}): Promise<ExperimentResult> {
+export async function runExperiment(
+  config: ExperimentConfig,
+  hooks: RunHooks = {},
+): Promise<ExperimentResult> {
   const started = Date.now();
   // Resolve every name before any work, so a typo fails fast with the list of known names.
   const makeBackbone = backbones.get(config.backbone.type);
@@ -69,14 +72,17 @@ export async function runExperiment(config: ExperimentConfig, hooks: RunHooks = 
   const loadData = datasets.get(config.dataset.name);
   const taskMakers = config.tasks.map((t) => taskRegistry.get(t.type));
 
-  const selection = await selectBackend(config.backend && config.backend !== 'auto' ? { prefer: config.backend } : {});
+  const selection = await selectBackend(
+    config.backend && config.backend !== 'auto' ? { prefer: config.backend } : {},
+  );
   hooks.onBackend?.(selection);
   const data = await loadData(config.dataset.options);
   const seed = config.training.seed;
   const backbone = makeBackbone(config.backbone.options, data, seed);
   const tasks = config.tasks.map((spec, i) => {
     const options = { ...spec.options };
-    if (backbone.outputSize !== undefined && options.inputSize === undefined) options.inputSize = backbone.outputSize;
+    if (backbone.outputSize !== undefined && options.inputSize === undefined)
+      options.inputSize = backbone.outputSize;
     if (options.seed === undefined) options.seed = seed + 100 + i;
     return taskMakers[i]!(spec.name, options);
   });
@@ -84,7 +90,8 @@ export async function runExperiment(config: ExperimentConfig, hooks: RunHooks = 
   const strategy = makeStrategy(config.strategy.options);
   const optimizer = makeOptimizer(config);
   const metrics: Record<string, MetricFactory[]> = {};
-  for (const [i, spec] of config.tasks.entries()) metrics[spec.name] = metricFactories(spec.name, spec.metrics ?? tasks[i]!.metrics ?? []);
+  for (const [i, spec] of config.tasks.entries())
+    metrics[spec.name] = metricFactories(spec.name, spec.metrics ?? tasks[i]!.metrics ?? []);
   let lastWeights: Readonly<Record<string, number>> | undefined;
   const trainer = new Trainer({
     model,
@@ -94,7 +101,9 @@ export async function runExperiment(config: ExperimentConfig, hooks: RunHooks = 
     metrics,
     gradientMode: config.training.gradientMode ?? 'auto',
     ...(config.training.headGradients ? { headGradients: config.training.headGradients } : {}),
-    ...(config.training.diagnosticsEvery !== undefined ? { diagnosticsEvery: config.training.diagnosticsEvery } : {}),
+    ...(config.training.diagnosticsEvery !== undefined
+      ? { diagnosticsEvery: config.training.diagnosticsEvery }
+      : {}),
     callbacks: [
       {
         onStepEnd: (e: StepEvent) => {

@@ -7,3 +7,5 @@ export type { ExperimentConfig, PartSpec, TaskSpec } from './config.ts';
 export { runExperiment } from './experiment.ts';
 export type { ExperimentResult, RunHooks } from './experiment.ts';
 export { formatResult } from './format.ts';
+export { main } from './main.ts';
+export type { CliIo } from './main.ts';

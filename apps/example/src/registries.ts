@@ -3,7 +3,14 @@
  * the one place that lists what the app offers.
  */
 import { mlpBackbone, multiLeNetBackbone } from '@multitask/backbones';
-import { createRegistry, MultitaskError, type Backbone, type DataSource, type JsonValue, type Registry } from '@multitask/core';
+import {
+  createRegistry,
+  MultitaskError,
+  type Backbone,
+  type DataSource,
+  type JsonValue,
+  type Registry,
+} from '@multitask/core';
 import { loadPenguins } from '@multitask/data';
 import { builtinMetrics } from '@multitask/eval';
 import { taskFactories } from '@multitask/heads';
@@ -40,21 +47,33 @@ export const datasets: Registry<(options: Options) => Promise<LoadedDataset>> = 
       ...(p.rows.validation.length > 0 ? { validation: p.validation } : {}),
       inputSize: p.features.length,
       inputShape: [p.features.length],
-      notes: { bodyMassMeanGrams: p.bodyMass.mean, bodyMassStdGrams: p.bodyMass.std, features: [...p.features] },
+      notes: {
+        bodyMassMeanGrams: p.bodyMass.mean,
+        bodyMassStdGrams: p.bodyMass.std,
+        features: [...p.features],
+      },
     };
   },
 });
 
 /** Backbone factories by config type; they receive the data set for input sizes. */
-export const backbones: Registry<(options: Options, data: LoadedDataset, seed: number) => Backbone> = createRegistry('backbone', {
-  mlp: (options: Options, data: LoadedDataset, seed: number) =>
-    mlpBackbone({ inputSize: data.inputSize, seed, ...(options as { units: number[] }) }),
-  'multi-lenet': (options: Options, data: LoadedDataset, seed: number) =>
-    multiLeNetBackbone({ inputShape: data.inputShape as [number, number, number], seed, ...options } as never),
-});
+export const backbones: Registry<(options: Options, data: LoadedDataset, seed: number) => Backbone> =
+  createRegistry('backbone', {
+    mlp: (options: Options, data: LoadedDataset, seed: number) =>
+      mlpBackbone({ inputSize: data.inputSize, seed, ...(options as { units: number[] }) }),
+    'multi-lenet': (options: Options, data: LoadedDataset, seed: number) =>
+      multiLeNetBackbone({
+        inputShape: data.inputShape as [number, number, number],
+        seed,
+        ...options,
+      } as never),
+  });
 
 /** Task factories by config type (from @multitask/heads). */
-export const tasks: Registry<(name: string, options: Options) => Task> = createRegistry('task type', taskFactories);
+export const tasks: Registry<(name: string, options: Options) => Task> = createRegistry(
+  'task type',
+  taskFactories,
+);
 
 /** Weighting strategies by name (from @multitask/weighting). */
 export const weightings: Registry<(options?: Options) => WeightingStrategy> = createRegistry(
