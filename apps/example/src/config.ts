@@ -39,7 +39,7 @@ export interface ExperimentConfig {
   readonly backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 }
 
-type Json = { readonly [key: string]: JsonValue };
+interface Json { readonly [key: string]: JsonValue }
 
 function fail(file: string, field: string, problem: string): never {
   throw new MultitaskError('INVALID_CONFIG', `[multitask] ${file}: ${field} ${problem}`, {
@@ -136,7 +136,7 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
       name,
       type: str(file, t, 'type', `tasks[${i}].type`),
       options: options(file, t, `tasks[${i}]`),
-      ...(metrics !== undefined ? { metrics: metrics as string[] } : {}),
+      ...(metrics !== undefined ? { metrics: metrics } : {}),
     };
   });
   const diagnosticsEvery = training.diagnosticsEvery;

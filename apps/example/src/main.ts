@@ -60,12 +60,12 @@ async function train(args: string[], io: CliIo): Promise<void> {
       ...(seed !== undefined ? { seed } : {}),
     },
   };
-  const log = values.json ? (): void => undefined : (line: string): void => io.stdout(`${line}\n`);
+  const log = values.json ? (): void => undefined : (line: string): void => { io.stdout(`${line}\n`); };
   log(
     `multitask train — ${config.name}: ${config.tasks.map((t) => t.name).join(', ')} · strategy ${config.strategy.name} · seed ${config.training.seed}`,
   );
   const result: ExperimentResult = await runExperiment(config, {
-    onBackend: (b) => log(`backend: ${b.name} (${b.reason})`),
+    onBackend: (b) => { log(`backend: ${b.name} (${b.reason})`); },
     onEpoch: (e, total) => {
       const every = Math.max(1, Math.round(total / 10));
       if ((e.epoch + 1) % every === 0 || e.epoch === 0 || e.epoch + 1 === total) {

@@ -17,7 +17,7 @@ import { taskFactories } from '@multitask/heads';
 import { builtinWeightings } from '@multitask/weighting';
 import type { WeightingStrategy, MetricFactory, Task } from '@multitask/core';
 
-type Options = { readonly [key: string]: JsonValue };
+interface Options { readonly [key: string]: JsonValue }
 
 /** A loaded data set: its splits plus facts the model needs. */
 export interface LoadedDataset {
@@ -66,7 +66,7 @@ export const backbones: Registry<(options: Options, data: LoadedDataset, seed: n
         inputShape: data.inputShape as [number, number, number],
         seed,
         ...options,
-      } as never),
+      }),
   });
 
 /** Task factories by config type (from @multitask/heads). */
