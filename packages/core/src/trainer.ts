@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Optimizer, Tensor } from '@tensorflow/tfjs-core';
+import type { NamedTensorMap, Optimizer, Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { Batch, StepBatch } from './batch.ts';
 import { batchSize as rowsOf, disposeBatch, isTensorLike } from './batch.ts';
 import type { EpochEvent, StepEvent, TrainerCallback, TrainingControl } from './callbacks.ts';
@@ -235,7 +235,7 @@ export class Trainer {
         { details: { task, step, epoch: this.#epoch } },
       );
     }
-    this.optimizer.applyGradients(result.grads);
+    this.#applyGradients(result.grads);
     tf.dispose(result.grads);
     const losses = Object.fromEntries(names.map((n, i) => [n, result.losses[i]!]));
     if (s.afterStep) {
@@ -263,6 +263,25 @@ export class Trainer {
       };
     }
     return event;
+  }
+
+  /**
+   * tfjs optimizers keep their slots (Adam's moments…) by position in the gradient list, not by variable name.
+   * Passing a fixed-order list of every variable, with `null` for those without a gradient this step (a task left
+   * out, a frozen part), keeps each variable's slots its own and skips its update, as PyTorch does for `None`.
+   */
+  #applyGradients(grads: NamedTensorMap): void {
+    const list = this.#variableOrder().map((v) => ({ name: v.name, tensor: grads[v.name] ?? null }));
+    this.optimizer.applyGradients(list as unknown as Parameters<Optimizer['applyGradients']>[0]);
+  }
+
+  #variableOrder(): Variable[] {
+    const s = this.strategy;
+    return [
+      ...this.model.backbone.trainableVariables,
+      ...this.model.tasks.flatMap((t) => t.head.trainableVariables),
+      ...(s.family === 'loss' ? (s.variables ?? []) : []),
+    ];
   }
 
   #stopRequested(): string | undefined {

@@ -356,3 +356,23 @@ test('ForwardContext typing sanity: training flag reaches the backbone', () => {
   disposeB(b);
   model.dispose();
 });
+
+test('Adam keeps each variable its own moments when a task is left out of a step (its head is not updated)', () => {
+  const model = twoTaskModel();
+  const opt = tf.train.adam(0.05);
+  const trainer = new Trainer({ model, strategy: fixedLossWeighting([1, 1]), optimizer: opt, seed: 1 });
+  const d = toyData(8, 4, 3);
+  const both = batchOf(d);
+  const regOnly = batchOf(d, undefined, { cls: d.cls.map(() => 0) });
+  trainer.trainStep(both);
+  const clsHead = model.headVariables('cls');
+  const regHead = model.headVariables('reg');
+  const clsBefore = snapshot(clsHead);
+  const regBefore = snapshot(regHead);
+  trainer.trainStep(regOnly);
+  expect(snapshot(clsHead)).toEqual(clsBefore); // Adam's momentum must not move a head whose task sat out
+  expect(snapshot(regHead)).not.toEqual(regBefore);
+  [both, regOnly].forEach(disposeB);
+  model.dispose();
+  opt.dispose();
+});
