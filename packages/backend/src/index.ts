@@ -1,6 +1,21 @@
 /**
- * Picks and prepares the fastest TensorFlow.js backend available in this process.
+ * Picks and prepares the fastest TensorFlow.js backend available in this process: tfjs-node if present, else wasm
+ * with multitask's training kernels, else cpu.
  * @packageDocumentation
  */
 export { selectBackend } from './select-backend.ts';
-export type { BackendName, SelectBackendOptions, BackendSelection } from './select-backend.ts';
+export { ensureGradients } from './gradients.ts';
+export type {
+  BackendName,
+  SelectBackendOptions,
+  BackendSelection,
+  BackendAttempt,
+} from './select-backend.ts';
+export {
+  registerTrainingKernels,
+  unregisterTrainingKernels,
+  trainingKernelNames,
+} from './training-kernels.ts';
+export type { TrainingKernelBackend } from './training-kernels.ts';
+export { classifyNativeLoadError } from './native-load-error.ts';
+export type { NativeLoadFailure } from './native-load-error.ts';

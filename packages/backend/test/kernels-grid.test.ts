@@ -1,0 +1,231 @@
+/**
+ * Every kernel registerTrainingKernels() installs on wasm, against the stock cpu backend's kernel on random inputs
+ * (relative error ≤ 1e-4), over a pairwise covering of the grid batch × channels × kernel × strides × dilations ×
+ * padding × size parity (every pair of axis values occurs at least once).
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerTrainingKernels } from '../src/index.ts';
+import { pairwise, randomArray, relativeError, valuesOn } from './helpers.ts';
+
+const TOL = 1e-4;
+type Pad = 'valid' | 'same' | 'explicit';
+
+beforeAll(async () => {
+  tf.enableProdMode();
+  await tf.setBackend('wasm');
+  await tf.ready();
+  expect(registerTrainingKernels()).toEqual([
+    'BatchMatMul',
+    '_FusedMatMul',
+    'Conv2DBackpropFilter',
+    'Conv2DBackpropInput',
+  ]);
+});
+
+const grid = pairwise({
+  batch: [1, 3],
+  channels: [1, 3, 8],
+  kernel: [1, 3, 5],
+  strides: [1, 2, [2, 1]] as (number | [number, number])[],
+  dilations: [1, 2],
+  padding: ['valid', 'same', 'explicit'] as Pad[],
+  size: ['odd', 'even'] as const,
+});
+
+interface Case {
+  readonly x: [number, number, number, number];
+  readonly filter: [number, number, number, number];
+  readonly strides: number | [number, number];
+  readonly pad: 'valid' | 'same' | tf.backend_util.ExplicitPadding;
+}
+
+function caseOf(p: (typeof grid)[number], i: number): Case {
+  const h = p.size === 'odd' ? 7 + (i % 2) * 2 : 8 + (i % 2) * 2;
+  const w = h + 1 - (i % 3); // non-square, parity of h
+  const ci = p.channels;
+  const co = [2, 8, 3][i % 3]!;
+  const pad: Case['pad'] =
+    p.padding === 'explicit'
+      ? [
+          [0, 0],
+          [i % 3, (i + 1) % 3],
+          [(i + 2) % 3, i % 2],
+          [0, 0],
+        ]
+      : p.padding;
+  return { x: [p.batch, h, w, ci], filter: [p.kernel, p.kernel, ci, co], strides: p.strides, pad };
+}
+
+function outShape(c: Case): [number, number, number, number] {
+  const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad);
+  return info.outShape;
+}
+
+describe('conv2d backprop kernels on wasm vs cpu, pairwise grid', () => {
+  it('covers every pair of axis values in a handful of points', () => {
+    // 3 × 3 (the two largest axes) pairs need at least 9 points; the full product has 2·3·3·3·2·3·2 = 648.
+    expect(grid.length).toBeGreaterThanOrEqual(9);
+    expect(grid.length).toBeLessThan(30);
+  });
+
+  grid.forEach((p, i) => {
+    const c = caseOf(p, i);
+    const label = `N=${p.batch} Ci=${p.channels} k=${p.kernel} s=${JSON.stringify(p.strides)} d=${p.dilations} ${p.padding} ${p.size} (x ${c.x.join('×')})`;
+    it(label, () => {
+      if (p.dilations > 1) {
+        // tfjs itself rejects this point: the conv2d gradient asserts dilation 1 (and the backprop kernels have no
+        // dilation attribute), on every backend — so check that it is rejected, identically, on both.
+        const inputs = [tf.ones(c.x), tf.ones(c.filter)];
+        const dy = tf.ones(c.x);
+        try {
+          const gradFunc = (): unknown =>
+            tf.getGradient('Conv2D').gradFunc(dy, inputs, {
+              strides: c.strides,
+              pad: c.pad,
+              dataFormat: 'NHWC',
+              dilations: p.dilations,
+            });
+          expect(gradFunc).toThrow(/dilation rates greater than 1/);
+        } finally {
+          tf.dispose([...inputs, dy]);
+        }
+        return;
+      }
+      const dyShape = outShape(c);
+      const xv = randomArray(
+        c.x.reduce((a, b) => a * b),
+        10 + i,
+      );
+      const fv = randomArray(
+        c.filter.reduce((a, b) => a * b),
+        20 + i,
+      );
+      const dyv = randomArray(
+        dyShape.reduce((a, b) => a * b),
+        30 + i,
+      );
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC' };
+      const run = (): tf.Tensor[] => [
+        tf.engine().runKernel<tf.Tensor>(
+          'Conv2DBackpropFilter',
+          { x: tf.tensor(xv, c.x), dy: tf.tensor(dyv, dyShape) },
+          {
+            ...attrs,
+            filterShape: c.filter,
+          },
+        ),
+        tf.engine().runKernel<tf.Tensor>(
+          'Conv2DBackpropInput',
+          { dy: tf.tensor(dyv, dyShape), filter: tf.tensor(fv, c.filter) },
+          {
+            ...attrs,
+            inputShape: c.x,
+          },
+        ),
+      ];
+      const want = valuesOn('cpu', run);
+      const got = valuesOn('wasm', run);
+      expect(relativeError(got[0]!, want[0]!), 'Conv2DBackpropFilter').toBeLessThanOrEqual(TOL);
+      expect(relativeError(got[1]!, want[1]!), 'Conv2DBackpropInput').toBeLessThanOrEqual(TOL);
+    });
+  });
+
+  it('handles NCHW by transposing (filter and input gradients)', () => {
+    const x: [number, number, number, number] = [2, 3, 9, 8]; // NCHW
+    const filter: [number, number, number, number] = [3, 3, 3, 4];
+    const dyShape = [2, 4, 4, 4]; // NCHW, stride 2 'same': ceil(9/2)=5? no: see below
+    const info = tf.backend_util.computeConv2DInfo([2, 9, 8, 3], filter, 2, 1, 'same');
+    dyShape[2] = info.outHeight;
+    dyShape[3] = info.outWidth;
+    const xv = randomArray(2 * 3 * 9 * 8, 5);
+    const fv = randomArray(3 * 3 * 3 * 4, 6);
+    const dyv = randomArray(
+      dyShape.reduce((a, b) => a * b),
+      7,
+    );
+    const attrs = { strides: 2, pad: 'same', dataFormat: 'NCHW' };
+    const run = (): tf.Tensor[] => [
+      tf.engine().runKernel<tf.Tensor>(
+        'Conv2DBackpropFilter',
+        { x: tf.tensor(xv, x), dy: tf.tensor(dyv, dyShape) },
+        {
+          ...attrs,
+          filterShape: filter,
+        },
+      ),
+      tf.engine().runKernel<tf.Tensor>(
+        'Conv2DBackpropInput',
+        { dy: tf.tensor(dyv, dyShape), filter: tf.tensor(fv, filter) },
+        {
+          ...attrs,
+          inputShape: x,
+        },
+      ),
+    ];
+    const want = valuesOn('cpu', run);
+    const got = valuesOn('wasm', run);
+    expect(relativeError(got[0]!, want[0]!)).toBeLessThanOrEqual(TOL);
+    expect(relativeError(got[1]!, want[1]!)).toBeLessThanOrEqual(TOL);
+  });
+});
+
+describe('matmul kernels on wasm vs cpu', () => {
+  const mm = pairwise({
+    transposeA: [false, true],
+    transposeB: [false, true],
+    batch: [1, 3, 'broadcast'] as (1 | 3 | 'broadcast')[],
+    size: ['odd', 'even'] as const,
+    fused: ['none', 'bias', 'bias+relu'] as const,
+  });
+  mm.forEach((p, i) => {
+    it(`tA=${p.transposeA} tB=${p.transposeB} batch=${p.batch} ${p.size} fused=${p.fused}`, () => {
+      const [m, k, n] = p.size === 'odd' ? [7, 13, 5] : [8, 16, 6];
+      const lead = p.batch === 1 ? [] : [3];
+      const aShape = [...lead, ...(p.transposeA ? [k, m] : [m, k])];
+      const bShape = [...(p.batch === 3 ? [3] : []), ...(p.transposeB ? [n, k] : [k, n])];
+      const av = randomArray(
+        aShape.reduce((x, y) => x * y),
+        40 + i,
+      );
+      const bv = randomArray(
+        bShape.reduce((x, y) => x * y),
+        50 + i,
+      );
+      const biasv = randomArray(n, 60 + i);
+      const run = (): tf.Tensor => {
+        const a = tf.tensor(av, aShape);
+        const b = tf.tensor(bv, bShape);
+        if (p.fused === 'none') return tf.matMul(a, b, p.transposeA, p.transposeB);
+        return tf.fused.matMul({
+          a,
+          b,
+          transposeA: p.transposeA,
+          transposeB: p.transposeB,
+          bias: tf.tensor(biasv, [n]),
+          activation: p.fused === 'bias+relu' ? 'relu' : 'linear',
+        });
+      };
+      const want = valuesOn('cpu', run);
+      const got = valuesOn('wasm', run);
+      expect(relativeError(got[0]!, want[0]!)).toBeLessThanOrEqual(TOL);
+    });
+  });
+
+  it('gives the same shape as tfjs for rank-4 broadcast batches', () => {
+    const run = (): tf.Tensor =>
+      tf.matMul(
+        tf.tensor(randomArray(2 * 3 * 4 * 5, 1), [2, 3, 4, 5]),
+        tf.tensor(randomArray(6 * 5, 2), [6, 5]),
+        false,
+        true,
+      );
+    tf.setBackend('wasm');
+    const shape = tf.tidy(() => run().shape);
+    expect(shape).toEqual([2, 3, 4, 6]);
+    expect(relativeError(valuesOn('wasm', run)[0]!, valuesOn('cpu', run)[0]!)).toBeLessThanOrEqual(TOL);
+  });
+});
