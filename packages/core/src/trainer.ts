@@ -65,6 +65,8 @@ export interface FitOptions {
    * only the first batch, `none` skips the check.
    */
   readonly validateData?: 'full' | 'first-batch' | 'none';
+  /** Callbacks for this call only, after the trainer's own (e.g. a checkpoint writer). */
+  readonly callbacks?: readonly TrainerCallback[];
 }
 
 /** Per-task metrics: `{ task: { metric: value } }`; every task also has `loss`. */
@@ -404,7 +406,7 @@ export class Trainer {
    * Batches are disposed after their step.
    */
   async fit(train: DataSource, options: FitOptions): Promise<TrainResult> {
-    const callbacks = this.#options.callbacks ?? [];
+    const callbacks = [...(this.#options.callbacks ?? []), ...(options.callbacks ?? [])];
     if (!(Number.isInteger(options.epochs) && options.epochs >= 1)) {
       throw new MultitaskError(
         'INVALID_OPTION',

@@ -1,0 +1,6 @@
+/**
+ * Node-only helpers of @multitask/core: checkpoints on disk, written atomically.
+ * @packageDocumentation
+ */
+export { saveCheckpoint, loadCheckpoint, readCheckpoint, checkpointCallback } from './checkpoint-files.ts';
+export type { CheckpointCallbackOptions } from './checkpoint-files.ts';
