@@ -66,7 +66,7 @@ export async function captureCheckpoint(trainer: Trainer, extra?: JsonValue): Pr
   const vars = keyedVariables(trainer);
   const optimizerWeights = await trainer.optimizer.getWeights();
   const named: { name: string; tensor: Tensor }[] = [
-    ...vars.map(([key, v]) => ({ name: key, tensor: v as Tensor })),
+    ...vars.map(([key, v]) => ({ name: key, tensor: v })),
     ...optimizerWeights.map((w, i) => ({ name: `optimizer/${i}`, tensor: w.tensor })),
   ];
   let encoded: Awaited<ReturnType<typeof tf.io.encodeWeights>>;
@@ -77,7 +77,7 @@ export async function captureCheckpoint(trainer: Trainer, extra?: JsonValue): Pr
     tf.dispose(optimizerWeights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
   }
   const { data, specs } = encoded;
-  const weightData = Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+  const weightData = Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data;
   const state = trainer.state();
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,

@@ -29,7 +29,7 @@ function learnedWeighting(): LossWeighting & { calls: number } {
     combine(losses: readonly tf.Scalar[]) {
       self.calls++;
       return tf.tidy(
-        () => tf.sum(tf.add(tf.mul(tf.exp(tf.neg(logw)), tf.stack([...losses])), logw)) as tf.Scalar,
+        () => tf.sum<tf.Scalar>(tf.add(tf.mul(tf.exp(tf.neg(logw)), tf.stack([...losses])), logw)),
       );
     },
     getConfig: () => ({}),

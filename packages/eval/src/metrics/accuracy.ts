@@ -1,0 +1,73 @@
+import type { Metric } from '@multitask/core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import {
+  checkLabelShape,
+  checkScoreKind,
+  classificationLayout,
+  labelAt,
+  predictedClass,
+  readBatch,
+  type ScoreKind,
+} from './read-batch.ts';
+
+/** Options of {@link accuracy}. */
+export interface AccuracyOptions {
+  /**
+   * How binary scores (`[batch]` or `[batch, 1]` predictions) are read: `'logits'` (default; what multitask's
+   * heads output) are thresholded at 0, `'probabilities'` at 0.5. Ignored for `[batch, classes]` predictions,
+   * whose argmax is the same either way.
+   */
+  readonly from?: ScoreKind;
+  /** Overrides the binary threshold (a row is predicted positive when its score is strictly above it). */
+  readonly threshold?: number;
+  /** Metric name (default `"accuracy"`). */
+  readonly name?: string;
+}
+
+/**
+ * Classification accuracy: the fraction of labelled rows whose predicted class equals the label.
+ *
+ * - Multi-class: prediction `[batch, classes]` (logits or probabilities), target integer labels `[batch]` or
+ *   `[batch, 1]` (int32 or float holding integers) in `[0, classes)`. The predicted class is the argmax (the
+ *   first one on ties, as `tf.argMax`).
+ * - Binary: prediction `[batch]` or `[batch, 1]` (one score per row), target 0/1 `[batch]` or `[batch, 1]`.
+ *   The row is predicted 1 when its score is above the threshold (0 for logits, the default; 0.5 for
+ *   `from: 'probabilities'`).
+ *
+ * Rows whose mask is 0 are skipped entirely (their labels are not even checked). A labelled row with a label
+ * outside `[0, classes)` throws `LABEL_OUT_OF_RANGE`. Higher is better; NaN before any labelled row was seen.
+ *
+ * @example
+ * ```ts
+ * const acc = accuracy();
+ * acc.update(logits, labels, mask); // [B, C], [B] int32, [B] 1 = labelled
+ * acc.result(); // e.g. 0.93
+ * ```
+ */
+export function accuracy(options: AccuracyOptions = {}): Metric {
+  const name = options.name ?? 'accuracy';
+  const from = checkScoreKind(name, options.from ?? 'logits');
+  const threshold = options.threshold ?? (from === 'logits' ? 0 : 0.5);
+  let correct = 0;
+  let seen = 0;
+  return {
+    name,
+    higherIsBetter: true,
+    update(prediction: Tensor, target: Tensor, mask?: Tensor): void {
+      const b = readBatch(name, prediction, target, mask);
+      const { binary, classes } = classificationLayout(name, b.predictionShape);
+      checkLabelShape(name, b.targetShape, b.predictionShape);
+      for (let i = 0; i < b.rows; i++) {
+        if (!b.labelled(i)) continue;
+        const label = labelAt(name, b.target, i, classes);
+        if (predictedClass(b.prediction, i, classes, binary, threshold) === label) correct++;
+        seen++;
+      }
+    },
+    result: () => (seen === 0 ? NaN : correct / seen),
+    reset(): void {
+      correct = 0;
+      seen = 0;
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { MultitaskError, type Metric } from '@multitask/core';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import {
+  checkLabelShape,
+  checkScoreKind,
+  classificationLayout,
+  labelAt,
+  readBatch,
+  type ScoreKind,
+} from './read-batch.ts';
+
+/** Options of {@link logLoss}. */
+export interface LogLossOptions {
+  /** What the scores are: `'logits'` (default; computed stably via log-sum-exp / softplus) or `'probabilities'`. */
+  readonly from?: ScoreKind;
+  /** Probabilities are clipped to `[epsilon, 1 − epsilon]` before the log (default `1e-7`; probabilities only). */
+  readonly epsilon?: number;
+  /** Metric name (default `"log-loss"`). */
+  readonly name?: string;
+}
+
+/**
+ * Log-loss (cross-entropy) in nats: the mean over labelled rows of `−log p(label)`.
+ *
+ * - Binary scores `[batch]` / `[batch, 1]`: from logits `z`, `softplus(z) − y·z` (exact, no clipping); from
+ *   probabilities `p`, `−(y·log p + (1 − y)·log(1 − p))` with `p` clipped to `[ε, 1 − ε]`.
+ * - Multi-class `[batch, classes]`: from logits, `logsumexp(z) − z_label`; from probabilities,
+ *   `−log p_label` with `p_label` clipped to `[ε, 1 − ε]` (rows are not renormalised).
+ *
+ * Targets are integer labels `[batch]` or `[batch, 1]`. Lower is better; NaN before any labelled row.
+ *
+ * @example
+ * ```ts
+ * const m = logLoss();
+ * m.update(logits, labels, mask);
+ * m.result();
+ * ```
+ */
+export function logLoss(options: LogLossOptions = {}): Metric {
+  const name = options.name ?? 'log-loss';
+  const from = checkScoreKind(name, options.from ?? 'logits');
+  const eps = options.epsilon ?? 1e-7;
+  if (!(eps > 0 && eps < 0.5)) {
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/eval] Metric "${name}": option "epsilon" must be in (0, 0.5), got ${eps}.`,
+      {
+        details: { metric: name, option: 'epsilon', value: eps },
+      },
+    );
+  }
+  const clip = (p: number): number => Math.min(1 - eps, Math.max(eps, p));
+  let sum = 0;
+  let seen = 0;
+  return {
+    name,
+    higherIsBetter: false,
+    update(prediction: Tensor, target: Tensor, mask?: Tensor): void {
+      const b = readBatch(name, prediction, target, mask);
+      const { binary, classes } = classificationLayout(name, b.predictionShape);
+      checkLabelShape(name, b.targetShape, b.predictionShape);
+      for (let i = 0; i < b.rows; i++) {
+        if (!b.labelled(i)) continue;
+        const y = labelAt(name, b.target, i, classes);
+        if (binary) {
+          const s = b.prediction[i]!;
+          if (from === 'logits') sum += Math.max(s, 0) - s * y + Math.log1p(Math.exp(-Math.abs(s)));
+          else sum -= y === 1 ? Math.log(clip(s)) : Math.log(1 - clip(s));
+        } else if (from === 'logits') {
+          let max = -Infinity;
+          for (let c = 0; c < classes; c++) max = Math.max(max, b.prediction[i * classes + c]!);
+          let z = 0;
+          for (let c = 0; c < classes; c++) z += Math.exp(b.prediction[i * classes + c]! - max);
+          sum += max + Math.log(z) - b.prediction[i * classes + y]!;
+        } else {
+          sum -= Math.log(clip(b.prediction[i * classes + y]!));
+        }
+        seen++;
+      }
+    },
+    result: () => (seen === 0 ? NaN : sum / seen),
+    reset(): void {
+      sum = 0;
+      seen = 0;
+    },
+  };
+}
