@@ -8,7 +8,7 @@ export interface BatchRequest {
   readonly shuffle: boolean;
   /** Seed of this epoch's shuffling (≥ 1); equal seeds give equal orders. */
   readonly seed: number;
-  /** Keep the last, smaller batch (default true). */
+  /** Drop the last batch when it is smaller than `batchSize` (default false: keep it). */
   readonly dropRemainder?: boolean;
 }
 

@@ -1,4 +1,47 @@
 /**
+ * Multi-task data for multitask: in-memory sources with missing labels, ready data sets (penguins), seeded
+ * splits and k-fold index sets. Everything here runs in a browser; file-system loaders live in
+ * `@multitask/data/node`.
  * @packageDocumentation
  */
-export {};
+export { arraySource, tableSource } from './array-source.ts';
+export type {
+  ArrayInput,
+  ArraySource,
+  ArraySourceOptions,
+  ClassTargetSpec,
+  MaybeNumber,
+  RegressionTargetSpec,
+  ShapedArray,
+  TargetSpec,
+  TaskInfo,
+} from './array-source.ts';
+export { selectRows, tableBatch, rowSizeOf } from './data-table.ts';
+export type { DataTable, InputColumn, TargetColumn, TargetKind } from './data-table.ts';
+export { epochBatches } from './epoch.ts';
+export { splitRows, kFold } from './splits.ts';
+export { taskSchedule } from './task-schedule.ts';
+export type { TaskSchedule, TaskScheduleSpec, TemperatureSchedule } from './task-schedule.ts';
+export { perTaskSource } from './per-task-source.ts';
+export type { PerTaskSourceOptions } from './per-task-source.ts';
+export { prefetch, prefetchIterable } from './prefetch.ts';
+export { parseIdx } from './idx.ts';
+export { csvRecords, readCsv } from './csv.ts';
+export type { CsvOptions, CsvRecord, TextInput } from './csv.ts';
+export { readJsonl } from './jsonl.ts';
+export type { JsonlOptions } from './jsonl.ts';
+export { cellError, fitEncoder, rawTableBuilder } from './tabular.ts';
+export type { ColumnScaling, ColumnSpec, EncoderState, RawTable, RawTableBuilder, TableEncoder, TableSchema } from './tabular.ts';
+export { CENSUS_INCOME_COLUMNS, censusIncomeSchema } from './datasets/census-income.ts';
+export type { IdxArray, IdxDtype } from './idx.ts';
+export { multiDigitSource } from './datasets/multi-digit.ts';
+export type { ImageSet, MultiDigitExample, MultiDigitOptions, MultiDigitSource, OverlapMode } from './datasets/multi-digit.ts';
+export type { Fold, KFoldOptions, Split, SplitOptions } from './splits.ts';
+export {
+  loadPenguins,
+  PENGUIN_FEATURES,
+  PENGUIN_ISLANDS,
+  PENGUIN_SEXES,
+  PENGUIN_SPECIES,
+} from './datasets/penguins.ts';
+export type { PenguinClasses, PenguinsData, PenguinsOptions, Standardisation } from './datasets/penguins.ts';
