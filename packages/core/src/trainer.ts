@@ -130,6 +130,7 @@ export class Trainer {
           '(the @tensorflow/tfjs bundle does this too).',
       );
     }
+    options.strategy.init?.(options.model.taskNames);
     this.model = options.model;
     this.strategy = options.strategy;
     this.optimizer = options.optimizer;

@@ -49,6 +49,11 @@ export interface WeightingStrategyBase {
   readonly name: string;
   /** Plain-JSON config (options) of the strategy. */
   getConfig(): { readonly [key: string]: JsonValue };
+  /**
+   * Called once by the trainer, before any step, with the model's task names: a strategy that owns per-task
+   * variables (uncertainty's log-variances) creates them here, so they are optimised from the first step.
+   */
+  init?(tasks: readonly string[]): void;
   /** Serializable state for checkpoints (stateless strategies return `null`). */
   state(): JsonValue;
   /** Restores a state from {@link WeightingStrategyBase.state}. */

@@ -376,3 +376,13 @@ test('Adam keeps each variable its own moments when a task is left out of a step
   model.dispose();
   opt.dispose();
 });
+
+test('the trainer hands the task names to strategy.init() before any step', () => {
+  const model = twoTaskModel();
+  const opt = tf.train.sgd(0.1);
+  const seen: string[][] = [];
+  new Trainer({ model, strategy: { ...fixedLossWeighting([1, 1]), init: (t) => void seen.push([...t]) }, optimizer: opt, seed: 1 });
+  expect(seen).toEqual([['cls', 'reg']]);
+  model.dispose();
+  opt.dispose();
+});

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import { MultitaskError, type LossWeighting } from '@multitask/core';
+import { checkTaskCount } from './internal/loss-weighting-math.ts';
 
 /** Options of {@link staticWeighting}. */
 export interface StaticWeightingOptions {
@@ -37,6 +38,7 @@ export function staticWeighting(options: StaticWeightingOptions = {}): LossWeigh
     name: 'static',
     family: 'loss',
     combine(losses, context): Scalar {
+      checkTaskCount('static', 'losses', losses.length, context.tasks);
       return tf.tidy(() => {
         let total: Scalar = tf.scalar(0);
         losses.forEach((loss, i) => {
@@ -47,7 +49,7 @@ export function staticWeighting(options: StaticWeightingOptions = {}): LossWeigh
       });
     },
     currentWeights: (tasks) => tasks.map(weightOf),
-    getConfig: () => ({ weights }),
+    getConfig: () => ({ weights: { ...weights } }),
     state: () => null,
     load: () => undefined,
     dispose: () => undefined,

@@ -1,0 +1,13 @@
+import { gramianOfRows } from '../gramian-math/linalg.ts';
+
+/**
+ * The T×T Gramian `G = J Jᵀ` of a Jacobian given as plain rows (float64).
+ *
+ * @example
+ * ```ts
+ * gramianFromRows([[1, 0], [1, 1]]); // [[1, 1], [1, 2]]
+ * ```
+ */
+export function gramianFromRows(rows: readonly (readonly number[])[]): number[][] {
+  return gramianOfRows(rows);
+}
