@@ -43,6 +43,23 @@ export default defineConfig(
       '@typescript-eslint/no-unnecessary-condition': 'off',
     },
   },
+  {
+    // The main entry points bundle for a browser: Node built-ins only in a package's ./node entry point.
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['packages/*/src/node/**', 'packages/backend/**', 'packages/test-utils/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@tensorflow/tfjs', message: 'Library packages import @tensorflow/tfjs-core (a peer dependency) only.' },
+            { name: '@tensorflow/tfjs-node', message: 'Backends are chosen by @multitask/backend or the application.' },
+          ],
+          patterns: [{ group: ['node:*'], message: 'Node built-ins belong in the package\'s ./node entry point (src/node/).' }],
+        },
+      ],
+    },
+  },
   { files: ['apps/**', 'packages/backend/**'], rules: { 'no-restricted-imports': 'off' } },
   { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], extends: [tseslint.configs.disableTypeChecked] },
   prettier,
