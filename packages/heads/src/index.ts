@@ -1,4 +1,24 @@
 /**
+ * Task heads (classification, binary, multi-label, regression) with masked losses, and task factories that
+ * pair each head with its loss, default metrics and target checks.
  * @packageDocumentation
  */
-export {};
+export { classificationHead } from './classification-head.ts';
+export type { ClassificationHead, ClassificationHeadOptions } from './classification-head.ts';
+export { regressionHead } from './regression-head.ts';
+export type { RegressionHead, RegressionHeadOptions, RegressionLossKind } from './regression-head.ts';
+export { binaryHead, multiLabelHead } from './sigmoid-head.ts';
+export type { MultiLabelHeadOptions, SigmoidHead, SigmoidHeadOptions } from './sigmoid-head.ts';
+export type { StackOptions } from './internal/dense-stack.ts';
+export type { Activation } from './internal/layers.ts';
+export { softmaxCrossEntropyLoss, sigmoidCrossEntropyLoss, regressionLoss } from './losses.ts';
+export { classificationTask, regressionTask, binaryTask, multiLabelTask, defaultMetrics } from './tasks.ts';
+export type {
+  BinaryTaskOptions,
+  ClassificationTaskOptions,
+  MultiLabelTaskOptions,
+  RegressionTaskOptions,
+  TaskOptions,
+} from './tasks.ts';
+export { taskFactories } from './task-factories.ts';
+export type { TaskFactory } from './task-factories.ts';

@@ -1,0 +1,122 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import { MultitaskError, Rng, shapeString, type Backbone, type PartConfig } from '@multitask/core';
+import { embed } from './internal/embedding.ts';
+import {
+  activate,
+  applyDense,
+  checkActivation,
+  checkPositiveInt,
+  checkRate,
+  checkSeed,
+  disposeVariables,
+  makeDense,
+  makeVariable,
+  maybeDropout,
+  type Activation,
+  type Dense,
+} from './internal/layers.ts';
+import { singleInput } from './internal/single-input.ts';
+
+/** Options of {@link embeddingBagBackbone}. */
+export interface EmbeddingBagBackboneOptions {
+  /** Number of distinct token ids; ids are integers in `[0, vocabSize)`, and id 0 is padding (ignored). */
+  readonly vocabSize: number;
+  /** Size of each token embedding. */
+  readonly embeddingDim: number;
+  /** How the embeddings of a row's tokens are pooled. Default `'mean'` (over non-padding tokens). */
+  readonly pooling?: 'mean' | 'sum' | 'max';
+  /** Hidden widths of an MLP applied after pooling. Default `[]` (the pooled embedding is the representation). */
+  readonly units?: readonly number[];
+  /** Activation of the MLP layers. Default `'relu'`. */
+  readonly activation?: Activation;
+  /** Dropout rate after pooling and each MLP layer while training. Default 0. */
+  readonly dropout?: number;
+  /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
+  readonly seed?: number;
+}
+
+/** The backbone returned by {@link embeddingBagBackbone}. */
+export interface EmbeddingBagBackbone extends Backbone {
+  /** Always `"embedding-bag"`. */
+  readonly name: 'embedding-bag';
+  /** The representation size. */
+  readonly outputSize: number;
+}
+
+/**
+ * A bag-of-embeddings trunk for token sequences: int32 ids `[batch, length]` (0 = padding) → embeddings →
+ * masked mean/sum/max over the sequence → optional MLP. The embedding gradient is a one-hot matmul, so it trains
+ * on the wasm backend (which lacks the gather gradient); it allocates `batch·length × vocabSize` floats, so keep
+ * vocabularies moderate (≲ 20 000) or batches small.
+ *
+ * @example
+ * ```ts
+ * const backbone = embeddingBagBackbone({ vocabSize: 5000, embeddingDim: 32, units: [32] });
+ * const z = backbone.apply(tokenIds, { training: false }); // [batch, 32]
+ * ```
+ */
+export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): EmbeddingBagBackbone {
+  const part = 'embedding-bag backbone';
+  const vocabSize = checkPositiveInt('backbones', part, 'vocabSize', options.vocabSize);
+  const embeddingDim = checkPositiveInt('backbones', part, 'embeddingDim', options.embeddingDim);
+  const pooling = options.pooling ?? 'mean';
+  if (!['mean', 'sum', 'max'].includes(pooling)) {
+    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "pooling" must be mean, sum or max, got ${JSON.stringify(pooling)}.`, {
+      details: { option: 'pooling' },
+    });
+  }
+  const units = (options.units ?? []).map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
+  const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
+  const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
+  const seed = checkSeed('backbones', part, options.seed ?? 1);
+  const rng = new Rng(seed);
+  const init = new Float32Array(vocabSize * embeddingDim);
+  for (let i = 0; i < init.length; i++) init[i] = (rng.next() * 2 - 1) * 0.05;
+  const table = makeVariable(init, [vocabSize, embeddingDim]);
+  const layers: Dense[] = [];
+  let n = embeddingDim;
+  for (const u of units) {
+    layers.push(makeDense(rng, n, u));
+    n = u;
+  }
+  const dropoutRng = rng.fork();
+  const variables: Variable[] = [table, ...layers.flatMap((l) => [l.kernel, l.bias])];
+  return {
+    name: 'embedding-bag',
+    outputSize: n,
+    trainableVariables: variables,
+    nonTrainableVariables: [],
+    apply(inputs, context): Tensor {
+      const ids = singleInput(part, inputs);
+      if (ids.rank !== 2) {
+        throw new MultitaskError(
+          'SHAPE_MISMATCH',
+          `[@multitask/backbones] ${part} expects token ids of shape [batch, length], got ${shapeString(ids.shape)}.`,
+          { details: { actual: ids.shape } },
+        );
+      }
+      return tf.tidy(() => {
+        const e = embed(table as Tensor2D, ids); // [B, L, D]
+        const mask = tf.expandDims(tf.cast(tf.greater(ids, 0), 'float32'), 2); // [B, L, 1]
+        let pooled: Tensor;
+        if (pooling === 'max') {
+          pooled = tf.max(tf.add(tf.mul(e, mask), tf.mul(tf.sub(mask, 1), 1e9)), 1);
+          pooled = tf.where(tf.greater(tf.sum(mask, 1), 0), pooled, tf.zerosLike(pooled));
+        } else {
+          pooled = tf.sum(tf.mul(e, mask), 1);
+          if (pooling === 'mean') pooled = tf.div(pooled, tf.maximum(tf.sum(mask, 1), 1));
+        }
+        let h = maybeDropout(pooled, dropout, context, dropoutRng);
+        for (const l of layers) h = maybeDropout(activate(applyDense(h, l), activation), dropout, context, dropoutRng);
+        return h;
+      });
+    },
+    getConfig(): PartConfig {
+      return { type: 'embedding-bag', options: { vocabSize, embeddingDim, pooling, units: [...units], activation, dropout, seed } };
+    },
+    dispose(): void {
+      disposeVariables(variables);
+    },
+  };
+}

@@ -1,0 +1,117 @@
+/** Expert networks and softmax gates shared by the gated sharing schemes (MMoE, CGC). Internal. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import { MultitaskError, type ForwardContext, type Rng } from '@multitask/core';
+import { activate, applyDense, makeDense, maybeDropout, type Activation, type Dense } from './layers.ts';
+
+/** One expert: a small MLP. */
+export type Expert = readonly Dense[];
+
+/** Creates an expert MLP `inputSize → units…`. */
+export function makeExpert(rng: Rng, inputSize: number, units: readonly number[]): Expert {
+  const layers: Dense[] = [];
+  let n = inputSize;
+  for (const u of units) {
+    layers.push(makeDense(rng, n, u));
+    n = u;
+  }
+  return layers;
+}
+
+/**
+ * Runs the experts on `x` and stacks their outputs: `[batch, experts, units]`. All experts run as one matmul per
+ * layer (kernels concatenated; deeper layers as a block-diagonal matrix), which is much cheaper to
+ * differentiate on the cpu and wasm backends than per-expert ops followed by a stack.
+ */
+export function runExperts(
+  x: Tensor2D,
+  experts: readonly Expert[],
+  activation: Activation,
+  dropout: number,
+  context: ForwardContext,
+  rng: Rng,
+): Tensor {
+  const E = experts.length;
+  const depth = experts[0]!.length;
+  let h: Tensor = x;
+  for (let l = 0; l < depth; l++) {
+    const kernels = experts.map((e) => e[l]!.kernel);
+    const [rows, cols] = kernels[0]!.shape as [number, number];
+    let kernel: Tensor;
+    if (l === 0) {
+      kernel = tf.concat(kernels, 1);
+    } else {
+      kernel = tf.concat(
+        kernels.map((k, e) => {
+          const parts: Tensor[] = [];
+          if (e > 0) parts.push(tf.zeros([e * rows, cols]));
+          parts.push(k);
+          if (e < E - 1) parts.push(tf.zeros([(E - 1 - e) * rows, cols]));
+          return parts.length === 1 ? k : tf.concat(parts, 0);
+        }),
+        1,
+      );
+    }
+    const bias = tf.concat(experts.map((e) => e[l]!.bias), 0);
+    h = maybeDropout(activate(tf.add(tf.matMul(h as Tensor2D, kernel as Tensor2D), bias), activation), dropout, context, rng);
+  }
+  const units = experts[0]![depth - 1]!.kernel.shape[1]!;
+  return tf.reshape(h, [-1, E, units]);
+}
+
+/**
+ * Mixes the experts `selected` (indices into the stacked `[batch, E, units]` outputs) with the softmax gate
+ * `softmax(x·W + b)` `[batch, selected]`: `Σⱼ gⱼ · experts[:, selected[j], :]`, written as two 2-D matmuls with
+ * constant 0/1 matrices (cheap to differentiate on every backend).
+ */
+export function gateMix(x: Tensor2D, gate: Dense, experts: Tensor, selected: readonly number[]): Tensor {
+  const [, E, u] = experts.shape as [number, number, number];
+  const k = selected.length;
+  const spread = new Float32Array(k * E * u);
+  const gather = new Float32Array(E * u * u);
+  selected.forEach((e, j) => {
+    for (let c = 0; c < u; c++) {
+      spread[j * E * u + e * u + c] = 1;
+      gather[(e * u + c) * u + c] = 1;
+    }
+  });
+  const g = tf.softmax(applyDense(x, gate)) as Tensor2D; // [B, k]
+  const flat = tf.reshape(experts, [-1, E * u]);
+  const weighted = tf.mul(tf.matMul(g, tf.tensor2d(spread, [k, E * u])), flat);
+  return tf.matMul(weighted, tf.tensor2d(gather, [E * u, u]));
+}
+
+/** Variables of a list of experts. */
+export function expertVariables(experts: readonly Expert[]): Variable[] {
+  return experts.flatMap((layers) => layers.flatMap((l) => [l.kernel, l.bias]));
+}
+
+/** Validates the `tasks` option: a non-empty list of unique names. */
+export function checkTaskNames(part: string, tasks: unknown): string[] {
+  if (!Array.isArray(tasks) || tasks.length === 0 || !tasks.every((t) => typeof t === 'string' && t.length > 0)) {
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/backbones] ${part}: option "tasks" must list the task names (non-empty strings), got ` +
+        `${JSON.stringify(tasks)}.`,
+      { details: { option: 'tasks' } },
+    );
+  }
+  const names = tasks as string[];
+  const dup = names.find((t, i) => names.indexOf(t) !== i);
+  if (dup !== undefined) {
+    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: task "${dup}" is listed twice in "tasks".`, {
+      details: { option: 'tasks', task: dup },
+    });
+  }
+  return [...names];
+}
+
+/** Throws `UNKNOWN_NAME` for a task the backbone was not built for. */
+export function unknownTask(part: string, task: string, tasks: readonly string[]): never {
+  throw new MultitaskError(
+    'UNKNOWN_NAME',
+    `[@multitask/backbones] ${part} has no gate for task "${task}" (it was built for: ${tasks.join(', ')}) — ` +
+      `list every task name in its "tasks" option.`,
+    { details: { task } },
+  );
+}

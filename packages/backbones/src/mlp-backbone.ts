@@ -1,0 +1,94 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { MultitaskError, Rng, type Backbone, type Inputs, type PartConfig } from '@multitask/core';
+import { singleInput } from './internal/single-input.ts';
+import {
+  activate,
+  applyDense,
+  checkActivation,
+  checkPositiveInt,
+  checkRate,
+  checkSeed,
+  disposeVariables,
+  makeDense,
+  maybeDropout,
+  toRows,
+  type Activation,
+  type Dense,
+} from './internal/layers.ts';
+
+/** Options of {@link mlpBackbone}. */
+export interface MlpBackboneOptions {
+  /** Number of input features per row (inputs of shape `[batch, inputSize]`, or any shape that flattens to it). */
+  readonly inputSize: number;
+  /** Width of each hidden layer, in order; the last one is the representation size. `[]` passes inputs through. */
+  readonly units: readonly number[];
+  /** Activation after every layer. Default `'relu'`. */
+  readonly activation?: Activation;
+  /** Dropout rate after every layer while training, in [0, 1). Default 0. */
+  readonly dropout?: number;
+  /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
+  readonly seed?: number;
+}
+
+/** The backbone returned by {@link mlpBackbone}. */
+export interface MlpBackbone extends Backbone {
+  /** Always `"mlp"`. */
+  readonly name: 'mlp';
+  /** Size of the representation (the last of `units`, or `inputSize` when there are none). */
+  readonly outputSize: number;
+}
+
+/**
+ * A multi-layer perceptron trunk: `dense → activation → dropout` per entry of `units` (hard sharing).
+ *
+ * @example
+ * ```ts
+ * const backbone = mlpBackbone({ inputSize: 784, units: [256, 128], dropout: 0.1, seed: 7 });
+ * const z = backbone.apply(x, { training: false }); // [batch, 128]
+ * ```
+ */
+export function mlpBackbone(options: MlpBackboneOptions): MlpBackbone {
+  const part = 'mlp backbone';
+  const inputSize = checkPositiveInt('backbones', part, 'inputSize', options.inputSize);
+  if (!Array.isArray(options.units)) {
+    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "units" must be an array of positive integers.`, {
+      details: { option: 'units' },
+    });
+  }
+  const units = options.units.map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
+  const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
+  const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
+  const seed = checkSeed('backbones', part, options.seed ?? 1);
+  const rng = new Rng(seed);
+  const layers: Dense[] = [];
+  let size = inputSize;
+  for (const u of units) {
+    layers.push(makeDense(rng, size, u));
+    size = u;
+  }
+  const dropoutRng = rng.fork();
+  const variables: Variable[] = layers.flatMap((l) => [l.kernel, l.bias]);
+  return {
+    name: 'mlp',
+    outputSize: size,
+    trainableVariables: variables,
+    nonTrainableVariables: [],
+    apply(inputs: Inputs, context): Tensor {
+      const x = singleInput(part, inputs);
+      return tf.tidy(() => {
+        let h: Tensor = toRows('backbones', part, x, inputSize);
+        for (const layer of layers) {
+          h = maybeDropout(activate(applyDense(h, layer), activation), dropout, context, dropoutRng);
+        }
+        return h;
+      });
+    },
+    getConfig(): PartConfig {
+      return { type: 'mlp', options: { inputSize, units: [...units], activation, dropout, seed } };
+    },
+    dispose(): void {
+      disposeVariables(variables);
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { Rng, type Backbone, type PartConfig, type SharedRepresentation, type TaskRepresentations } from '@multitask/core';
+import { checkTaskNames, expertVariables, gateMix, makeExpert, runExperts, unknownTask, type Expert } from './internal/experts.ts';
+import {
+  checkActivation,
+  checkPositiveInt,
+  checkRate,
+  checkSeed,
+  disposeVariables,
+  makeDense,
+  toRows,
+  type Activation,
+  type Dense,
+} from './internal/layers.ts';
+import { singleInput } from './internal/single-input.ts';
+
+/** Options of {@link mmoeBackbone}. */
+export interface MmoeBackboneOptions {
+  /** Number of input features per row. */
+  readonly inputSize: number;
+  /** Names of the tasks, one softmax gate each (the keys of the returned representations). */
+  readonly tasks: readonly string[];
+  /** Number of experts shared by all tasks. Default 4. */
+  readonly numExperts?: number;
+  /** Hidden widths of each expert MLP; the last is the representation size. Default `[16]`. */
+  readonly expertUnits?: readonly number[];
+  /** Activation of the expert layers. Default `'relu'`. */
+  readonly activation?: Activation;
+  /** Dropout rate after every expert layer while training. Default 0. */
+  readonly dropout?: number;
+  /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
+  readonly seed?: number;
+}
+
+/** A backbone that returns one representation per task (gated sharing). */
+export interface GatedBackbone extends Backbone {
+  /** Size of each task's representation. */
+  readonly outputSize: number;
+  /** The task names the backbone was built for. */
+  readonly tasks: readonly string[];
+  /**
+   * The variables that serve a single task (its gate, and for CGC its own experts), keyed by task — a subset of
+   * `trainableVariables`, for trainers that treat them like head variables.
+   */
+  readonly taskVariables: Readonly<Record<string, readonly Variable[]>>;
+  /** Splits the forward pass at the stacked expert outputs; see {@link Backbone.applyShared}. */
+  applyShared(inputs: Parameters<Backbone['apply']>[0], context: Parameters<Backbone['apply']>[1]): SharedRepresentation;
+}
+
+/**
+ * Multi-gate Mixture-of-Experts (Ma et al., KDD 2018): `numExperts` expert MLPs on the input, and per task a
+ * softmax gate `gₜ(x) = softmax(x·Wₜ)` that mixes them: `zₜ = Σₑ gₜₑ(x)·fₑ(x)`. Returns `{ [task]: zₜ }`.
+ * `applyShared` returns the stacked expert outputs `[batch, numExperts, units]` and a `forTask` that gates
+ * them, so `representation` gradient mode works.
+ *
+ * @example
+ * ```ts
+ * const backbone = mmoeBackbone({ inputSize: 100, tasks: ['a', 'b'], numExperts: 8, expertUnits: [16] });
+ * const reps = backbone.apply(x, { training: false }); // { a: [batch, 16], b: [batch, 16] }
+ * ```
+ */
+export function mmoeBackbone(options: MmoeBackboneOptions): GatedBackbone {
+  const part = 'mmoe backbone';
+  const inputSize = checkPositiveInt('backbones', part, 'inputSize', options.inputSize);
+  const tasks = checkTaskNames(part, options.tasks);
+  const numExperts = checkPositiveInt('backbones', part, 'numExperts', options.numExperts ?? 4);
+  const expertUnits = (options.expertUnits ?? [16]).map((u, i) =>
+    checkPositiveInt('backbones', part, `expertUnits[${i}]`, u),
+  );
+  const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
+  const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
+  const seed = checkSeed('backbones', part, options.seed ?? 1);
+  const rng = new Rng(seed);
+  const experts: Expert[] = Array.from({ length: numExperts }, () => makeExpert(rng, inputSize, expertUnits));
+  const gates = new Map<string, Dense>(tasks.map((t) => [t, makeDense(rng, inputSize, numExperts)]));
+  const dropoutRng = rng.fork();
+  const allExperts = experts.map((_, i) => i);
+  const taskVariables = Object.fromEntries(tasks.map((t) => [t, [gates.get(t)!.kernel, gates.get(t)!.bias]]));
+  const variables: Variable[] = [...expertVariables(experts), ...tasks.flatMap((t) => taskVariables[t]!)];
+  const outputSize = expertUnits.at(-1) ?? inputSize;
+
+  const applyShared = (inputs: Parameters<Backbone['apply']>[0], context: Parameters<Backbone['apply']>[1]): SharedRepresentation => {
+    const x = toRows('backbones', part, singleInput(part, inputs), inputSize);
+    return {
+      shared: tf.tidy(() => runExperts(x, experts, activation, dropout, context, dropoutRng)),
+      forTask: (shared: Tensor, task: string): Tensor => {
+        const gate = gates.get(task) ?? unknownTask(part, task, tasks);
+        return tf.tidy(() => gateMix(x, gate, shared, allExperts));
+      },
+    };
+  };
+  return {
+    name: 'mmoe',
+    outputSize,
+    tasks,
+    taskVariables,
+    trainableVariables: variables,
+    nonTrainableVariables: [],
+    applyShared,
+    apply(inputs, context): TaskRepresentations {
+      return tf.tidy(() => {
+        const { shared, forTask } = applyShared(inputs, context);
+        return Object.fromEntries(tasks.map((t) => [t, forTask(shared, t)]));
+      });
+    },
+    getConfig(): PartConfig {
+      return {
+        type: 'mmoe',
+        options: { inputSize, tasks: [...tasks], numExperts, expertUnits: [...expertUnits], activation, dropout, seed },
+      };
+    },
+    dispose(): void {
+      disposeVariables(variables);
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The body every head shares: an optional hidden stack (dense → activation → dropout) and an output dense
+ * layer, built immediately when the input size is known and on the first call otherwise. Internal.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import { MultitaskError, Rng, type ForwardContext } from '@multitask/core';
+import {
+  activate,
+  applyDense,
+  checkActivation,
+  checkPositiveInt,
+  checkRate,
+  checkSeed,
+  disposeVariables,
+  makeDense,
+  maybeDropout,
+  type Activation,
+  type Dense,
+} from './layers.ts';
+
+/** Options every head accepts. */
+export interface StackOptions {
+  /** Size of the representation (last axis). Default: taken from the first representation the head sees. */
+  readonly inputSize?: number;
+  /** Widths of hidden layers between the representation and the output layer. Default `[]`. */
+  readonly hidden?: readonly number[];
+  /** Activation of the hidden layers. Default `'relu'`. */
+  readonly activation?: Activation;
+  /** Dropout rate applied to the head's input and after each hidden layer while training, in [0, 1). Default 0. */
+  readonly dropout?: number;
+  /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
+  readonly seed?: number;
+}
+
+/** The resolved common options, as they go into a config. */
+export interface ResolvedStack {
+  readonly hidden: number[];
+  readonly activation: Activation;
+  readonly dropout: number;
+  readonly seed: number;
+}
+
+/** A lazily built dense stack. */
+export interface DenseStack {
+  readonly options: ResolvedStack;
+  readonly inputSize: number | undefined;
+  readonly variables: readonly Variable[];
+  apply(x: Tensor, context: ForwardContext): Tensor;
+  dispose(): void;
+}
+
+/** Validates the common options. */
+export function resolveStack(part: string, options: StackOptions): ResolvedStack & { inputSize: number | undefined } {
+  const inputSize =
+    options.inputSize === undefined ? undefined : checkPositiveInt('heads', part, 'inputSize', options.inputSize);
+  const hidden = (options.hidden ?? []).map((u, i) => checkPositiveInt('heads', part, `hidden[${i}]`, u));
+  return {
+    inputSize,
+    hidden,
+    activation: checkActivation('heads', part, 'activation', options.activation ?? 'relu'),
+    dropout: checkRate('heads', part, 'dropout', options.dropout ?? 0),
+    seed: checkSeed('heads', part, options.seed ?? 1),
+  };
+}
+
+/** Creates the stack; `describe()` names the head in error messages. */
+export function denseStack(
+  part: string,
+  resolved: ResolvedStack & { inputSize: number | undefined },
+  outputSize: number,
+): DenseStack {
+  const { hidden, activation, dropout, seed } = resolved;
+  let inputSize = resolved.inputSize;
+  let layers: Dense[] | undefined;
+  let variables: Variable[] = [];
+  let dropoutRng: Rng | undefined;
+  let disposed = false;
+  const build = (size: number): void => {
+    const rng = new Rng(seed);
+    const built: Dense[] = [];
+    let n = size;
+    for (const u of hidden) {
+      built.push(makeDense(rng, n, u));
+      n = u;
+    }
+    built.push(makeDense(rng, n, outputSize));
+    dropoutRng = rng.fork();
+    layers = built;
+    inputSize = size;
+    variables = built.flatMap((l) => [l.kernel, l.bias]);
+  };
+  if (inputSize !== undefined) build(inputSize);
+  return {
+    options: { hidden, activation, dropout, seed },
+    get inputSize() {
+      return inputSize;
+    },
+    get variables() {
+      return variables;
+    },
+    apply(x, context) {
+      if (disposed) {
+        throw new MultitaskError('INVALID_CONFIG', `[@multitask/heads] ${part} was disposed — build a new head.`);
+      }
+      const size = x.shape[x.rank - 1];
+      if (x.rank < 2 || size === undefined || (inputSize !== undefined && size !== inputSize)) {
+        throw new MultitaskError(
+          'SHAPE_MISMATCH',
+          `[@multitask/heads] ${part} expects a representation of shape [batch, ${inputSize ?? 'n'}], got ` +
+            `[${x.shape.join(', ')}] — set the head's inputSize to the backbone's outputSize (or leave it unset).`,
+          { details: { expected: inputSize, actual: x.shape } },
+        );
+      }
+      if (layers === undefined) build(size);
+      const built = layers!;
+      return tf.tidy(() => {
+        let h = maybeDropout(x, dropout, context, dropoutRng!);
+        for (let i = 0; i < built.length - 1; i++) {
+          h = maybeDropout(activate(applyDense(h, built[i]!), activation), dropout, context, dropoutRng!);
+        }
+        return applyDense(h, built[built.length - 1]!);
+      });
+    },
+    dispose() {
+      disposed = true;
+      disposeVariables(variables);
+    },
+  };
+}

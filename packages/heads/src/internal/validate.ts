@@ -1,0 +1,39 @@
+/** Target checks shared by the task factories. Internal. */
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { shapeString } from '@multitask/core';
+
+/** Reads the mask (1 = labelled) or undefined. */
+function readMask(mask: Tensor | undefined): ArrayLike<number> | undefined {
+  return mask === undefined ? undefined : mask.dataSync<'float32'>();
+}
+
+/** Checks that `target` has `rows` rows of `width` values each (`[rows]` allowed when width is 1 or `flatOk`). */
+export function checkTargetShape(task: string, target: Tensor, width: number, what: string): string | undefined {
+  const s = target.shape;
+  const ok = (s.length === 1 && width === 1) || (s.length === 2 && s[1] === width);
+  if (ok) return undefined;
+  const expected = width === 1 ? `[batch] or [batch, 1]` : `[batch, ${width}]`;
+  return `task "${task}": targets must have shape ${expected} (${what}), got ${shapeString(s)}.`;
+}
+
+/** Checks each labelled value with `bad` (returns a description of the first offending value). */
+export function checkValues(
+  task: string,
+  target: Tensor,
+  mask: Tensor | undefined,
+  bad: (v: number) => string | undefined,
+): string | undefined {
+  const values = target.dataSync();
+  const m = readMask(mask);
+  const width = target.rank === 2 ? target.shape[1]! : 1;
+  for (let i = 0; i < values.length; i++) {
+    const row = Math.floor(i / width);
+    if (m !== undefined && !(m[row]! > 0)) continue;
+    const problem = bad(values[i]!);
+    if (problem !== undefined) {
+      const where = width === 1 ? `row ${row}` : `row ${row}, column ${i % width}`;
+      return `task "${task}": ${problem} at ${where}.`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,101 @@
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { MultitaskError, type Head, type PartConfig } from '@multitask/core';
+import { denseStack, resolveStack, type StackOptions } from './internal/dense-stack.ts';
+import { checkPositiveInt } from './internal/layers.ts';
+
+/** Options of {@link binaryHead} and {@link multiLabelHead}. */
+export interface SigmoidHeadOptions extends StackOptions {
+  /**
+   * Weight of the positive term of the binary cross-entropy (> 0): values above 1 raise recall on rare
+   * positives. Default 1.
+   */
+  readonly positiveWeight?: number;
+}
+
+/** Options of {@link multiLabelHead}. */
+export interface MultiLabelHeadOptions extends SigmoidHeadOptions {
+  /** Number of independent binary labels per row. */
+  readonly numLabels: number;
+}
+
+/** The head returned by {@link binaryHead} and {@link multiLabelHead}. */
+export interface SigmoidHead extends Head {
+  /** `"binary"` (one logit) or `"multi-label"` (one logit per label). */
+  readonly name: 'binary' | 'multi-label';
+  /** Weight of the positive term of the loss. */
+  readonly positiveWeight: number;
+}
+
+/** Builds a binary or multi-label head; `part` names it in error messages. @internal */
+export function createSigmoidHead(
+  kind: 'binary' | 'multi-label',
+  options: SigmoidHeadOptions & { readonly numLabels?: number },
+  part: string,
+): SigmoidHead {
+  const numLabels = kind === 'binary' ? 1 : checkPositiveInt('heads', part, 'numLabels', options.numLabels);
+  const positiveWeight = options.positiveWeight ?? 1;
+  if (!(positiveWeight > 0) || !Number.isFinite(positiveWeight)) {
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/heads] ${part}: option "positiveWeight" must be a positive number, got ` +
+        `${JSON.stringify(positiveWeight)}.`,
+      { details: { option: 'positiveWeight' } },
+    );
+  }
+  const stack = denseStack(part, resolveStack(part, options), numLabels);
+  return {
+    name: kind,
+    positiveWeight,
+    outputSize: numLabels,
+    // Undefined until the first representation is seen when the option was left unset (same as absent).
+    get inputSize(): number {
+      return stack.inputSize!;
+    },
+    get trainableVariables() {
+      return stack.variables;
+    },
+    apply: (representation: Tensor, context) => stack.apply(representation, context),
+    getConfig(): PartConfig {
+      const o = stack.options;
+      return {
+        type: kind,
+        options: {
+          ...(stack.inputSize === undefined ? {} : { inputSize: stack.inputSize }),
+          ...(kind === 'multi-label' ? { numLabels } : {}),
+          positiveWeight,
+          hidden: o.hidden,
+          activation: o.activation,
+          dropout: o.dropout,
+          seed: o.seed,
+        },
+      };
+    },
+    dispose: () => { stack.dispose(); },
+  };
+}
+
+/**
+ * A binary classification head: optional hidden stack, then one logit per row (`[batch, 1]`, no sigmoid).
+ *
+ * @example
+ * ```ts
+ * const head = binaryHead({ inputSize: 64, positiveWeight: 3 });
+ * const logit = head.apply(z, { training: false }); // [batch, 1]
+ * ```
+ */
+export function binaryHead(options: SigmoidHeadOptions = {}): SigmoidHead {
+  return createSigmoidHead('binary', options, 'binary head');
+}
+
+/**
+ * A multi-label head: optional hidden stack, then one independent logit per label (`[batch, numLabels]`).
+ *
+ * @example
+ * ```ts
+ * const head = multiLabelHead({ inputSize: 64, numLabels: 5 });
+ * const logits = head.apply(z, { training: false }); // [batch, 5]
+ * ```
+ */
+export function multiLabelHead(options: MultiLabelHeadOptions): SigmoidHead {
+  return createSigmoidHead('multi-label', options, 'multi-label head');
+}

@@ -1,0 +1,32 @@
+import type { JsonValue, Task } from '@multitask/core';
+import {
+  binaryTask,
+  classificationTask,
+  multiLabelTask,
+  regressionTask,
+  type ClassificationTaskOptions,
+  type MultiLabelTaskOptions,
+} from './tasks.ts';
+
+/**
+ * Rebuilds a task from its name and its head's config options (plus `metrics`), as saved in a model
+ * directory.
+ */
+export type TaskFactory = (name: string, options: { readonly [key: string]: JsonValue }) => Task;
+
+/**
+ * The built-in task factories keyed by head config `type` (`head.getConfig().type`), for loading saved
+ * models: `createRegistry('task', taskFactories)` or pass it to `loadModel`. Add your own head types next to
+ * them.
+ *
+ * @example
+ * ```ts
+ * const task = taskFactories[config.head.type]!(config.name, config.head.options);
+ * ```
+ */
+export const taskFactories: Readonly<Record<string, TaskFactory>> = {
+  classification: (name, options) => classificationTask(name, options as unknown as ClassificationTaskOptions),
+  regression: (name, options) => regressionTask(name, options),
+  binary: (name, options) => binaryTask(name, options),
+  'multi-label': (name, options) => multiLabelTask(name, options as unknown as MultiLabelTaskOptions),
+};
