@@ -32,9 +32,9 @@ test('the README example trains the penguins model (uncertainty weighting) to a 
       'console.log(await trainer.evaluate(data.test));',
       'const scores = await trainer.evaluate(data.test); return { scores, model, strategy: trainer.strategy, optimizer: trainer.optimizer };',
     );
-  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
-    ...args: string[]
-  ) => (...a: unknown[]) => Promise<{
+  const AsyncFunction = Object.getPrototypeOf(async function noop() {
+    await Promise.resolve();
+  }).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<{
     scores: Record<string, Record<string, number>>;
     model: MultitaskModel;
     strategy: { dispose(): void };
