@@ -12,6 +12,12 @@ export interface Head {
   readonly inputSize?: number;
   /** Size of the prediction's last axis (e.g. number of classes). */
   readonly outputSize: number;
+  /**
+   * Creates the head's variables for a representation of `inputSize` features, when the head was made without
+   * an `inputSize`. `MultitaskModel` calls it with the backbone's `outputSize`, so every variable exists before
+   * the first training step.
+   */
+  build?(inputSize: number): void;
   /** Computes the prediction (e.g. logits) from a representation. */
   apply(representation: Tensor, context: ForwardContext): Tensor;
   /** Variables updated by training. */

@@ -39,6 +39,9 @@ export function createClassificationHead(options: ClassificationHeadOptions, par
       return stack.variables;
     },
     apply: (representation: Tensor, context) => stack.apply(representation, context),
+    build: (inputSize: number) => {
+      stack.build(inputSize);
+    },
     getConfig(): PartConfig {
       const o = stack.options;
       return {

@@ -59,6 +59,9 @@ export function createRegressionHead(options: RegressionHeadOptions, part: strin
       return stack.variables;
     },
     apply: (representation: Tensor, context) => stack.apply(representation, context),
+    build: (inputSize: number) => {
+      stack.build(inputSize);
+    },
     getConfig(): PartConfig {
       const o = stack.options;
       return {

@@ -55,6 +55,9 @@ export function createSigmoidHead(
       return stack.variables;
     },
     apply: (representation: Tensor, context) => stack.apply(representation, context),
+    build: (inputSize: number) => {
+      stack.build(inputSize);
+    },
     getConfig(): PartConfig {
       const o = stack.options;
       return {

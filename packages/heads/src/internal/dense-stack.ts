@@ -47,6 +47,8 @@ export interface DenseStack {
   readonly inputSize: number | undefined;
   readonly variables: readonly Variable[];
   apply(x: Tensor, context: ForwardContext): Tensor;
+  /** Creates the variables for representations of `size` features, if not created yet. */
+  build(size: number): void;
   dispose(): void;
 }
 
@@ -98,6 +100,9 @@ export function denseStack(
     },
     get variables() {
       return variables;
+    },
+    build(size) {
+      if (layers === undefined) build(size);
     },
     apply(x, context) {
       if (disposed) {
