@@ -134,7 +134,7 @@ describe('strategy step cost through the trainer', () => {
             timeBlock(r, 2);
             const ours: number[] = [];
             const stat: number[] = [];
-            for (let round = 0; round < 3; round++) {
+            for (let round = 0; round < 5; round++) {
               stat.push(timeBlock(base, 4));
               ours.push(timeBlock(r, 4));
             }
