@@ -39,7 +39,9 @@ export interface ExperimentConfig {
   readonly backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 }
 
-interface Json { readonly [key: string]: JsonValue }
+interface Json {
+  readonly [key: string]: JsonValue;
+}
 
 function fail(file: string, field: string, problem: string): never {
   throw new MultitaskError('INVALID_CONFIG', `[multitask] ${file}: ${field} ${problem}`, {

