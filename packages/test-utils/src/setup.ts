@@ -3,7 +3,7 @@
  * with multitask's training kernels) and fails any test that leaks tensors.
  */
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { testBackendName } from './index.ts';
