@@ -1,16 +1,19 @@
 /**
- * MMoE vs hard sharing on the synthetic data of Ma et al. (KDD 2018, §3): two regression tasks whose
- * correlation ρ is controlled. d = 100, c = 0.3, m = 5 sinusoids; noise N(0, 0.01).
+ * MMoE vs hard sharing on the synthetic data of Ma et al. (KDD 2018, §3.2): two regression tasks whose weight
+ * vectors have cosine ρ. d = 100, c = 0.3, m = 5 sinusoids, label noise N(0, 0.01) — see `mmoe-synthetic-data.ts`.
  *
- *   u₁ ⟂ u₂ unit vectors; w₁ = c·u₁; w₂ = c·(ρ·u₁ + √(1−ρ²)·u₂); x ~ N(0, I_d)
- *   yₜ = wₜᵀx + Σᵢ sin(αᵢ·wₜᵀx + βᵢ) + εₜ      (αᵢ, βᵢ ~ N(0, 1), shared by the tasks)
+ * Models with (nearly) equal parameter counts and the same towers (dense 8 → relu → dense 1) per task, as in the
+ * paper's set-up (one-layer shared bottom vs 8 one-layer experts of 16 units with a softmax gate per task):
+ *   hard sharing: shared dense(126) + relu (14 776 parameters);  MMoE: 8 experts × dense(16) + relu (14 834).
+ * Adam, batch 128, STEPS steps with the learning rate decayed by a cosine from LR to LR/100; every STEPS/EVALS
+ * steps the validation and test MSE are measured. Reported: test MSE (sum over the two tasks) at the end, and at the
+ * evaluation with the lowest validation MSE ("best-val"). 8 000 train / 2 000 validation / 2 000 test rows.
  *
- * Models with (nearly) equal parameter counts, the same towers (dense 8 → relu → dense 1) per task:
- *   hard sharing: shared dense(126) + relu;  MMoE: 8 experts of dense(16) + relu, one softmax gate per task.
- * Adam (lr 3e-3), batch 128, STEPS (default 1000) steps, test MSE (sum over the two tasks) on 2 000 held-out rows.
- *
- * Run: `pnpm --filter @multitask/backbones bench` (MULTITASK_TEST_BACKEND=wasm for speed; MMOE_BENCH_LOG=file appends
- * each row as JSON as soon as it is measured; MMOE_BENCH_RHOS=0 runs only ρ = 0).
+ * Run (in packages/backbones):
+ *   MULTITASK_TEST_BACKEND=wasm npx vitest run --config vitest.bench.config.ts bench/mmoe-synthetic.bench.ts
+ * Knobs: MMOE_BENCH_STEPS (default 2500), MMOE_BENCH_LR (3e-3), MMOE_BENCH_RHOS (`1,0.5,0`), MMOE_BENCH_SEEDS
+ * (`1,2,3`), MMOE_BENCH_C (0.3), MMOE_BENCH_SINUSOIDS (`normal`: αᵢ, βᵢ ~ N(0, 1); `fixed`: αᵢ = i,
+ * βᵢ = (i − 1)²), MMOE_BENCH_LOG=file appends each row as JSON as soon as it is measured.
  */
 import { appendFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,53 +21,45 @@ import { it } from 'vitest';
 import { MultitaskModel, Rng, type Backbone } from '@multitask/core';
 import { mlpBackbone, mmoeBackbone } from '../src/index.ts';
 import { parameterCount, towerTask } from '../test/helpers.ts';
+import { nonlinearShare, pearson, syntheticData, variance, type SyntheticSplit } from './mmoe-synthetic-data.ts';
 
 const D = 100;
-const C = 0.3;
+const C = Number(process.env.MMOE_BENCH_C ?? 0.3);
 const M = 5;
+const NOISE_STD = 0.1; // ε ~ N(0, 0.01): variance 0.01
 const N_TRAIN = 8000;
 const N_TEST = 2000;
-const STEPS = Number(process.env.MMOE_BENCH_STEPS ?? 1000);
+const N_VAL = 2000;
+const STEPS = Number(process.env.MMOE_BENCH_STEPS ?? 2500);
+const EVALS = 30;
 const BATCH = 128;
 const LR = Number(process.env.MMOE_BENCH_LR ?? 3e-3);
+const RHOS = (process.env.MMOE_BENCH_RHOS ?? '1,0.5,0').split(',').map(Number);
+const SINUSOIDS = process.env.MMOE_BENCH_SINUSOIDS === 'fixed' ? 'fixed' : 'normal';
+const SEEDS = (process.env.MMOE_BENCH_SEEDS ?? '1,2,3').split(',').map(Number);
 
-function synthetic(rho: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor2D[]; xt: tf.Tensor2D; yt: tf.Tensor2D[] } {
-  const rng = new Rng(seed);
-  // Two orthonormal vectors by Gram–Schmidt on Gaussian draws.
-  const g1 = Array.from({ length: D }, () => rng.normal());
-  const g2 = Array.from({ length: D }, () => rng.normal());
-  const norm = (v: number[]) => Math.sqrt(v.reduce((s, a) => s + a * a, 0));
-  const u1 = g1.map((v) => v / norm(g1));
-  const dot = g2.reduce((s, v, i) => s + v * u1[i]!, 0);
-  const r2 = g2.map((v, i) => v - dot * u1[i]!);
-  const u2 = r2.map((v) => v / norm(r2));
-  const w1 = u1.map((v) => C * v);
-  const w2 = u1.map((v, i) => C * (rho * v + Math.sqrt(1 - rho * rho) * u2[i]!));
-  const alpha = Array.from({ length: M }, () => rng.normal());
-  const beta = Array.from({ length: M }, () => rng.normal());
-  const label = (w: number[], x: number[]) => {
-    const s = w.reduce((acc, v, i) => acc + v * x[i]!, 0);
-    return s + alpha.reduce((acc, a, i) => acc + Math.sin(a * s + beta[i]!), 0) + 0.1 * rng.normal();
-  };
-  const make = (n: number) => {
-    const xs = new Float32Array(n * D);
-    const y1 = new Float32Array(n);
-    const y2 = new Float32Array(n);
-    for (let r = 0; r < n; r++) {
-      const x = Array.from({ length: D }, () => rng.normal());
-      xs.set(x, r * D);
-      y1[r] = label(w1, x);
-      y2[r] = label(w2, x);
-    }
-    return { x: tf.tensor2d(xs, [n, D]), y: [tf.tensor2d(y1, [n, 1]), tf.tensor2d(y2, [n, 1])] };
-  };
-  const train = make(N_TRAIN);
-  const test = make(N_TEST);
-  return { x: train.x, y: train.y, xt: test.x, yt: test.y };
+interface Tensors {
+  readonly x: tf.Tensor2D;
+  readonly y1: tf.Tensor2D;
+  readonly y2: tf.Tensor2D;
 }
 
-function run(kind: 'hard' | 'mmoe', rho: number, seed: number): { loss: number; params: number; ms: number } {
-  const data = synthetic(rho, seed);
+const toTensors = (s: SyntheticSplit): Tensors => ({
+  x: tf.tensor2d(s.x, [s.n, D]),
+  y1: tf.tensor2d(s.y1, [s.n, 1]),
+  y2: tf.tensor2d(s.y2, [s.n, 1]),
+});
+
+interface RunResult {
+  readonly finalTest: number;
+  readonly bestValTest: number;
+  readonly bestVal: number;
+  readonly bestStep: number;
+  readonly params: number;
+  readonly ms: number;
+}
+
+function run(kind: 'hard' | 'mmoe', seed: number, train: Tensors, val: Tensors, test: Tensors): RunResult {
   const backbone: Backbone =
     kind === 'hard'
       ? mlpBackbone({ inputSize: D, units: [126], seed })
@@ -72,53 +67,110 @@ function run(kind: 'hard' | 'mmoe', rho: number, seed: number): { loss: number; 
   const z = kind === 'hard' ? 126 : 16;
   const model = new MultitaskModel({ backbone, tasks: [towerTask('t1', z, 8, seed + 1), towerTask('t2', z, 8, seed + 2)] });
   const opt: tf.Optimizer = tf.train.adam(LR);
+  // tfjs's Adam reads `learningRate` on every step; it is a protected field in the typings.
+  const setLr = (lr: number): void => {
+    (opt as unknown as { learningRate: number }).learningRate = lr;
+  };
+  const mse = (t: Tensors): number => {
+    const out = model.predict(t.x);
+    const v = tf.tidy(() =>
+      tf.add(tf.mean(tf.square(tf.sub(out.t1!, t.y1))), tf.mean(tf.square(tf.sub(out.t2!, t.y2)))).dataSync()[0]!,
+    );
+    tf.dispose(out);
+    return v;
+  };
   const rng = new Rng(seed + 99);
+  const every = Math.max(1, Math.floor(STEPS / EVALS));
+  let best = { val: Infinity, test: NaN, step: 0 };
   const t0 = performance.now();
   for (let s = 0; s < STEPS; s++) {
+    setLr(LR * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * s) / STEPS))));
     const idx = tf.tensor1d(Array.from({ length: BATCH }, () => rng.int(N_TRAIN)), 'int32');
-    const [xb, y1, y2] = [data.x, ...data.y].map((t) => tf.gather(t, idx));
+    const [xb, y1, y2] = [train.x, train.y1, train.y2].map((t) => tf.gather(t, idx));
     const { value, grads } = tf.variableGrads(() => {
       const out = model.forward(xb!, { training: true });
       return tf.add(model.task('t1').loss(out.t1!, y1!), model.task('t2').loss(out.t2!, y2!));
     }, model.trainableVariables);
     opt.applyGradients(grads);
     tf.dispose([idx, xb, y1, y2, value, grads]);
+    if ((s + 1) % every === 0 || s === STEPS - 1) {
+      const v = mse(val);
+      if (v < best.val) best = { val: v, test: mse(test), step: s + 1 };
+    }
   }
   const ms = performance.now() - t0;
-  const out = model.predict(data.xt);
-  const loss = tf.tidy(
-    () =>
-      tf.add(tf.mean(tf.square(tf.sub(out.t1!, data.yt[0]!))), tf.mean(tf.square(tf.sub(out.t2!, data.yt[1]!)))).dataSync()[0]!,
-  );
+  const finalTest = mse(test);
   const params = parameterCount(model);
-  tf.dispose([data.x, data.xt, ...data.y, ...data.yt, out]);
   opt.dispose();
   model.dispose();
-  return { loss, params, ms };
+  return { finalTest, bestValTest: best.test, bestVal: best.val, bestStep: best.step, params, ms };
 }
 
+const r4 = (v: number): number => +v.toFixed(4);
+const log = (row: object): void => {
+  console.log(JSON.stringify(row));
+  if (process.env.MMOE_BENCH_LOG) appendFileSync(process.env.MMOE_BENCH_LOG, `${JSON.stringify(row)}\n`);
+};
+
 it('MMoE vs hard sharing on Ma et al.’s synthetic data, ρ ∈ {1, 0.5, 0}, 3 seeds', () => {
-  const rows: Record<string, string | number>[] = [];
-  const rhos = (process.env.MMOE_BENCH_RHOS ?? '1,0.5,0').split(',').map(Number);
-  for (const rho of rhos) {
-    for (const seed of [1, 2, 3]) {
-      const hard = run('hard', rho, seed);
-      const mmoe = run('mmoe', rho, seed);
+  const dataRows: Record<string, number>[] = [];
+  const rows: Record<string, number>[] = [];
+  for (const rho of RHOS) {
+    for (const seed of SEEDS) {
+      // Train and test rows come first, in the same draw order as before the validation split was added.
+      const data = syntheticData({ d: D, c: C, m: M, noiseStd: NOISE_STD, rho, seed, sinusoids: SINUSOIDS, sizes: [N_TRAIN, N_TEST, N_VAL] });
+      const [trainS, testS, valS] = data.splits as [SyntheticSplit, SyntheticSplit, SyntheticSplit];
+      const dataRow = {
+        rho,
+        seed,
+        cosW: r4(data.cosine),
+        pearsonY: r4(pearson(trainS.y1, trainS.y2)),
+        varY1: r4(variance(trainS.y1)),
+        varY2: r4(variance(trainS.y2)),
+        nonlinShareY1: r4(nonlinearShare(trainS.y1, trainS, data.w[0])),
+        nonlinShareY2: r4(nonlinearShare(trainS.y2, trainS, data.w[1])),
+      };
+      dataRows.push(dataRow);
+      log({ data: dataRow, alpha: data.alpha.map(r4), beta: data.beta.map(r4) });
+      const [train, test, val] = [trainS, testS, valS].map(toTensors) as [Tensors, Tensors, Tensors];
+      const hard = run('hard', seed, train, val, test);
+      const mmoe = run('mmoe', seed, train, val, test);
+      tf.dispose([train, test, val].flatMap((t) => [t.x, t.y1, t.y2]));
       rows.push({
         rho,
         seed,
-        hardTestMse: +hard.loss.toFixed(4),
-        mmoeTestMse: +mmoe.loss.toFixed(4),
-        'mmoe/hard': +(mmoe.loss / hard.loss).toFixed(3),
+        hardFinal: r4(hard.finalTest),
+        mmoeFinal: r4(mmoe.finalTest),
+        hardBestVal: r4(hard.bestValTest),
+        mmoeBestVal: r4(mmoe.bestValTest),
+        'mmoe/hard (best-val)': +(mmoe.bestValTest / hard.bestValTest).toFixed(3),
+        hardBestStep: hard.bestStep,
+        mmoeBestStep: mmoe.bestStep,
         hardParams: hard.params,
         mmoeParams: mmoe.params,
         hardMsPerStep: +(hard.ms / STEPS).toFixed(2),
         mmoeMsPerStep: +(mmoe.ms / STEPS).toFixed(2),
       });
-      console.log(JSON.stringify(rows.at(-1)));
-      if (process.env.MMOE_BENCH_LOG) appendFileSync(process.env.MMOE_BENCH_LOG, `${JSON.stringify(rows.at(-1))}\n`);
+      log(rows.at(-1)!);
     }
   }
-  console.log(`backend ${tf.getBackend()}, ${STEPS} steps of batch ${BATCH}`);
+  const mean = (xs: number[]): number => r4(xs.reduce((s, v) => s + v, 0) / xs.length);
+  const summary = RHOS.map((rho) => {
+    const rs = rows.filter((r) => r.rho === rho);
+    return {
+      rho,
+      hardFinal: mean(rs.map((r) => r.hardFinal!)),
+      mmoeFinal: mean(rs.map((r) => r.mmoeFinal!)),
+      hardBestVal: mean(rs.map((r) => r.hardBestVal!)),
+      mmoeBestVal: mean(rs.map((r) => r.mmoeBestVal!)),
+      mmoeWinsFinal: rs.filter((r) => r.mmoeFinal! < r.hardFinal!).length,
+      mmoeWinsBestVal: rs.filter((r) => r.mmoeBestVal! < r.hardBestVal!).length,
+      seeds: rs.length,
+    };
+  });
+  console.log(`backend ${tf.getBackend()}, c ${C}, sinusoids ${SINUSOIDS}, ${STEPS} steps of batch ${BATCH}, lr ${LR} cosine-decayed to ${LR / 100}`);
+  console.table(dataRows);
   console.table(rows);
+  console.table(summary);
+  for (const s of summary) log({ summary: s });
 });
