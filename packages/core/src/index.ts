@@ -52,3 +52,19 @@ export type {
   TrainerCallback,
   TrainingControl,
 } from './callbacks.ts';
+export {
+  ACTIVATIONS,
+  activate,
+  makeVariable,
+  glorotUniform,
+  makeDense,
+  applyDense,
+  maybeDropout,
+  checkPositiveInt,
+  checkRate,
+  checkActivation,
+  checkSeed,
+  disposeVariables,
+  toRows,
+} from './layers.ts';
+export type { Activation, Dense } from './layers.ts';

@@ -1,155 +1,17 @@
-/**
- * Small building blocks shared by the backbones: seeded initializers, dense layers, activations, dropout and
- * option checks. Internal: not exported from the package.
- */
-import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError, type ForwardContext, type Rng } from '@multitask/core';
-
-/** Activation functions every factory accepts. */
-export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'leaky-relu' | 'linear';
-
-/** Every supported activation name. */
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'leaky-relu', 'linear'];
-
-/** Applies an activation. */
-export function activate(x: Tensor, activation: Activation): Tensor {
-  switch (activation) {
-    case 'relu':
-      return tf.relu(x);
-    case 'tanh':
-      return tf.tanh(x);
-    case 'sigmoid':
-      return tf.sigmoid(x);
-    case 'elu':
-      return tf.elu(x);
-    case 'selu':
-      return tf.selu(x);
-    case 'leaky-relu':
-      return tf.leakyRelu(x, 0.2);
-    case 'linear':
-      return x;
-  }
-}
-
-/** A new variable holding `values` (the temporary tensor is freed). */
-export function makeVariable(values: Float32Array, shape: number[], trainable = true): Variable {
-  const t = tf.tensor(values, shape, 'float32');
-  const v = tf.variable(t, trainable);
-  t.dispose();
-  return v;
-}
-
-/** Glorot (Xavier) uniform values: U(−l, l), l = √(6 / (fanIn + fanOut)), drawn from `rng`. */
-export function glorotUniform(rng: Rng, size: number, fanIn: number, fanOut: number): Float32Array {
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = (rng.next() * 2 - 1) * limit;
-  return out;
-}
-
-/** A dense layer's variables. */
-export interface Dense {
-  /** `[inputSize, units]` */
-  readonly kernel: Variable;
-  /** `[units]` */
-  readonly bias: Variable;
-}
-
-/** Creates a dense layer (Glorot-uniform kernel, zero bias). */
-export function makeDense(rng: Rng, inputSize: number, units: number): Dense {
-  return {
-    kernel: makeVariable(glorotUniform(rng, inputSize * units, inputSize, units), [inputSize, units]),
-    bias: makeVariable(new Float32Array(units), [units]),
-  };
-}
-
-/** `x·W + b` for `x` of shape `[…, inputSize]`. */
-export function applyDense(x: Tensor, dense: Dense): Tensor {
-  if (x.rank === 2) return tf.add(tf.matMul(x as tf.Tensor2D, dense.kernel as tf.Tensor2D), dense.bias);
-  const lead = x.shape.slice(0, -1);
-  const flat = tf.reshape<tf.Rank.R2>(x, [-1, x.shape[x.rank - 1]!]);
-  const y = tf.add(tf.matMul(flat, dense.kernel as tf.Tensor2D), dense.bias);
-  return tf.reshape(y, [...lead, dense.kernel.shape[1]!]);
-}
-
-/**
- * Dropout with a seed drawn from the pass's seed stream (or from the part's own generator when the caller
- * gave none), active only while training.
- */
-export function maybeDropout(x: Tensor, rate: number, context: ForwardContext, fallback: Rng): Tensor {
-  if (!context.training || rate <= 0) return x;
-  const seed = context.seeds ? context.seeds.next() : fallback.opSeed();
-  return tf.dropout(x, rate, undefined, seed);
-}
-
-/** Throws `INVALID_OPTION` unless `value` is a positive integer. */
-export function checkPositiveInt(pkg: string, part: string, option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/${pkg}] ${part}: option "${option}" must be a positive integer, got ${JSON.stringify(value)}.`,
-      { details: { option } },
-    );
-  }
-  return value;
-}
-
-/** Throws `INVALID_OPTION` unless `value` is in [0, 1). */
-export function checkRate(pkg: string, part: string, option: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/${pkg}] ${part}: option "${option}" must be a number in [0, 1), got ${JSON.stringify(value)}.`,
-      { details: { option } },
-    );
-  }
-  return value;
-}
-
-/** Throws `INVALID_OPTION` unless `value` is a known activation. */
-export function checkActivation(pkg: string, part: string, option: string, value: unknown): Activation {
-  if (!ACTIVATIONS.includes(value as Activation)) {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/${pkg}] ${part}: option "${option}" must be one of ${ACTIVATIONS.join(', ')}, got ` +
-        `${JSON.stringify(value)}.`,
-      { details: { option } },
-    );
-  }
-  return value as Activation;
-}
-
-/** Throws `INVALID_OPTION` unless `value` is a finite number (the seed). */
-export function checkSeed(pkg: string, part: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/${pkg}] ${part}: option "seed" must be a finite number, got ${JSON.stringify(value)}.`,
-      { details: { option: 'seed' } },
-    );
-  }
-  return value;
-}
-
-/** Disposes variables (each once). */
-export function disposeVariables(vars: readonly Variable[]): void {
-  for (const v of new Set(vars)) if (!v.isDisposed) v.dispose();
-}
-
-/**
- * Reshapes `x` to `[batch, features]` and checks the feature count, throwing `SHAPE_MISMATCH` that names the
- * part otherwise.
- */
-export function toRows(pkg: string, part: string, x: Tensor, expected: number): tf.Tensor2D {
-  const features = x.rank === 0 ? 0 : x.shape.slice(1).reduce((a, b) => a * b, 1);
-  if (x.rank < 2 || features !== expected) {
-    throw new MultitaskError(
-      'SHAPE_MISMATCH',
-      `[@multitask/${pkg}] ${part} expects inputs of shape [batch, ${expected}], got [${x.shape.join(', ')}] — ` +
-        `set its inputSize to the number of features per row.`,
-      { details: { expected, actual: x.shape } },
-    );
-  }
-  return (x.rank === 2 ? x : tf.reshape(x, [x.shape[0], expected])) as tf.Tensor2D;
-}
+/** The part-building blocks now live in @multitask/core (shared with the other part packages). */
+export {
+  ACTIVATIONS,
+  activate,
+  makeVariable,
+  glorotUniform,
+  makeDense,
+  applyDense,
+  maybeDropout,
+  checkPositiveInt,
+  checkRate,
+  checkActivation,
+  checkSeed,
+  disposeVariables,
+  toRows,
+} from '@multitask/core';
+export type { Activation, Dense } from '@multitask/core';
