@@ -12,7 +12,7 @@ import {
   toRows,
   type Activation,
   type Dense,
-} from './internal/layers.ts';
+} from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 import type { GatedBackbone } from './mmoe-backbone.ts';
 

@@ -15,7 +15,7 @@ import {
   maybeDropout,
   type Activation,
   type Dense,
-} from './internal/layers.ts';
+} from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link embeddingBagBackbone}. */

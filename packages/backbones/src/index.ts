@@ -34,4 +34,4 @@ export {
 export type { BackboneFactory, FactoryMap, ModelFactories, SavedModelConfig, TaskFactoryFn } from './model-io.ts';
 export { freeze, unfreeze, isFrozen, withTask, partOptimizers } from './transfer.ts';
 export type { Part, PartLearningRates, PartOptimizers } from './transfer.ts';
-export type { Activation } from './internal/layers.ts';
+export type { Activation } from '@multitask/core';

@@ -15,7 +15,7 @@ import {
   toRows,
   type Activation,
   type Dense,
-} from './internal/layers.ts';
+} from '@multitask/core';
 
 /** Options of {@link mlpBackbone}. */
 export interface MlpBackboneOptions {

@@ -10,7 +10,7 @@ import {
   checkSeed,
   disposeVariables,
   makeDense,
-} from './internal/layers.ts';
+} from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link multiLeNetBackbone}. */

@@ -15,7 +15,7 @@ import {
   maybeDropout,
   type Activation,
   type Dense,
-} from './internal/layers.ts';
+} from '@multitask/core';
 
 /** One categorical column of {@link tabularBackbone}. */
 export interface CategoricalColumn {

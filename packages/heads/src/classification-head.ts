@@ -1,7 +1,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Head, PartConfig } from '@multitask/core';
 import { denseStack, resolveStack, type StackOptions } from './internal/dense-stack.ts';
-import { checkPositiveInt, checkRate } from './internal/layers.ts';
+import { checkPositiveInt, checkRate } from '@multitask/core';
 
 /** Options of {@link classificationHead}. */
 export interface ClassificationHeadOptions extends StackOptions {

@@ -1,7 +1,7 @@
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { MultitaskError, type Head, type PartConfig } from '@multitask/core';
 import { denseStack, resolveStack, type StackOptions } from './internal/dense-stack.ts';
-import { checkPositiveInt } from './internal/layers.ts';
+import { checkPositiveInt } from '@multitask/core';
 
 /** Per-element loss of a regression head. */
 export type RegressionLossKind = 'mse' | 'l1' | 'huber';

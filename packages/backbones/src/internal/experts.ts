@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError, type ForwardContext, type Rng } from '@multitask/core';
-import { activate, applyDense, makeDense, maybeDropout, type Activation, type Dense } from './layers.ts';
+import { activate, applyDense, makeDense, maybeDropout, type Activation, type Dense } from '@multitask/core';
 
 /** One expert: a small MLP. */
 export type Expert = readonly Dense[];

@@ -17,7 +17,7 @@ import {
   maybeDropout,
   type Activation,
   type Dense,
-} from './layers.ts';
+} from '@multitask/core';
 
 /** Options every head accepts. */
 export interface StackOptions {
