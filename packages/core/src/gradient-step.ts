@@ -44,11 +44,13 @@ interface PassOptions {
   readonly stepSeed: number;
 }
 
-/** Forward passes over the step's distinct batches; returns per-task predictions' losses (not kept). */
-function forwardLosses(
+/**
+ * Forward passes over the step's distinct batches (the backbone once per batch, then each task's head) with the
+ * step's dropout seeds; returns the per-task losses in task order (not kept).
+ */
+export function forwardLosses(
   opts: PassOptions,
   tapRepresentation?: (rep: Representation, batch: Batch) => (task: string) => Tensor,
-  training = true,
   updateStatistics = true,
 ): Scalar[] {
   const { model, tasks, stepSeed } = opts;
@@ -56,7 +58,7 @@ function forwardLosses(
   for (const t of tasks) byBatch.set(t.batch, [...(byBatch.get(t.batch) ?? []), t.name]);
   const losses = new Map<string, Scalar>();
   for (const [batch, names] of byBatch) {
-    const ctx: ForwardContext = { training, seeds: seedStream(stepSeed), updateStatistics };
+    const ctx: ForwardContext = { training: true, seeds: seedStream(stepSeed), updateStatistics };
     const rep = model.backbone.apply(batch.inputs, ctx);
     const repFor = tapRepresentation
       ? tapRepresentation(rep, batch)
@@ -119,7 +121,10 @@ export function lossWeightingStep(
     kept = losses.map((l) => tf.keep(l));
     return strategy.combine(losses, context);
   }, vars);
-  const gramianTensor = tap && captured.every((c) => c !== undefined) ? gramianOf(captured) : undefined;
+  const gramianTensor =
+    tap && captured.every((c) => c !== undefined)
+      ? tf.tidy(() => gramOf(jacobianOf(captured)))
+      : undefined;
   const values = readAll([...kept, value, ...(gramianTensor ? [gramianTensor] : [])]);
   tf.dispose([
     ...kept,
@@ -173,12 +178,14 @@ function makeTaps(
   };
 }
 
-/** Gramian `J Jᵀ` of captured per-task gradients (each flattened). */
-function gramianOf(grads: readonly Tensor[]): Tensor {
-  return tf.tidy(() => {
-    const J = tf.stack(grads.map((g) => tf.reshape(g, [-1])));
-    return tf.matMul(J, tf.transpose(J));
-  });
+/** The Jacobian `[T, n]`: each per-task gradient flattened into a row. */
+function jacobianOf(grads: readonly Tensor[]): Tensor {
+  return tf.stack(grads.map((g) => tf.reshape(g, [-1])));
+}
+
+/** The Gramian `J Jᵀ` (T×T) of a Jacobian. */
+function gramOf(J: Tensor): Tensor {
+  return tf.matMul(J, tf.transpose(J));
 }
 
 /** Options shared by the gradient-based strategy steps. */
@@ -245,9 +252,8 @@ export function representationStep(opts: GradientStepOptions): StepGradients {
   let lossValues: number[] = [];
   const failed: { error?: unknown } = {};
   const mixer = identityWithGradient((dy: Tensor) => {
-    const gs = captured.map((g) => g ?? tf.zerosLike(dy));
-    const J = tf.stack(gs.map((g) => tf.reshape(g, [-1])));
-    const G = tf.matMul(J, tf.transpose(J));
+    const J = jacobianOf(captured.map((g) => g ?? tf.zerosLike(dy)));
+    const G = gramOf(J);
     const vals = readAll([...kept, G]);
     lossValues = Array.from(vals.subarray(0, T));
     gramian = toMatrix(vals, T, T);
@@ -329,7 +335,7 @@ export function parametersStep(opts: GradientStepOptions): StepGradients {
       perTask.map((g) => tf.concat(shared.map((v) => tf.reshape(g[v.name] ?? tf.zerosLike(v), [-1])))),
     ),
   );
-  const G = tf.tidy(() => tf.matMul(J, tf.transpose(J)));
+  const G = tf.tidy(() => gramOf(J));
   const vals = readAll([...lossTensors, G]);
   tf.dispose([G, ...lossTensors]);
   const lossValues = Array.from(vals.subarray(0, T));

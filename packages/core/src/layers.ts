@@ -12,7 +12,15 @@ import type { Rng } from './random.ts';
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'leaky-relu' | 'linear';
 
 /** Every supported activation name. */
-export const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'elu', 'selu', 'leaky-relu', 'linear'];
+export const ACTIVATIONS: readonly Activation[] = [
+  'relu',
+  'tanh',
+  'sigmoid',
+  'elu',
+  'selu',
+  'leaky-relu',
+  'linear',
+];
 
 /** Applies an activation. */
 export function activate(x: Tensor, activation: Activation): Tensor {

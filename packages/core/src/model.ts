@@ -52,7 +52,8 @@ export class MultitaskModel {
         );
       }
       byName.set(task.name, task);
-      if (task.head.inputSize === undefined && backbone.outputSize !== undefined) task.head.build?.(backbone.outputSize);
+      if (task.head.inputSize === undefined && backbone.outputSize !== undefined)
+        task.head.build?.(backbone.outputSize);
       const inSize = task.head.inputSize;
       if (inSize !== undefined && backbone.outputSize !== undefined && inSize !== backbone.outputSize) {
         throw new MultitaskError(

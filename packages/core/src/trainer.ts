@@ -6,6 +6,7 @@ import type { EpochEvent, StepEvent, TrainerCallback, TrainingControl } from './
 import type { DataSource } from './data-source.ts';
 import { isMultitaskError, MultitaskError } from './errors.ts';
 import {
+  forwardLosses,
   lossWeightingStep,
   parametersStep,
   representationStep,
@@ -14,7 +15,7 @@ import {
 } from './gradient-step.ts';
 import type { Metric, MetricFactory } from './metric.ts';
 import type { MultitaskModel } from './model.ts';
-import { Rng, seedStream, type RngState } from './random.ts';
+import { Rng, type RngState } from './random.ts';
 import { shapeString } from './tensor-utils.ts';
 import type { GradientMode, HeadGradients, StepContext, WeightingStrategy } from './weighting.ts';
 
@@ -293,26 +294,11 @@ export class Trainer {
 
   #pendingStats: Parameters<NonNullable<TrainerCallback['onGradientStats']>>[0] | undefined;
 
+  /** The step's losses recomputed after the update, same batch and dropout seeds, statistics untouched (FAMO). */
   #lossesAfter(tasks: readonly ActiveTask[], stepSeed: number): number[] {
-    const t = tf.tidy(() => {
-      const byBatch = new Map<Batch, ActiveTask[]>();
-      for (const a of tasks) byBatch.set(a.batch, [...(byBatch.get(a.batch) ?? []), a]);
-      const out = new Map<string, Tensor>();
-      for (const [batch, list] of byBatch) {
-        const preds = this.model.forward(
-          batch.inputs,
-          { training: true, seeds: seedStream(stepSeed), updateStatistics: false },
-          list.map((a) => a.name),
-        );
-        for (const a of list) {
-          out.set(
-            a.name,
-            this.model.task(a.name).loss(preds[a.name]!, batch.targets[a.name]!, batch.masks?.[a.name]),
-          );
-        }
-      }
-      return tf.stack(tasks.map((a) => out.get(a.name)!));
-    });
+    const t = tf.tidy(() =>
+      tf.stack(forwardLosses({ model: this.model, tasks, stepSeed }, undefined, false)),
+    );
     const v = Array.from(t.dataSync());
     t.dispose();
     return v;
@@ -366,8 +352,7 @@ export class Trainer {
   #activeTasks(batches: readonly Batch[]): ActiveTask[] {
     const found = new Map<string, Batch>();
     for (const batch of batches) {
-      const names = batch.task !== undefined ? [batch.task] : Object.keys(batch.targets);
-      for (const name of names) {
+      for (const name of tasksOf(batch)) {
         this.model.task(name);
         if (!(name in batch.targets)) {
           throw new MultitaskError(
@@ -512,9 +497,7 @@ export class Trainer {
       const batches = Array.isArray(stepBatch) ? (stepBatch as readonly Batch[]) : [stepBatch as Batch];
       try {
         for (const batch of batches) {
-          const names = (batch.task !== undefined ? [batch.task] : Object.keys(batch.targets)).filter((n) =>
-            this.model.taskNames.includes(n),
-          );
+          const names = tasksOf(batch).filter((n) => this.model.taskNames.includes(n));
           const preds = this.model.predict(batch.inputs, names);
           try {
             const pairs = tf.tidy(() =>
@@ -630,9 +613,7 @@ export class Trainer {
   /** One inference forward pass on a batch; turns tfjs shape errors into errors naming the input shape. */
   #probe(batch: Batch): void {
     this.model.validateInputs(batch.inputs);
-    const names = (batch.task !== undefined ? [batch.task] : Object.keys(batch.targets)).filter((n) =>
-      this.model.taskNames.includes(n),
-    );
+    const names = tasksOf(batch).filter((n) => this.model.taskNames.includes(n));
     try {
       const preds = this.model.predict(batch.inputs, names);
       try {
@@ -668,4 +649,9 @@ export class Trainer {
       );
     }
   }
+}
+
+/** The tasks a batch labels: its own task for a per-task batch, else every target's task. */
+function tasksOf(batch: Batch): string[] {
+  return batch.task !== undefined ? [batch.task] : Object.keys(batch.targets);
 }
