@@ -5,6 +5,10 @@
  * Models with (nearly) equal parameter counts and the same towers (dense 8 → relu → dense 1) per task, as in the
  * paper's set-up (one-layer shared bottom vs 8 one-layer experts of 16 units with a softmax gate per task):
  *   hard sharing: shared dense(126) + relu (14 776 parameters);  MMoE: 8 experts × dense(16) + relu (14 834).
+ * Every layer of both models starts from the same initializer INIT (`pytorch` — PyTorch's nn.Linear default,
+ * U(±1/√fan-in) for kernel and bias — or `glorot-uniform`, the library default). Each (ρ, seed) cell trains both
+ * models REPEATS times from different initial weights and batch orders on the same data, and reports the mean (the
+ * paper averages many runs; a single run's test MSE varies by ±15 % with the initial weights).
  * Adam, batch 128, STEPS steps with the learning rate decayed by a cosine from LR to LR/100; every STEPS/EVALS
  * steps the validation and test MSE are measured. Reported: test MSE (sum over the two tasks) at the end, and at the
  * evaluation with the lowest validation MSE ("best-val"). 8 000 train / 2 000 validation / 2 000 test rows.
@@ -13,12 +17,13 @@
  *   MULTITASK_TEST_BACKEND=wasm npx vitest run --config vitest.bench.config.ts bench/mmoe-synthetic.bench.ts
  * Knobs: MMOE_BENCH_STEPS (default 2500), MMOE_BENCH_LR (3e-3), MMOE_BENCH_RHOS (`1,0.5,0`), MMOE_BENCH_SEEDS
  * (`1,2,3`), MMOE_BENCH_C (0.3), MMOE_BENCH_SINUSOIDS (`normal`: αᵢ, βᵢ ~ N(0, 1); `fixed`: αᵢ = i,
- * βᵢ = (i − 1)²), MMOE_BENCH_LOG=file appends each row as JSON as soon as it is measured.
+ * βᵢ = (i − 1)²), MMOE_BENCH_INIT (`pytorch`), MMOE_BENCH_REPEATS (3), MMOE_BENCH_LOG=file appends each row as
+ * JSON as soon as it is measured.
  */
 import { appendFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { it } from 'vitest';
-import { MultitaskModel, Rng, type Backbone } from '@multitask/core';
+import { INITIALIZERS, MultitaskModel, Rng, type Backbone, type Initializer } from '@multitask/core';
 import { mlpBackbone, mmoeBackbone } from '../src/index.ts';
 import { parameterCount, towerTask } from '../test/helpers.ts';
 import { nonlinearShare, pearson, syntheticData, variance, type SyntheticSplit } from './mmoe-synthetic-data.ts';
@@ -37,6 +42,9 @@ const LR = Number(process.env.MMOE_BENCH_LR ?? 3e-3);
 const RHOS = (process.env.MMOE_BENCH_RHOS ?? '1,0.5,0').split(',').map(Number);
 const SINUSOIDS = process.env.MMOE_BENCH_SINUSOIDS === 'fixed' ? 'fixed' : 'normal';
 const SEEDS = (process.env.MMOE_BENCH_SEEDS ?? '1,2,3').split(',').map(Number);
+const INIT = (process.env.MMOE_BENCH_INIT ?? 'pytorch') as Initializer;
+if (!INITIALIZERS.includes(INIT)) throw new Error(`MMOE_BENCH_INIT must be one of ${INITIALIZERS.join(', ')}`);
+const REPEATS = Number(process.env.MMOE_BENCH_REPEATS ?? 3);
 
 interface Tensors {
   readonly x: tf.Tensor2D;
@@ -62,10 +70,10 @@ interface RunResult {
 function run(kind: 'hard' | 'mmoe', seed: number, train: Tensors, val: Tensors, test: Tensors): RunResult {
   const backbone: Backbone =
     kind === 'hard'
-      ? mlpBackbone({ inputSize: D, units: [126], seed })
-      : mmoeBackbone({ inputSize: D, tasks: ['t1', 't2'], numExperts: 8, expertUnits: [16], seed });
+      ? mlpBackbone({ inputSize: D, units: [126], initializer: INIT, seed })
+      : mmoeBackbone({ inputSize: D, tasks: ['t1', 't2'], numExperts: 8, expertUnits: [16], initializer: INIT, seed });
   const z = kind === 'hard' ? 126 : 16;
-  const model = new MultitaskModel({ backbone, tasks: [towerTask('t1', z, 8, seed + 1), towerTask('t2', z, 8, seed + 2)] });
+  const model = new MultitaskModel({ backbone, tasks: [towerTask('t1', z, 8, seed + 1, INIT), towerTask('t2', z, 8, seed + 2, INIT)] });
   const opt: tf.Optimizer = tf.train.adam(LR);
   // tfjs's Adam reads `learningRate` on every step; it is a protected field in the typings.
   const setLr = (lr: number): void => {
@@ -112,7 +120,7 @@ const log = (row: object): void => {
   if (process.env.MMOE_BENCH_LOG) appendFileSync(process.env.MMOE_BENCH_LOG, `${JSON.stringify(row)}\n`);
 };
 
-it('MMoE vs hard sharing on Ma et al.’s synthetic data, ρ ∈ {1, 0.5, 0}, 3 seeds', () => {
+it('MMoE vs hard sharing on Ma et al.’s synthetic data, ρ ∈ {1, 0.5, 0}, 3 seeds', { timeout: 4 * 3_600_000 }, () => {
   const dataRows: Record<string, number>[] = [];
   const rows: Record<string, number>[] = [];
   for (const rho of RHOS) {
@@ -133,8 +141,24 @@ it('MMoE vs hard sharing on Ma et al.’s synthetic data, ρ ∈ {1, 0.5, 0}, 3 
       dataRows.push(dataRow);
       log({ data: dataRow, alpha: data.alpha.map(r4), beta: data.beta.map(r4) });
       const [train, test, val] = [trainS, testS, valS].map(toTensors) as [Tensors, Tensors, Tensors];
-      const hard = run('hard', seed, train, val, test);
-      const mmoe = run('mmoe', seed, train, val, test);
+      // Repeat r starts both models from initial-weight seed 100·seed + r (batch order from the same seed).
+      const repeat = (kind: 'hard' | 'mmoe'): RunResult & { finals: number[]; bestVals: number[] } => {
+        const runs = Array.from({ length: REPEATS }, (_, r) => run(kind, 100 * seed + r, train, val, test));
+        const avg = (f: (x: RunResult) => number): number => runs.reduce((acc, x) => acc + f(x), 0) / runs.length;
+        return {
+          finalTest: avg((x) => x.finalTest),
+          bestValTest: avg((x) => x.bestValTest),
+          bestVal: avg((x) => x.bestVal),
+          bestStep: Math.round(avg((x) => x.bestStep)),
+          params: runs[0]!.params,
+          ms: avg((x) => x.ms),
+          finals: runs.map((x) => r4(x.finalTest)),
+          bestVals: runs.map((x) => r4(x.bestValTest)),
+        };
+      };
+      const hard = repeat('hard');
+      const mmoe = repeat('mmoe');
+      log({ rho, seed, hardBestValRuns: hard.bestVals, mmoeBestValRuns: mmoe.bestVals, hardFinalRuns: hard.finals, mmoeFinalRuns: mmoe.finals });
       tf.dispose([train, test, val].flatMap((t) => [t.x, t.y1, t.y2]));
       rows.push({
         rho,
@@ -168,7 +192,7 @@ it('MMoE vs hard sharing on Ma et al.’s synthetic data, ρ ∈ {1, 0.5, 0}, 3 
       seeds: rs.length,
     };
   });
-  console.log(`backend ${tf.getBackend()}, c ${C}, sinusoids ${SINUSOIDS}, ${STEPS} steps of batch ${BATCH}, lr ${LR} cosine-decayed to ${LR / 100}`);
+  console.log(`backend ${tf.getBackend()}, init ${INIT}, ${REPEATS} repeats, c ${C}, sinusoids ${SINUSOIDS}, ${STEPS} steps of batch ${BATCH}, lr ${LR} cosine-decayed to ${LR / 100}`);
   console.table(dataRows);
   console.table(rows);
   console.table(summary);

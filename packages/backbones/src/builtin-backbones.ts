@@ -8,6 +8,7 @@ import { mmoeBackbone } from './mmoe-backbone.ts';
 import { multiLeNetBackbone } from './multi-lenet-backbone.ts';
 import { resnetBackbone } from './resnet-backbone.ts';
 import { tabularBackbone } from './tabular-backbone.ts';
+import { textCnnBackbone } from './text-cnn-backbone.ts';
 
 /**
  * The built-in backbone factories keyed by config `type` (multi-input branches may be any of the others), for loading saved models
@@ -23,6 +24,7 @@ const leaves: Record<string, BackboneFactory> = {
   'multi-lenet': multiLeNetBackbone,
   resnet: resnetBackbone,
   'embedding-bag': embeddingBagBackbone,
+  'text-cnn': textCnnBackbone,
   tabular: tabularBackbone,
   mmoe: mmoeBackbone,
   cgc: cgcBackbone,

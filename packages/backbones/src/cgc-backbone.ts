@@ -4,6 +4,7 @@ import { Rng, type Backbone, type PartConfig, type SharedRepresentation, type Ta
 import { checkTaskNames, expertVariables, gateMix, makeExpert, runExperts, unknownTask, type Expert } from './internal/experts.ts';
 import {
   checkActivation,
+  checkInitializer,
   checkPositiveInt,
   checkRate,
   checkSeed,
@@ -12,6 +13,7 @@ import {
   toRows,
   type Activation,
   type Dense,
+  type Initializer,
 } from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 import type { GatedBackbone } from './mmoe-backbone.ts';
@@ -32,6 +34,11 @@ export interface CgcBackboneOptions {
   readonly activation?: Activation;
   /** Dropout rate after every expert layer while training. Default 0. */
   readonly dropout?: number;
+  /**
+   * How the expert and gate weights start: `'glorot-uniform'` (default), `'he-uniform'`, `'lecun-uniform'` or
+   * `'pytorch'` (PyTorch's `nn.Linear` default); see core's `Initializer`.
+   */
+  readonly initializer?: Initializer;
   /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
   readonly seed?: number;
 }
@@ -59,13 +66,14 @@ export function cgcBackbone(options: CgcBackboneOptions): GatedBackbone {
   );
   const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
   const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
+  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
-  const shared: Expert[] = Array.from({ length: numShared }, () => makeExpert(rng, inputSize, expertUnits));
+  const shared: Expert[] = Array.from({ length: numShared }, () => makeExpert(rng, inputSize, expertUnits, initializer));
   const own = new Map<string, Expert[]>(
-    tasks.map((t) => [t, Array.from({ length: numOwn }, () => makeExpert(rng, inputSize, expertUnits))]),
+    tasks.map((t) => [t, Array.from({ length: numOwn }, () => makeExpert(rng, inputSize, expertUnits, initializer))]),
   );
-  const gates = new Map<string, Dense>(tasks.map((t) => [t, makeDense(rng, inputSize, numShared + numOwn)]));
+  const gates = new Map<string, Dense>(tasks.map((t) => [t, makeDense(rng, inputSize, numShared + numOwn, initializer)]));
   const dropoutRng = rng.fork();
   const allExperts = [...shared, ...tasks.flatMap((t) => own.get(t)!)];
   const taskVariables = Object.fromEntries(
@@ -114,6 +122,7 @@ export function cgcBackbone(options: CgcBackboneOptions): GatedBackbone {
           numSharedExperts: numShared,
           numTaskExperts: numOwn,
           expertUnits: [...expertUnits],
+          initializer,
           activation,
           dropout,
           seed,

@@ -18,6 +18,8 @@ export { resnetBackbone } from './resnet-backbone.ts';
 export type { ResnetBackbone, ResnetBackboneOptions } from './resnet-backbone.ts';
 export { embeddingBagBackbone } from './embedding-bag-backbone.ts';
 export type { EmbeddingBagBackbone, EmbeddingBagBackboneOptions } from './embedding-bag-backbone.ts';
+export { textCnnBackbone } from './text-cnn-backbone.ts';
+export type { TextCnnBackbone, TextCnnBackboneOptions } from './text-cnn-backbone.ts';
 export { tabularBackbone } from './tabular-backbone.ts';
 export type { CategoricalColumn, TabularBackbone, TabularBackboneOptions } from './tabular-backbone.ts';
 export { multiInputBackbone, multiInputFactory } from './multi-input-backbone.ts';

@@ -6,6 +6,7 @@ import {
   activate,
   applyDense,
   checkActivation,
+  checkInitializer,
   checkPositiveInt,
   checkRate,
   checkSeed,
@@ -15,6 +16,7 @@ import {
   toRows,
   type Activation,
   type Dense,
+  type Initializer,
 } from '@multitask/core';
 
 /** Options of {@link mlpBackbone}. */
@@ -27,6 +29,11 @@ export interface MlpBackboneOptions {
   readonly activation?: Activation;
   /** Dropout rate after every layer while training, in [0, 1). Default 0. */
   readonly dropout?: number;
+  /**
+   * How the dense weights start: `'glorot-uniform'` (default), `'he-uniform'`, `'lecun-uniform'` or `'pytorch'`
+   * (PyTorch's `nn.Linear` default); see core's `Initializer`.
+   */
+  readonly initializer?: Initializer;
   /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
   readonly seed?: number;
 }
@@ -59,12 +66,13 @@ export function mlpBackbone(options: MlpBackboneOptions): MlpBackbone {
   const units = options.units.map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
   const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
   const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
+  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
   const layers: Dense[] = [];
   let size = inputSize;
   for (const u of units) {
-    layers.push(makeDense(rng, size, u));
+    layers.push(makeDense(rng, size, u, initializer));
     size = u;
   }
   const dropoutRng = rng.fork();
@@ -85,7 +93,7 @@ export function mlpBackbone(options: MlpBackboneOptions): MlpBackbone {
       });
     },
     getConfig(): PartConfig {
-      return { type: 'mlp', options: { inputSize, units: [...units], activation, dropout, seed } };
+      return { type: 'mlp', options: { inputSize, units: [...units], activation, dropout, initializer, seed } };
     },
     dispose(): void {
       disposeVariables(variables);

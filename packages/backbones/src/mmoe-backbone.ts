@@ -4,6 +4,7 @@ import { Rng, type Backbone, type PartConfig, type SharedRepresentation, type Ta
 import { checkTaskNames, expertVariables, gateMix, makeExpert, runExperts, unknownTask, type Expert } from './internal/experts.ts';
 import {
   checkActivation,
+  checkInitializer,
   checkPositiveInt,
   checkRate,
   checkSeed,
@@ -12,6 +13,7 @@ import {
   toRows,
   type Activation,
   type Dense,
+  type Initializer,
 } from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 
@@ -29,6 +31,11 @@ export interface MmoeBackboneOptions {
   readonly activation?: Activation;
   /** Dropout rate after every expert layer while training. Default 0. */
   readonly dropout?: number;
+  /**
+   * How the expert and gate weights start: `'glorot-uniform'` (default), `'he-uniform'`, `'lecun-uniform'` or `'pytorch'`
+   * (PyTorch's `nn.Linear` default); see core's `Initializer`.
+   */
+  readonly initializer?: Initializer;
   /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
   readonly seed?: number;
 }
@@ -70,10 +77,11 @@ export function mmoeBackbone(options: MmoeBackboneOptions): GatedBackbone {
   );
   const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
   const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
+  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
-  const experts: Expert[] = Array.from({ length: numExperts }, () => makeExpert(rng, inputSize, expertUnits));
-  const gates = new Map<string, Dense>(tasks.map((t) => [t, makeDense(rng, inputSize, numExperts)]));
+  const experts: Expert[] = Array.from({ length: numExperts }, () => makeExpert(rng, inputSize, expertUnits, initializer));
+  const gates = new Map<string, Dense>(tasks.map((t) => [t, makeDense(rng, inputSize, numExperts, initializer)]));
   const dropoutRng = rng.fork();
   const allExperts = experts.map((_, i) => i);
   const taskVariables = Object.fromEntries(tasks.map((t) => [t, [gates.get(t)!.kernel, gates.get(t)!.bias]]));
@@ -107,7 +115,7 @@ export function mmoeBackbone(options: MmoeBackboneOptions): GatedBackbone {
     getConfig(): PartConfig {
       return {
         type: 'mmoe',
-        options: { inputSize, tasks: [...tasks], numExperts, expertUnits: [...expertUnits], activation, dropout, seed },
+        options: { inputSize, tasks: [...tasks], numExperts, expertUnits: [...expertUnits], activation, dropout, initializer, seed },
       };
     },
     dispose(): void {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { isMultitaskError, MultitaskModel, Rng } from '@multitask/core';
+import { isMultitaskError, MultitaskModel, Rng, type Initializer } from '@multitask/core';
 import { cgcBackbone, crossStitchBackbone, mmoeBackbone } from '../src/index.ts';
 import { mseTask, trainModel } from './helpers.ts';
 
@@ -30,6 +30,22 @@ describe('mmoe, cgc and cross-stitch backbones', () => {
     }
     tf.dispose([x, out]);
     b.dispose();
+  });
+
+  it.each([
+    { kind: 'mmoe', make: (extra: { initializer?: Initializer }) => mmoeBackbone({ inputSize: 9, tasks: ['a', 'b'], numExperts: 3, expertUnits: [4], ...extra }) },
+    { kind: 'cgc', make: (extra: { initializer?: Initializer }) => cgcBackbone({ inputSize: 9, tasks: ['a', 'b'], expertUnits: [4], ...extra }) },
+  ])('$kind: initializer applies to experts and gates (pytorch: U(±1/3) kernels and biases at fan-in 9)', ({ make }) => {
+    const dflt = make({});
+    const torch = make({ initializer: 'pytorch' });
+    expect(dflt.getConfig().options).toMatchObject({ initializer: 'glorot-uniform' });
+    expect(torch.getConfig().options).toMatchObject({ initializer: 'pytorch' });
+    // Variables alternate kernel, bias (experts, then gates); every one drawn from fan-in 9 ⇒ |w| ≤ 1/3.
+    const values = torch.trainableVariables.map((v) => Array.from(v.dataSync()));
+    for (const v of values) expect(Math.max(...v.map(Math.abs))).toBeLessThanOrEqual(1 / 3);
+    values.filter((_, i) => i % 2 === 1).forEach((bias) => expect(bias.some((v) => v !== 0)).toBe(true));
+    dflt.trainableVariables.filter((_, i) => i % 2 === 1).forEach((b) => expect(Array.from(b.dataSync()).every((v) => v === 0)).toBe(true));
+    [dflt, torch].forEach((b) => b.dispose());
   });
 
   it('mmoe mixes experts convexly: each task value lies between the experts’ min and max', () => {

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { maskedMean, Rng, seedStream, type Backbone, type Head, type Task, type MultitaskModel } from '@multitask/core';
+import { makeDense, maskedMean, Rng, seedStream, type Backbone, type Head, type Initializer, type Task, type MultitaskModel } from '@multitask/core';
 
 /** A linear head (zero-initialised bias, small seeded weights). */
 export function linearHead(inputSize: number, outputSize: number, seed = 1, kind = 'linear'): Head {
@@ -112,25 +112,10 @@ export function rings(n: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor1D
 }
 
 /** A regression tower: dense(hidden) → relu → dense(1), MSE loss (as in the MMoE paper's towers). */
-export function towerTask(name: string, inputSize: number, hidden: number, seed: number): Task {
+export function towerTask(name: string, inputSize: number, hidden: number, seed: number, initializer: Initializer = 'glorot-uniform'): Task {
   const rng = new Rng(seed);
-  const init = (r: number, c: number) => {
-    const lim = Math.sqrt(6 / (r + c));
-    const t = tf.tensor2d(Array.from({ length: r * c }, () => (rng.next() * 2 - 1) * lim), [r, c]);
-    const v = tf.variable(t);
-    t.dispose();
-    return v;
-  };
-  const zeros = (n: number) => {
-    const t = tf.zeros([n]);
-    const v = tf.variable(t);
-    t.dispose();
-    return v;
-  };
-  const w1 = init(inputSize, hidden);
-  const b1 = zeros(hidden);
-  const w2 = init(hidden, 1);
-  const b2 = zeros(1);
+  const { kernel: w1, bias: b1 } = makeDense(rng, inputSize, hidden, initializer);
+  const { kernel: w2, bias: b2 } = makeDense(rng, hidden, 1, initializer);
   const vars = [w1, b1, w2, b2];
   return {
     name,
@@ -141,7 +126,7 @@ export function towerTask(name: string, inputSize: number, hidden: number, seed:
       trainableVariables: vars,
       apply: (z) =>
         tf.tidy(() => tf.add(tf.matMul(tf.relu<tf.Tensor2D>(tf.add(tf.matMul(z as tf.Tensor2D, w1 as tf.Tensor2D), b1)), w2 as tf.Tensor2D), b2)),
-      getConfig: () => ({ type: 'tower', options: { inputSize, hidden, seed } }),
+      getConfig: () => ({ type: 'tower', options: { inputSize, hidden, seed, initializer } }),
       dispose: () => tf.dispose(vars),
     },
     loss: (p, t, m) => tf.tidy(() => maskedMean(tf.mean(tf.square(tf.sub(p, tf.reshape(t, p.shape))), -1), m)),

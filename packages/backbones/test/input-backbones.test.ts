@@ -10,14 +10,20 @@ describe('embedding lookup (internal)', () => {
     const table = tf.tensor2d([[1, 2], [3, 4], [5, 6], [7, 8]]);
     const ids = tf.tensor2d([[1, 3, 1], [0, 2, 2]], [2, 3], 'int32');
     const w = tf.tensor3d([[[1, 0], [0, 1], [2, 2]], [[1, 1], [3, 0], [0, 5]]]);
-    const [ours, ref] = tf.tidy(() => {
+    const ours = tf.tidy(() => {
       const f = (t: tf.Tensor) => tf.sum(tf.mul(embed(t as tf.Tensor2D, ids), w));
-      const g = (t: tf.Tensor) => tf.sum(tf.mul(tf.reshape(tf.gather(t, tf.reshape(ids, [-1])), [2, 3, 2]), w));
-      return [tf.grad(f)(table).arraySync(), tf.grad(g)(table).arraySync()];
+      return tf.grad(f)(table).arraySync();
     });
     // Row 1 is used twice with weights [1,0] and [2,2] → [3, 2]; row 3 once → [0, 1]; row 0 → [1, 1]; row 2 → [3, 5].
     expect(ours).toEqual([[1, 1], [3, 2], [3, 5], [0, 1]]);
-    expect(ours).toEqual(ref);
+    // tfjs's own gather gradient, where the backend has it (wasm lacks UnsortedSegmentSum — the reason for embed).
+    if (tf.getBackend() !== 'wasm') {
+      const ref = tf.tidy(() => {
+        const g = (t: tf.Tensor) => tf.sum(tf.mul(tf.reshape(tf.gather(t, tf.reshape(ids, [-1])), [2, 3, 2]), w));
+        return tf.grad(g)(table).arraySync();
+      });
+      expect(ours).toEqual(ref);
+    }
     tf.dispose([table, ids, w]);
   });
 });

@@ -48,7 +48,7 @@ describe('mlpBackbone', () => {
   it('is reproducible per seed and rebuilds identically from getConfig()', () => {
     const a = mlpBackbone({ inputSize: 3, units: [5, 2], activation: 'tanh', seed: 5 });
     const cfg = a.getConfig();
-    expect(cfg).toEqual({ type: 'mlp', options: { inputSize: 3, units: [5, 2], activation: 'tanh', dropout: 0, seed: 5 } });
+    expect(cfg).toEqual({ type: 'mlp', options: { inputSize: 3, units: [5, 2], activation: 'tanh', dropout: 0, initializer: 'glorot-uniform', seed: 5 } });
     const b = mlpBackbone(cfg.options as never);
     const c = mlpBackbone({ ...(cfg.options as never as object), seed: 6 } as never);
     const x = tf.tensor2d([[0.3, -1, 2]]);
@@ -56,6 +56,18 @@ describe('mlpBackbone', () => {
     expect(infer(c, x)).not.toEqual(infer(a, x));
     x.dispose();
     [a, b, c].forEach((m) => m.dispose());
+  });
+
+  it('takes an initializer: pytorch draws kernel and bias from U(±1/√fanIn); the config rebuilds it', () => {
+    const a = mlpBackbone({ inputSize: 16, units: [8], initializer: 'pytorch', seed: 3 });
+    const [kernel, bias] = a.trainableVariables.map((v) => Array.from(v.dataSync()));
+    expect(Math.max(...kernel!.map(Math.abs))).toBeLessThanOrEqual(0.25);
+    expect(bias!.some((v) => v !== 0)).toBe(true);
+    expect(Math.max(...bias!.map(Math.abs))).toBeLessThanOrEqual(0.25);
+    const b = mlpBackbone(a.getConfig().options as never);
+    expect(Array.from(b.trainableVariables[1]!.dataSync())).toEqual(bias);
+    expect(() => mlpBackbone({ inputSize: 2, units: [3], initializer: 'xavier' as never })).toThrow(/mlp backbone: option "initializer"/);
+    [a, b].forEach((m) => m.dispose());
   });
 
   it('draws one dropout mask per call from the seed stream; none at inference', () => {

@@ -54,6 +54,7 @@ export type {
 } from './callbacks.ts';
 export {
   ACTIVATIONS,
+  INITIALIZERS,
   activate,
   makeVariable,
   glorotUniform,
@@ -63,8 +64,9 @@ export {
   checkPositiveInt,
   checkRate,
   checkActivation,
+  checkInitializer,
   checkSeed,
   disposeVariables,
   toRows,
 } from './layers.ts';
-export type { Activation, Dense } from './layers.ts';
+export type { Activation, Dense, Initializer } from './layers.ts';

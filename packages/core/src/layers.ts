@@ -52,11 +52,20 @@ export function makeVariable(values: Float32Array, shape: number[], trainable = 
 
 /** Glorot (Xavier) uniform values: U(−l, l), l = √(6 / (fanIn + fanOut)), drawn from `rng`. */
 export function glorotUniform(rng: Rng, size: number, fanIn: number, fanOut: number): Float32Array {
-  const limit = Math.sqrt(6 / (fanIn + fanOut));
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = (rng.next() * 2 - 1) * limit;
-  return out;
+  return uniform(rng, size, Math.sqrt(6 / (fanIn + fanOut)));
 }
+
+/**
+ * How a dense layer's weights start (`fanIn` = input size, `fanOut` = units):
+ * - `'glorot-uniform'` (the default, as in Keras): kernel U(−l, l), l = √(6 / (fanIn + fanOut)); zero bias.
+ * - `'he-uniform'`: kernel U(−l, l), l = √(6 / fanIn); zero bias.
+ * - `'lecun-uniform'`: kernel U(−l, l), l = √(3 / fanIn); zero bias.
+ * - `'pytorch'`: PyTorch's `nn.Linear` default — kernel and bias U(−l, l), l = 1 / √fanIn.
+ */
+export type Initializer = 'glorot-uniform' | 'he-uniform' | 'lecun-uniform' | 'pytorch';
+
+/** Every supported initializer name. */
+export const INITIALIZERS: readonly Initializer[] = ['glorot-uniform', 'he-uniform', 'lecun-uniform', 'pytorch'];
 
 /** A dense layer's variables. */
 export interface Dense {
@@ -66,12 +75,37 @@ export interface Dense {
   readonly bias: Variable;
 }
 
-/** Creates a dense layer (Glorot-uniform kernel, zero bias). */
-export function makeDense(rng: Rng, inputSize: number, units: number): Dense {
-  return {
-    kernel: makeVariable(glorotUniform(rng, inputSize * units, inputSize, units), [inputSize, units]),
-    bias: makeVariable(new Float32Array(units), [units]),
-  };
+/** Uniform values U(−limit, limit) drawn from `rng`. */
+function uniform(rng: Rng, size: number, limit: number): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = (rng.next() * 2 - 1) * limit;
+  return out;
+}
+
+/**
+ * Creates a dense layer, its weights drawn from `rng` by `initializer` (default Glorot-uniform kernel, zero
+ * bias; see {@link Initializer}).
+ */
+export function makeDense(rng: Rng, inputSize: number, units: number, initializer: Initializer = 'glorot-uniform'): Dense {
+  const size = inputSize * units;
+  let kernel: Float32Array;
+  let bias: Float32Array = new Float32Array(units);
+  switch (initializer) {
+    case 'glorot-uniform':
+      kernel = glorotUniform(rng, size, inputSize, units);
+      break;
+    case 'he-uniform':
+      kernel = uniform(rng, size, Math.sqrt(6 / inputSize));
+      break;
+    case 'lecun-uniform':
+      kernel = uniform(rng, size, Math.sqrt(3 / inputSize));
+      break;
+    case 'pytorch':
+      kernel = uniform(rng, size, 1 / Math.sqrt(inputSize));
+      bias = uniform(rng, units, 1 / Math.sqrt(inputSize));
+      break;
+  }
+  return { kernel: makeVariable(kernel, [inputSize, units]), bias: makeVariable(bias, [units]) };
 }
 
 /** `x·W + b` for `x` of shape `[…, inputSize]`. */
@@ -128,6 +162,19 @@ export function checkActivation(pkg: string, part: string, option: string, value
     );
   }
   return value as Activation;
+}
+
+/** Throws `INVALID_OPTION` unless `value` is a known initializer. */
+export function checkInitializer(pkg: string, part: string, option: string, value: unknown): Initializer {
+  if (!INITIALIZERS.includes(value as Initializer)) {
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/${pkg}] ${part}: option "${option}" must be one of ${INITIALIZERS.join(', ')}, got ` +
+        `${JSON.stringify(value)}.`,
+      { details: { option } },
+    );
+  }
+  return value as Initializer;
 }
 
 /** Throws `INVALID_OPTION` unless `value` is a finite number (the seed). */

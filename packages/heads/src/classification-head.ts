@@ -52,6 +52,7 @@ export function createClassificationHead(options: ClassificationHeadOptions, par
           hidden: o.hidden,
           activation: o.activation,
           dropout: o.dropout,
+          initializer: o.initializer,
           labelSmoothing,
           seed: o.seed,
         },

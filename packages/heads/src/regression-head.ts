@@ -74,6 +74,7 @@ export function createRegressionHead(options: RegressionHeadOptions, part: strin
           hidden: o.hidden,
           activation: o.activation,
           dropout: o.dropout,
+          initializer: o.initializer,
           seed: o.seed,
         },
       };

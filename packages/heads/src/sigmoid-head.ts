@@ -69,6 +69,7 @@ export function createSigmoidHead(
           hidden: o.hidden,
           activation: o.activation,
           dropout: o.dropout,
+          initializer: o.initializer,
           seed: o.seed,
         },
       };

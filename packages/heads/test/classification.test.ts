@@ -61,6 +61,20 @@ describe('classificationHead', () => {
     [a, b, c].forEach((h) => h.dispose());
   });
 
+  it('takes an initializer for every layer (pytorch: U(±1/√fanIn) kernels and biases) and keeps it in its config', () => {
+    const a = classificationHead({ inputSize: 16, numClasses: 3, hidden: [4], initializer: 'pytorch' });
+    const [k1, b1, k2, b2] = a.trainableVariables.map((v) => Array.from(v.dataSync()));
+    for (const [v, limit] of [[k1, 1 / 4], [b1, 1 / 4], [k2, 1 / 2], [b2, 1 / 2]] as const) {
+      expect(Math.max(...v!.map(Math.abs))).toBeLessThanOrEqual(limit);
+      expect(v!.some((x) => x !== 0)).toBe(true);
+    }
+    expect(a.getConfig().options).toMatchObject({ initializer: 'pytorch' });
+    const b = taskFactories[a.getConfig().type]!('t', a.getConfig().options).head;
+    expect(Array.from(b.trainableVariables[1]!.dataSync())).toEqual(b1);
+    expect(() => classificationHead({ numClasses: 2, initializer: 'ones' as never })).toThrow(/option "initializer"/);
+    [a, b].forEach((h) => h.dispose());
+  });
+
   it('applies dropout only while training, with masks drawn from the seed stream', async () => {
     const { seedStream } = await import('@multitask/core');
     const head = classificationHead({ inputSize: 50, numClasses: 2, dropout: 0.5 });

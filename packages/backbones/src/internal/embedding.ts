@@ -3,18 +3,22 @@
  * which the wasm backend lacks). The gradient materialises a `[ids, vocabulary]` one-hot matrix. Internal.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
 
 /** Rows of `table` `[vocab, dim]` for integer `ids` of any shape: `[...ids.shape, dim]`. */
 export function embed(table: Tensor2D, ids: Tensor): Tensor {
   const vocab = table.shape[0];
   const dim = table.shape[1];
-  const flat = tf.cast(tf.reshape(ids, [-1]), 'int32');
+  const flat = tf.cast<Tensor1D>(tf.reshape(ids, [-1]), 'int32');
   const lookup = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
-    const t = args[0] as Tensor2D;
+    // The ids are saved with the op: a tensor merely captured here may be disposed (by the caller's tidy) before
+    // the backward pass runs.
+    (args[1] as tf.GradSaveFunc)([flat]);
     return {
-      value: tf.gather(t, flat),
-      gradFunc: (dy: Tensor) => tf.matMul(tf.oneHot(flat, vocab, 1, 0, 'float32'), dy, true, false),
+      value: tf.gather(args[0] as Tensor2D, flat),
+      // One-hot built as int32 and cast: the stock wasm OneHot kernel writes int32 bits whatever dtype is asked.
+      gradFunc: (dy: Tensor, saved: Tensor[]) =>
+        tf.matMul(tf.cast(tf.oneHot(saved[0] as Tensor1D, vocab), 'float32'), dy, true, false),
     };
   });
   return tf.reshape(lookup(table), [...ids.shape, dim]);

@@ -9,6 +9,7 @@ import {
   activate,
   applyDense,
   checkActivation,
+  checkInitializer,
   checkPositiveInt,
   checkRate,
   checkSeed,
@@ -17,6 +18,7 @@ import {
   maybeDropout,
   type Activation,
   type Dense,
+  type Initializer,
 } from '@multitask/core';
 
 /** Options every head accepts. */
@@ -29,6 +31,11 @@ export interface StackOptions {
   readonly activation?: Activation;
   /** Dropout rate applied to the head's input and after each hidden layer while training, in [0, 1). Default 0. */
   readonly dropout?: number;
+  /**
+   * How the dense weights start: `'glorot-uniform'` (default), `'he-uniform'`, `'lecun-uniform'` or `'pytorch'`
+   * (PyTorch's `nn.Linear` default); see core's `Initializer`.
+   */
+  readonly initializer?: Initializer;
   /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
   readonly seed?: number;
 }
@@ -38,6 +45,7 @@ export interface ResolvedStack {
   readonly hidden: number[];
   readonly activation: Activation;
   readonly dropout: number;
+  readonly initializer: Initializer;
   readonly seed: number;
 }
 
@@ -62,6 +70,7 @@ export function resolveStack(part: string, options: StackOptions): ResolvedStack
     hidden,
     activation: checkActivation('heads', part, 'activation', options.activation ?? 'relu'),
     dropout: checkRate('heads', part, 'dropout', options.dropout ?? 0),
+    initializer: checkInitializer('heads', part, 'initializer', options.initializer ?? 'glorot-uniform'),
     seed: checkSeed('heads', part, options.seed ?? 1),
   };
 }
@@ -72,7 +81,7 @@ export function denseStack(
   resolved: ResolvedStack & { inputSize: number | undefined },
   outputSize: number,
 ): DenseStack {
-  const { hidden, activation, dropout, seed } = resolved;
+  const { hidden, activation, dropout, initializer, seed } = resolved;
   let inputSize = resolved.inputSize;
   let layers: Dense[] | undefined;
   let variables: Variable[] = [];
@@ -83,10 +92,10 @@ export function denseStack(
     const built: Dense[] = [];
     let n = size;
     for (const u of hidden) {
-      built.push(makeDense(rng, n, u));
+      built.push(makeDense(rng, n, u, initializer));
       n = u;
     }
-    built.push(makeDense(rng, n, outputSize));
+    built.push(makeDense(rng, n, outputSize, initializer));
     dropoutRng = rng.fork();
     layers = built;
     inputSize = size;
@@ -94,7 +103,7 @@ export function denseStack(
   };
   if (inputSize !== undefined) build(inputSize);
   return {
-    options: { hidden, activation, dropout, seed },
+    options: { hidden, activation, dropout, initializer, seed },
     get inputSize() {
       return inputSize;
     },

@@ -1,0 +1,60 @@
+import { describe, expect, test } from 'vitest';
+import fc from 'fast-check';
+import { INITIALIZERS, Rng, checkInitializer, glorotUniform, isMultitaskError, makeDense, type Initializer } from '../src/index.ts';
+
+/** The bound each initializer must respect, and the variance U(−l, l) has (l²/3). */
+const limits: Record<Initializer, (fanIn: number, fanOut: number) => { kernel: number; bias: number }> = {
+  'glorot-uniform': (i, o) => ({ kernel: Math.sqrt(6 / (i + o)), bias: 0 }),
+  'he-uniform': (i) => ({ kernel: Math.sqrt(6 / i), bias: 0 }),
+  'lecun-uniform': (i) => ({ kernel: Math.sqrt(3 / i), bias: 0 }),
+  pytorch: (i) => ({ kernel: 1 / Math.sqrt(i), bias: 1 / Math.sqrt(i) }),
+};
+
+describe('makeDense initializers', () => {
+  test('glorot-uniform (the default) draws exactly what glorotUniform draws, with a zero bias', () => {
+    const a = makeDense(new Rng(7), 5, 3);
+    const expected = glorotUniform(new Rng(7), 15, 5, 3);
+    expect(Array.from(a.kernel.dataSync())).toEqual(Array.from(expected));
+    expect(Array.from(a.bias.dataSync())).toEqual([0, 0, 0]);
+    a.kernel.dispose();
+    a.bias.dispose();
+  });
+
+  test.each(INITIALIZERS)('%s stays in its bound and has the variance of U(−l, l)', (init) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 20, max: 200 }), fc.integer({ min: 20, max: 200 }), fc.integer({ min: 1, max: 1e6 }), (fanIn, fanOut, seed) => {
+        const d = makeDense(new Rng(seed), fanIn, fanOut, init);
+        const k = Array.from(d.kernel.dataSync());
+        const b = Array.from(d.bias.dataSync());
+        const { kernel, bias } = limits[init](fanIn, fanOut);
+        expect(d.kernel.shape).toEqual([fanIn, fanOut]);
+        expect(d.bias.shape).toEqual([fanOut]);
+        expect(Math.max(...k.map(Math.abs))).toBeLessThanOrEqual(kernel);
+        // n ≥ 400 draws: the sample variance is within 25 % of l²/3 with overwhelming probability.
+        const variance = k.reduce((s, v) => s + v * v, 0) / k.length;
+        expect(variance / (kernel * kernel / 3)).toBeGreaterThan(0.75);
+        expect(variance / (kernel * kernel / 3)).toBeLessThan(1.25);
+        if (bias === 0) expect(b.every((v) => v === 0)).toBe(true);
+        else {
+          expect(Math.max(...b.map(Math.abs))).toBeLessThanOrEqual(bias);
+          expect(b.some((v) => v !== 0)).toBe(true);
+        }
+        d.kernel.dispose();
+        d.bias.dispose();
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  test('an unknown initializer is an INVALID_OPTION error naming the part and option', () => {
+    expect(checkInitializer('backbones', 'mlp backbone', 'initializer', 'lecun-uniform')).toBe('lecun-uniform');
+    let caught: unknown;
+    try {
+      checkInitializer('backbones', 'mlp backbone', 'initializer', 'xavier');
+    } catch (e) {
+      caught = e;
+    }
+    expect(isMultitaskError(caught) && caught.code).toBe('INVALID_OPTION');
+    expect(String(caught)).toMatch(/mlp backbone: option "initializer" must be one of glorot-uniform, he-uniform, lecun-uniform, pytorch, got "xavier"/);
+  });
+});
