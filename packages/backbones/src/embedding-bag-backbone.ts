@@ -1,20 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError, Rng, shapeString, type Backbone, type PartConfig } from '@multitask/core';
-import { embed } from './internal/embedding.ts';
+import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 import {
-  activate,
-  applyDense,
+  type Activation,
+  applyDenseLayers,
   checkActivation,
   checkPositiveInt,
   checkRate,
   checkSeed,
   disposeVariables,
-  makeDense,
-  makeVariable,
+  makeDenseLayers,
   maybeDropout,
-  type Activation,
-  type Dense,
 } from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 
@@ -71,15 +68,9 @@ export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): Embe
   const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
-  const init = new Float32Array(vocabSize * embeddingDim);
-  for (let i = 0; i < init.length; i++) init[i] = (rng.next() * 2 - 1) * 0.05;
-  const table = makeVariable(init, [vocabSize, embeddingDim]);
-  const layers: Dense[] = [];
-  let n = embeddingDim;
-  for (const u of units) {
-    layers.push(makeDense(rng, n, u));
-    n = u;
-  }
+  const table = makeEmbeddingTable(rng, vocabSize, embeddingDim);
+  const layers = makeDenseLayers(rng, embeddingDim, units);
+  const n = units.at(-1) ?? embeddingDim;
   const dropoutRng = rng.fork();
   const variables: Variable[] = [table, ...layers.flatMap((l) => [l.kernel, l.bias])];
   return {
@@ -107,9 +98,7 @@ export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): Embe
           pooled = tf.sum(tf.mul(e, mask), 1);
           if (pooling === 'mean') pooled = tf.div(pooled, tf.maximum(tf.sum(mask, 1), 1));
         }
-        let h = maybeDropout(pooled, dropout, context, dropoutRng);
-        for (const l of layers) h = maybeDropout(activate(applyDense(h, l), activation), dropout, context, dropoutRng);
-        return h;
+        return applyDenseLayers(maybeDropout(pooled, dropout, context, dropoutRng), layers, activation, dropout, context, dropoutRng);
       });
     },
     getConfig(): PartConfig {

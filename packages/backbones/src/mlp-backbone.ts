@@ -3,20 +3,17 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError, Rng, type Backbone, type Inputs, type PartConfig } from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 import {
-  activate,
-  applyDense,
+  type Activation,
+  applyDenseLayers,
   checkActivation,
   checkInitializer,
   checkPositiveInt,
   checkRate,
   checkSeed,
   disposeVariables,
-  makeDense,
-  maybeDropout,
-  toRows,
-  type Activation,
-  type Dense,
   type Initializer,
+  makeDenseLayers,
+  toRows,
 } from '@multitask/core';
 
 /** Options of {@link mlpBackbone}. */
@@ -69,12 +66,8 @@ export function mlpBackbone(options: MlpBackboneOptions): MlpBackbone {
   const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
-  const layers: Dense[] = [];
-  let size = inputSize;
-  for (const u of units) {
-    layers.push(makeDense(rng, size, u, initializer));
-    size = u;
-  }
+  const layers = makeDenseLayers(rng, inputSize, units, initializer);
+  const size = units.at(-1) ?? inputSize;
   const dropoutRng = rng.fork();
   const variables: Variable[] = layers.flatMap((l) => [l.kernel, l.bias]);
   return {
@@ -85,11 +78,7 @@ export function mlpBackbone(options: MlpBackboneOptions): MlpBackbone {
     apply(inputs: Inputs, context): Tensor {
       const x = singleInput(part, inputs);
       return tf.tidy(() => {
-        let h: Tensor = toRows('backbones', part, x, inputSize);
-        for (const layer of layers) {
-          h = maybeDropout(activate(applyDense(h, layer), activation), dropout, context, dropoutRng);
-        }
-        return h;
+        return applyDenseLayers(toRows('backbones', part, x, inputSize), layers, activation, dropout, context, dropoutRng);
       });
     },
     getConfig(): PartConfig {

@@ -1,20 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import { isTensorLike, MultitaskError, Rng, shapeString, type Backbone, type PartConfig } from '@multitask/core';
-import { embed } from './internal/embedding.ts';
+import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 import {
-  activate,
-  applyDense,
+  type Activation,
+  applyDenseLayers,
   checkActivation,
   checkPositiveInt,
   checkRate,
   checkSeed,
   disposeVariables,
-  makeDense,
-  makeVariable,
-  maybeDropout,
-  type Activation,
-  type Dense,
+  makeDenseLayers,
 } from '@multitask/core';
 
 /** One categorical column of {@link tabularBackbone}. */
@@ -85,17 +81,10 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
   const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
-  const tables = columns.map((c) => {
-    const init = new Float32Array(c.cardinality * c.dim);
-    for (let i = 0; i < init.length; i++) init[i] = (rng.next() * 2 - 1) * 0.05;
-    return makeVariable(init, [c.cardinality, c.dim]);
-  });
-  const layers: Dense[] = [];
-  let n = numericSize + columns.reduce((s, c) => s + c.dim, 0);
-  for (const u of units) {
-    layers.push(makeDense(rng, n, u));
-    n = u;
-  }
+  const tables = columns.map((c) => makeEmbeddingTable(rng, c.cardinality, c.dim));
+  const features = numericSize + columns.reduce((s, c) => s + c.dim, 0);
+  const layers = makeDenseLayers(rng, features, units);
+  const n = units.at(-1) ?? features;
   const dropoutRng = rng.fork();
   const inputNames = [...(numericSize > 0 ? ['numeric'] : []), ...(columns.length > 0 ? ['categorical'] : [])];
   const variables: Variable[] = [...tables, ...layers.flatMap((l) => [l.kernel, l.bias])];
@@ -135,9 +124,8 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
           const cols = tf.split(tf.cast(categorical, 'int32'), columns.length, 1);
           cols.forEach((c, i) => parts.push(tf.reshape(embed(tables[i] as Tensor2D, c), [-1, columns[i]!.dim])));
         }
-        let h = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
-        for (const l of layers) h = maybeDropout(activate(applyDense(h, l), activation), dropout, context, dropoutRng);
-        return h;
+        const h = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
+        return applyDenseLayers(h, layers, activation, dropout, context, dropoutRng);
       });
     },
     getConfig(): PartConfig {

@@ -2,26 +2,25 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import {
   activate,
-  applyDense,
+  type Activation,
+  applyDenseLayers,
+  type Backbone,
   checkActivation,
   checkPositiveInt,
   checkRate,
   checkSeed,
   disposeVariables,
   glorotUniform,
-  makeDense,
+  makeDenseLayers,
   makeVariable,
   maybeDropout,
   MultitaskError,
+  type PartConfig,
   Rng,
   shapeString,
-  type Activation,
-  type Backbone,
-  type Dense,
-  type PartConfig,
 } from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
-import { embed } from './internal/embedding.ts';
+import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 
 /** Options of {@link textCnnBackbone}. */
 export interface TextCnnBackboneOptions {
@@ -189,20 +188,14 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
   const seed = checkSeed('backbones', part, options.seed ?? 1);
 
   const rng = new Rng(seed);
-  const init = new Float32Array(vocabSize * embeddingDim);
-  for (let i = 0; i < init.length; i++) init[i] = (rng.next() * 2 - 1) * 0.05;
-  const table = makeVariable(init, [vocabSize, embeddingDim]);
+  const table = makeEmbeddingTable(rng, vocabSize, embeddingDim);
   const banks: ConvBank[] = kernelSizes.map((k) => ({
     k,
     kernel: makeVariable(glorotUniform(rng, k * embeddingDim * filters, k * embeddingDim, k * filters), [k, embeddingDim, filters]),
     bias: makeVariable(new Float32Array(filters), [filters]),
   }));
-  const layers: Dense[] = [];
-  let n = filters * kernelSizes.length;
-  for (const u of units) {
-    layers.push(makeDense(rng, n, u));
-    n = u;
-  }
+  const layers = makeDenseLayers(rng, filters * kernelSizes.length, units);
+  const n = units.at(-1) ?? filters * kernelSizes.length;
   const dropoutRng = rng.fork();
   const maxK = Math.max(...kernelSizes);
   const variables: Variable[] = [
@@ -251,10 +244,8 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
           const m = tf.reshape(max, [batch, filters]);
           return tf.where(anyValid, m, tf.zerosLike(m)); // rows without tokens: 0, not −1e9
         });
-        let z = pooled.length === 1 ? pooled[0]! : concatColumns(pooled);
-        z = maybeDropout(z, dropout, context, dropoutRng);
-        for (const l of layers) z = maybeDropout(activate(applyDense(z, l), activation), dropout, context, dropoutRng);
-        return z;
+        const z = pooled.length === 1 ? pooled[0]! : concatColumns(pooled);
+        return applyDenseLayers(maybeDropout(z, dropout, context, dropoutRng), layers, activation, dropout, context, dropoutRng);
       });
     },
     getConfig(): PartConfig {

@@ -115,6 +115,39 @@ describe('tabularBackbone and multiInputBackbone', () => {
     model.dispose();
   });
 
+  it('multi-input (numbers + tokens) learns a label that needs both inputs to ≥ 95 % accuracy', () => {
+    // label = (x > 0) AND (token 1 occurs): either input alone can reach at most 75 % (both halves are 50/50).
+    const rng = new Rng(9);
+    const make = (n: number) => {
+      const xs: number[][] = [];
+      const tokens: number[][] = [];
+      const ys: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const x = rng.normal();
+        const has = rng.next() < 0.5;
+        const row = Array.from({ length: 5 }, () => 2 + rng.int(6));
+        if (has) row[rng.int(5)] = 1;
+        xs.push([x, rng.normal()]);
+        tokens.push([...row, 0]);
+        ys.push(Number(x > 0 && has));
+      }
+      return { a: tf.tensor2d(xs), text: tf.tensor2d(tokens, undefined, 'int32'), y: tf.tensor1d(ys, 'int32') };
+    };
+    const train = make(400);
+    const test = make(400);
+    const backbone = multiInputBackbone({
+      branches: { a: mlpBackbone({ inputSize: 2, units: [8] }), text: embeddingBagBackbone({ vocabSize: 8, embeddingDim: 8, pooling: 'max', units: [8] }) },
+    });
+    const model = new MultitaskModel({ backbone, tasks: [ceTask('y', 16, 2)] });
+    const opt = tf.train.adam(0.05);
+    trainModel(model, { a: train.a, text: train.text }, { y: train.y }, 150, opt);
+    const out = model.predict({ a: test.a, text: test.text });
+    expect(accuracy(out.y!, test.y)).toBeGreaterThanOrEqual(0.95);
+    tf.dispose([train.a, train.text, train.y, test.a, test.text, test.y, out]);
+    opt.dispose();
+    model.dispose();
+  });
+
   it('multi-input concatenates branches and names wrong inputs', () => {
     const b = multiInputBackbone({
       branches: { a: mlpBackbone({ inputSize: 2, units: [3] }), text: embeddingBagBackbone({ vocabSize: 4, embeddingDim: 2 }) },

@@ -108,6 +108,36 @@ export function makeDense(rng: Rng, inputSize: number, units: number, initialize
   return { kernel: makeVariable(kernel, [inputSize, units]), bias: makeVariable(bias, [units]) };
 }
 
+/** Dense layers `inputSize → units[0] → units[1] → …` (none for empty `units`), drawn in order from `rng`. */
+export function makeDenseLayers(
+  rng: Rng,
+  inputSize: number,
+  units: readonly number[],
+  initializer: Initializer = 'glorot-uniform',
+): Dense[] {
+  const layers: Dense[] = [];
+  let n = inputSize;
+  for (const u of units) {
+    layers.push(makeDense(rng, n, u, initializer));
+    n = u;
+  }
+  return layers;
+}
+
+/** Runs `dense → activation → dropout` for each layer (dropout as in {@link maybeDropout}). */
+export function applyDenseLayers(
+  x: Tensor,
+  layers: readonly Dense[],
+  activation: Activation,
+  dropout: number,
+  context: ForwardContext,
+  fallback: Rng,
+): Tensor {
+  let h = x;
+  for (const l of layers) h = maybeDropout(activate(applyDense(h, l), activation), dropout, context, fallback);
+  return h;
+}
+
 /** `x·W + b` for `x` of shape `[…, inputSize]`. */
 export function applyDense(x: Tensor, dense: Dense): Tensor {
   if (x.rank === 2) return tf.add(tf.matMul(x as tf.Tensor2D, dense.kernel as tf.Tensor2D), dense.bias);

@@ -84,6 +84,34 @@ describe('binary and multi-label tasks', () => {
     m.head.dispose();
   });
 
+  it('binary head with a hidden stack learns a disc (16 % positives) to ≥ 95 % accuracy; positiveWeight 5 raises recall', () => {
+    // positive iff |x| < 0.6 for x ~ N(0, I₂): not linearly separable, so the hidden layer is needed.
+    const rng = new Rng(12);
+    const make = (n: number) => {
+      const xs = Array.from({ length: n }, () => [rng.normal(), rng.normal()]);
+      const ys = xs.map(([a, b]) => [Math.hypot(a!, b!) < 0.6 ? 1 : 0]);
+      return { x: tf.tensor2d(xs), y: tf.tensor2d(ys), ys: ys.map((r) => r[0]!) };
+    };
+    const train = make(400);
+    const test = make(1000);
+    const fit = (positiveWeight: number) => {
+      const task = binaryTask('disc', { inputSize: 2, hidden: [16], positiveWeight, seed: 3 });
+      trainHead(task, train.x, train.y, 300, 0.05);
+      const pred = tf.tidy(() => Array.from(tf.greater(task.head.apply(test.x, { training: false }), 0).dataSync()));
+      task.head.dispose();
+      const hits = pred.filter((p, i) => p === 1 && test.ys[i] === 1).length;
+      return {
+        accuracy: pred.filter((p, i) => p === test.ys[i]).length / pred.length,
+        recall: hits / test.ys.filter((v) => v === 1).length,
+      };
+    };
+    const plain = fit(1);
+    const weighted = fit(5);
+    expect(plain.accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(weighted.recall).toBeGreaterThan(plain.recall);
+    tf.dispose([train.x, train.y, test.x, test.y]);
+  });
+
   it('multi-label head learns 3 threshold labels of 2-D inputs to ≥ 95 % per-label accuracy', () => {
     // labels: x₀ > 0, x₁ > 0, x₀ + x₁ > 0.5 — each linearly separable, so a linear head suffices.
     const rng = new Rng(8);

@@ -3,7 +3,8 @@
  * which the wasm backend lacks). The gradient materialises a `[ids, vocabulary]` one-hot matrix. Internal.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor, Tensor1D, Tensor2D } from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
+import { makeVariable, type Rng } from '@multitask/core';
 
 /** Rows of `table` `[vocab, dim]` for integer `ids` of any shape: `[...ids.shape, dim]`. */
 export function embed(table: Tensor2D, ids: Tensor): Tensor {
@@ -22,4 +23,11 @@ export function embed(table: Tensor2D, ids: Tensor): Tensor {
     };
   });
   return tf.reshape(lookup(table), [...ids.shape, dim]);
+}
+
+/** A `[vocab, dim]` embedding table, U(−0.05, 0.05) from `rng` (Keras's default for embeddings). */
+export function makeEmbeddingTable(rng: Rng, vocab: number, dim: number): Variable {
+  const init = new Float32Array(vocab * dim);
+  for (let i = 0; i < init.length; i++) init[i] = (rng.next() * 2 - 1) * 0.05;
+  return makeVariable(init, [vocab, dim]);
 }

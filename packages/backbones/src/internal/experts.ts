@@ -2,20 +2,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError, type ForwardContext, type Rng } from '@multitask/core';
-import { activate, applyDense, makeDense, maybeDropout, type Activation, type Dense, type Initializer } from '@multitask/core';
+import { activate, applyDense, makeDenseLayers, maybeDropout, type Activation, type Dense, type Initializer } from '@multitask/core';
 
 /** One expert: a small MLP. */
 export type Expert = readonly Dense[];
 
 /** Creates an expert MLP `inputSize → units…`. */
 export function makeExpert(rng: Rng, inputSize: number, units: readonly number[], initializer: Initializer): Expert {
-  const layers: Dense[] = [];
-  let n = inputSize;
-  for (const u of units) {
-    layers.push(makeDense(rng, n, u, initializer));
-    n = u;
-  }
-  return layers;
+  return makeDenseLayers(rng, inputSize, units, initializer);
 }
 
 /**

@@ -1,6 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MultitaskError, type MultitaskModel } from '@multitask/core';
+import { backboneGraph, layerActivation, type WeightCopy } from './backbone-graphs.ts';
 
 /** Options of {@link exportLayersModel}. */
 export interface ExportLayersOptions {
@@ -10,34 +10,15 @@ export interface ExportLayersOptions {
   readonly softmax?: boolean;
 }
 
-const LAYER_ACTIVATIONS: Readonly<Record<string, string>> = {
-  relu: 'relu',
-  tanh: 'tanh',
-  sigmoid: 'sigmoid',
-  elu: 'elu',
-  selu: 'selu',
-  linear: 'linear',
-};
-
-function layerActivation(value: unknown, part: string): string {
-  const name = typeof value === 'string' ? value : 'relu';
-  const a = LAYER_ACTIVATIONS[name];
-  if (a === undefined) {
-    throw new MultitaskError(
-      'INVALID_CONFIG',
-      `[@multitask/backbones] exportLayersModel: the ${part} uses activation "${name}", which has no ` +
-        `tfjs-layers activation string — use relu, tanh, sigmoid, elu, selu or linear.`,
-    );
-  }
-  return a;
-}
-
 /**
  * Builds a plain tfjs-layers model equivalent (at inference) to a multitask model — one output per task — and
  * copies the weights, so it can be saved with `layersModel.save(…)` and loaded with `tf.loadLayersModel` without
- * any multitask package. Exports the `mlp` and `multi-lenet` backbones and heads made of dense layers (the
- * classification, regression, binary and multi-label heads of `@multitask/heads`: hidden stack + output;
- * dropout is dropped, as at inference). Other backbones throw `INVALID_CONFIG`. The caller disposes the model.
+ * any multitask package. Exports the `mlp`, `multi-lenet`, `resnet` (batch norm with its moving statistics),
+ * `mmoe` and `cgc` (experts, softmax gates and the mix as built-in layers) backbones, and `multi-input` whose
+ * branches are `mlp`, `multi-lenet` or `resnet` (one model input per branch, named after it, in branch order);
+ * with heads made of dense layers (the classification, regression, binary and multi-label heads of
+ * `@multitask/heads`: hidden stack + output). Dropout is dropped, as at inference. Other backbones throw
+ * `INVALID_CONFIG` listing the supported ones. The caller disposes the model.
  *
  * @example
  * ```ts
@@ -47,42 +28,19 @@ function layerActivation(value: unknown, part: string): string {
  * ```
  */
 export function exportLayersModel(model: MultitaskModel, options: ExportLayersOptions = {}): tfl.LayersModel {
-  const cfg = model.backbone.getConfig();
-  const o = cfg.options as Record<string, unknown>;
-  const vars = model.backbone.trainableVariables;
-  const copies: [tfl.layers.Layer, tf.Tensor[]][] = [];
-  let input: tfl.SymbolicTensor;
-  let z: tfl.SymbolicTensor;
-  if (cfg.type === 'mlp') {
-    input = tfl.input({ shape: [o.inputSize as number], name: 'input' });
-    z = input;
-    const act = layerActivation(o.activation, 'mlp backbone');
-    (o.units as number[]).forEach((u, i) => {
-      const layer = tfl.layers.dense({ units: u, activation: act as never, name: `backbone_dense_${i}` });
-      z = layer.apply(z) as tfl.SymbolicTensor;
-      copies.push([layer, [vars[2 * i]!, vars[2 * i + 1]!]]);
-    });
-  } else if (cfg.type === 'multi-lenet') {
-    const [h, w, c] = o.inputShape as [number, number, number];
-    const [f1, f2] = o.filters as [number, number];
-    const k = o.kernelSize as number;
-    input = tfl.input({ shape: [h, w, c], name: 'input' });
-    const conv1 = tfl.layers.conv2d({ filters: f1, kernelSize: k, padding: 'valid', name: 'backbone_conv_0' });
-    const conv2 = tfl.layers.conv2d({ filters: f2, kernelSize: k, padding: 'valid', name: 'backbone_conv_1' });
-    const fc = tfl.layers.dense({ units: o.units as number, activation: 'relu', name: 'backbone_dense' });
-    let y = conv1.apply(input) as tfl.SymbolicTensor;
-    y = tfl.layers.activation({ activation: 'relu' }).apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }).apply(y)) as tfl.SymbolicTensor;
-    y = conv2.apply(y) as tfl.SymbolicTensor;
-    y = tfl.layers.activation({ activation: 'relu' }).apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }).apply(y)) as tfl.SymbolicTensor;
-    z = fc.apply(tfl.layers.flatten().apply(y)) as tfl.SymbolicTensor;
-    copies.push([conv1, [vars[0]!, vars[1]!]], [conv2, [vars[2]!, vars[3]!]], [fc, [vars[4]!, vars[5]!]]);
-  } else {
-    throw new MultitaskError(
-      'INVALID_CONFIG',
-      `[@multitask/backbones] exportLayersModel supports the mlp and multi-lenet backbones, not "${cfg.type}".`,
-      { details: { name: cfg.type } },
-    );
+  const copies: WeightCopy[] = [];
+  try {
+    return build(model, options, copies);
+  } catch (e) {
+    // Layers built before the failure own variables that no model will dispose.
+    for (const [layer] of copies) if (layer.built) layer.dispose();
+    throw e;
   }
+}
+
+/** Builds the graph (backbone, then each task's head), then copies the weights into the built layers. */
+function build(model: MultitaskModel, options: ExportLayersOptions, copies: WeightCopy[]): tfl.LayersModel {
+  const graph = backboneGraph(model.backbone, copies);
   const outputs = (options.tasks ?? model.taskNames).map((name) => {
     const task = model.task(name);
     const head = task.head;
@@ -97,7 +55,7 @@ export function exportLayersModel(model: MultitaskModel, options: ExportLayersOp
       );
     }
     const act = layerActivation((hc.options as Record<string, unknown>).activation, `head of task "${name}"`);
-    let y = z;
+    let y = graph.representation(name);
     for (let i = 0; i < hv.length / 2; i++) {
       const last = i === hv.length / 2 - 1;
       const activation = last ? (options.softmax && hc.type === 'classification' ? 'softmax' : 'linear') : act;
@@ -106,12 +64,12 @@ export function exportLayersModel(model: MultitaskModel, options: ExportLayersOp
         activation: activation as never,
         name: last ? name : `${name}_hidden_${i}`,
       });
-      y = layer.apply(y) as tfl.SymbolicTensor;
       copies.push([layer, [hv[2 * i]!, hv[2 * i + 1]!]]);
+      y = layer.apply(y) as tfl.SymbolicTensor;
     }
     return y;
   });
-  const layersModel = tfl.model({ inputs: input, outputs });
-  for (const [layer, weights] of copies) layer.setWeights(weights);
+  const layersModel = tfl.model({ inputs: graph.inputs.length === 1 ? graph.inputs[0]! : graph.inputs, outputs });
+  for (const [layer, weights] of copies) layer.setWeights([...weights]);
   return layersModel;
 }

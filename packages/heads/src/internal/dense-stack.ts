@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError, Rng, type ForwardContext } from '@multitask/core';
 import {
-  activate,
   applyDense,
   checkActivation,
   checkInitializer,
@@ -14,7 +13,8 @@ import {
   checkRate,
   checkSeed,
   disposeVariables,
-  makeDense,
+  makeDenseLayers,
+  applyDenseLayers,
   maybeDropout,
   type Activation,
   type Dense,
@@ -89,13 +89,7 @@ export function denseStack(
   let disposed = false;
   const build = (size: number): void => {
     const rng = new Rng(seed);
-    const built: Dense[] = [];
-    let n = size;
-    for (const u of hidden) {
-      built.push(makeDense(rng, n, u, initializer));
-      n = u;
-    }
-    built.push(makeDense(rng, n, outputSize, initializer));
+    const built = makeDenseLayers(rng, size, [...hidden, outputSize], initializer);
     dropoutRng = rng.fork();
     layers = built;
     inputSize = size;
@@ -129,11 +123,9 @@ export function denseStack(
       if (layers === undefined) build(size);
       const built = layers!;
       return tf.tidy(() => {
-        let h = maybeDropout(x, dropout, context, dropoutRng!);
-        for (let i = 0; i < built.length - 1; i++) {
-          h = maybeDropout(activate(applyDense(h, built[i]!), activation), dropout, context, dropoutRng!);
-        }
-        return applyDense(h, built[built.length - 1]!);
+        const h = maybeDropout(x, dropout, context, dropoutRng!);
+        const hiddenOut = applyDenseLayers(h, built.slice(0, -1), activation, dropout, context, dropoutRng!);
+        return applyDense(hiddenOut, built[built.length - 1]!);
       });
     },
     dispose() {
