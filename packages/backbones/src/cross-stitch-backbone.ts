@@ -8,6 +8,7 @@ import {
   checkActivation,
   checkPositiveInt,
   checkRate,
+  checkInitializer,
   checkSeed,
   disposeVariables,
   makeDense,
@@ -16,6 +17,7 @@ import {
   toRows,
   type Activation,
   type Dense,
+  type Initializer,
 } from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 
@@ -33,6 +35,11 @@ export interface CrossStitchBackboneOptions {
   readonly dropout?: number;
   /** Initial weight a task's cross-stitch unit gives its own column (the rest is split evenly). Default 0.9. */
   readonly selfWeight?: number;
+  /**
+   * How the dense (MLP) weights start: `'glorot-uniform'` (default), `'he-uniform'`, `'lecun-uniform'` or
+   * `'pytorch'`; see core's `Initializer`.
+   */
+  readonly initializer?: Initializer;
   /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
   readonly seed?: number;
 }
@@ -80,13 +87,14 @@ export function crossStitchBackbone(options: CrossStitchBackboneOptions): CrossS
       details: { option: 'selfWeight' },
     });
   }
+  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
   const T = tasks.length;
   const columns: Dense[][] = tasks.map(() => {
     let n = inputSize;
     return units.map((u) => {
-      const d = makeDense(rng, n, u);
+      const d = makeDense(rng, n, u, initializer);
       n = u;
       return d;
     });
@@ -118,7 +126,7 @@ export function crossStitchBackbone(options: CrossStitchBackboneOptions): CrossS
       });
     },
     getConfig(): PartConfig {
-      return { type: 'cross-stitch', options: { inputSize, tasks: [...tasks], units: [...units], activation, dropout, selfWeight, seed } };
+      return { type: 'cross-stitch', options: { inputSize, tasks: [...tasks], units: [...units], activation, dropout, selfWeight, initializer, seed } };
     },
     dispose(): void {
       disposeVariables(variables);

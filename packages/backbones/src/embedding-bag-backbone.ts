@@ -8,10 +8,12 @@ import {
   checkActivation,
   checkPositiveInt,
   checkRate,
+  checkInitializer,
   checkSeed,
   disposeVariables,
   makeDenseLayers,
   maybeDropout,
+  type Initializer,
 } from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 
@@ -29,6 +31,11 @@ export interface EmbeddingBagBackboneOptions {
   readonly activation?: Activation;
   /** Dropout rate after pooling and each MLP layer while training. Default 0. */
   readonly dropout?: number;
+  /**
+   * How the dense (MLP) weights start: `'glorot-uniform'` (default), `'he-uniform'`, `'lecun-uniform'` or
+   * `'pytorch'`; see core's `Initializer`.
+   */
+  readonly initializer?: Initializer;
   /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
   readonly seed?: number;
 }
@@ -66,10 +73,11 @@ export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): Embe
   const units = (options.units ?? []).map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
   const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
   const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
+  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
   const table = makeEmbeddingTable(rng, vocabSize, embeddingDim);
-  const layers = makeDenseLayers(rng, embeddingDim, units);
+  const layers = makeDenseLayers(rng, embeddingDim, units, initializer);
   const n = units.at(-1) ?? embeddingDim;
   const dropoutRng = rng.fork();
   const variables: Variable[] = [table, ...layers.flatMap((l) => [l.kernel, l.bias])];
@@ -102,7 +110,7 @@ export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): Embe
       });
     },
     getConfig(): PartConfig {
-      return { type: 'embedding-bag', options: { vocabSize, embeddingDim, pooling, units: [...units], activation, dropout, seed } };
+      return { type: 'embedding-bag', options: { vocabSize, embeddingDim, pooling, units: [...units], activation, dropout, initializer, seed } };
     },
     dispose(): void {
       disposeVariables(variables);

@@ -8,9 +8,11 @@ import {
   checkActivation,
   checkPositiveInt,
   checkRate,
+  checkInitializer,
   checkSeed,
   disposeVariables,
   makeDenseLayers,
+  type Initializer,
 } from '@multitask/core';
 
 /** One categorical column of {@link tabularBackbone}. */
@@ -33,6 +35,11 @@ export interface TabularBackboneOptions {
   readonly activation?: Activation;
   /** Dropout rate after each MLP layer while training. Default 0. */
   readonly dropout?: number;
+  /**
+   * How the dense (MLP) weights start: `'glorot-uniform'` (default), `'he-uniform'`, `'lecun-uniform'` or
+   * `'pytorch'`; see core's `Initializer`.
+   */
+  readonly initializer?: Initializer;
   /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
   readonly seed?: number;
 }
@@ -79,11 +86,12 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
   const units = options.units.map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
   const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
   const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
+  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
   const tables = columns.map((c) => makeEmbeddingTable(rng, c.cardinality, c.dim));
   const features = numericSize + columns.reduce((s, c) => s + c.dim, 0);
-  const layers = makeDenseLayers(rng, features, units);
+  const layers = makeDenseLayers(rng, features, units, initializer);
   const n = units.at(-1) ?? features;
   const dropoutRng = rng.fork();
   const inputNames = [...(numericSize > 0 ? ['numeric'] : []), ...(columns.length > 0 ? ['categorical'] : [])];
@@ -131,7 +139,7 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
     getConfig(): PartConfig {
       return {
         type: 'tabular',
-        options: { numericSize, categorical: columns.map((c) => ({ ...c })), units: [...units], activation, dropout, seed },
+        options: { numericSize, categorical: columns.map((c) => ({ ...c })), units: [...units], activation, dropout, initializer, seed },
       };
     },
     dispose(): void {

@@ -8,6 +8,7 @@ import {
   checkActivation,
   checkPositiveInt,
   checkRate,
+  checkInitializer,
   checkSeed,
   disposeVariables,
   glorotUniform,
@@ -18,6 +19,7 @@ import {
   type PartConfig,
   Rng,
   shapeString,
+  type Initializer,
 } from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 import { embed, makeEmbeddingTable } from './internal/embedding.ts';
@@ -38,6 +40,11 @@ export interface TextCnnBackboneOptions {
   readonly units?: readonly number[];
   /** Dropout rate after pooling and after each MLP layer while training, in [0, 1). Default 0. */
   readonly dropout?: number;
+  /**
+   * How the dense (MLP) weights start: `'glorot-uniform'` (default), `'he-uniform'`, `'lecun-uniform'` or
+   * `'pytorch'`; see core's `Initializer`.
+   */
+  readonly initializer?: Initializer;
   /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
   readonly seed?: number;
 }
@@ -185,6 +192,7 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
   const units = rawUnits.map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
   const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
   const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
+  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
   const seed = checkSeed('backbones', part, options.seed ?? 1);
 
   const rng = new Rng(seed);
@@ -194,7 +202,7 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
     kernel: makeVariable(glorotUniform(rng, k * embeddingDim * filters, k * embeddingDim, k * filters), [k, embeddingDim, filters]),
     bias: makeVariable(new Float32Array(filters), [filters]),
   }));
-  const layers = makeDenseLayers(rng, filters * kernelSizes.length, units);
+  const layers = makeDenseLayers(rng, filters * kernelSizes.length, units, initializer);
   const n = units.at(-1) ?? filters * kernelSizes.length;
   const dropoutRng = rng.fork();
   const maxK = Math.max(...kernelSizes);
@@ -251,7 +259,7 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
     getConfig(): PartConfig {
       return {
         type: 'text-cnn',
-        options: { vocabSize, embeddingDim, kernelSizes: [...kernelSizes], filters, activation, units: [...units], dropout, seed },
+        options: { vocabSize, embeddingDim, kernelSizes: [...kernelSizes], filters, activation, units: [...units], dropout, initializer, seed },
       };
     },
     dispose(): void {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { isMultitaskError, MultitaskModel, Rng } from '@multitask/core';
-import { embeddingBagBackbone, mlpBackbone, multiInputBackbone, tabularBackbone } from '../src/index.ts';
+import { isMultitaskError, MultitaskModel, Rng, type Initializer } from '@multitask/core';
+import { crossStitchBackbone, embeddingBagBackbone, mlpBackbone, multiInputBackbone, tabularBackbone, textCnnBackbone } from '../src/index.ts';
 import { embed } from '../src/internal/embedding.ts';
 import { accuracy, ceTask, trainModel } from './helpers.ts';
 
@@ -170,5 +170,25 @@ describe('tabularBackbone and multiInputBackbone', () => {
     expect(() => model.predict({ a })).toThrow(/missing: text/);
     tf.dispose([a, text, z]);
     model.dispose();
+  });
+});
+
+describe('initializer option of the MLP layers', () => {
+  it.each([
+    { kind: 'embedding-bag', make: (o: { initializer?: Initializer }) => embeddingBagBackbone({ vocabSize: 5, embeddingDim: 3, units: [4], ...o }) },
+    { kind: 'tabular', make: (o: { initializer?: Initializer }) => tabularBackbone({ numericSize: 2, categorical: [{ cardinality: 3, dim: 2 }], units: [4], ...o }) },
+    { kind: 'text-cnn', make: (o: { initializer?: Initializer }) => textCnnBackbone({ vocabSize: 5, embeddingDim: 3, kernelSizes: [2], filters: 2, units: [4], ...o }) },
+    { kind: 'cross-stitch', make: (o: { initializer?: Initializer }) => crossStitchBackbone({ inputSize: 3, tasks: ['a', 'b'], units: [4], ...o }) },
+  ])('$kind: pytorch gives the dense layers non-zero biases, the default zero ones; the config keeps it', ({ make }) => {
+    const dense = (b: { trainableVariables: readonly tf.Variable[] }) =>
+      b.trainableVariables.filter((v) => v.shape.length === 1 && v.shape[0] === 4).map((v) => Array.from(v.dataSync()));
+    const dflt = make({});
+    const torch = make({ initializer: 'pytorch' });
+    expect(dense(dflt).length).toBeGreaterThan(0);
+    dense(dflt).forEach((b) => expect(b.every((v) => v === 0)).toBe(true));
+    dense(torch).forEach((b) => expect(b.some((v) => v !== 0)).toBe(true));
+    expect(torch.getConfig().options).toMatchObject({ initializer: 'pytorch' });
+    expect(dflt.getConfig().options).toMatchObject({ initializer: 'glorot-uniform' });
+    [dflt, torch].forEach((b) => b.dispose());
   });
 });

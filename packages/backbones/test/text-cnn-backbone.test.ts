@@ -220,7 +220,7 @@ describe('textCnnBackbone config, save/load and errors', () => {
     const b = textCnnBackbone({ vocabSize: 9, embeddingDim: 3 });
     expect(b.getConfig()).toEqual({
       type: 'text-cnn',
-      options: { vocabSize: 9, embeddingDim: 3, kernelSizes: [3, 4, 5], filters: 32, activation: 'relu', units: [], dropout: 0, seed: 1 },
+      options: { vocabSize: 9, embeddingDim: 3, kernelSizes: [3, 4, 5], filters: 32, activation: 'relu', units: [], dropout: 0, initializer: 'glorot-uniform', seed: 1 },
     });
     const a = textCnnBackbone(options);
     const config = a.getConfig();
