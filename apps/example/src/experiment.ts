@@ -87,7 +87,7 @@ export async function runExperiment(
     ...(loaded.validation ? { validation: onlyTasks(loaded.validation, names) } : {}),
   };
   const seed = config.training.seed;
-  const backbone = makeBackbone(config.backbone.options, data, seed);
+  const backbone = makeBackbone(config.backbone.options, data, seed, names);
   const tasks = config.tasks.map((spec, i) => {
     const options = { ...spec.options };
     if (backbone.outputSize !== undefined && options.inputSize === undefined)

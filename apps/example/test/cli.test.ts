@@ -58,6 +58,21 @@ describe('multitask train', () => {
     expect(JSON.parse(readFileSync(join(outDir, 'result.json'), 'utf8'))).toEqual(result);
   });
 
+  test('configs/penguins-mmoe.json: an MMoE trunk with MGDA in representation mode learns penguins', async () => {
+    const c = JSON.parse(readFileSync(join(configs, 'penguins-mmoe.json'), 'utf8')) as Record<string, unknown>;
+    c.backend = testBackendName();
+    const file = join(dir, 'penguins-mmoe.json');
+    writeFileSync(file, JSON.stringify(c));
+    const { code, out, err } = await run(['train', '--config', file, '--epochs', '20', '--json']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(out.trim()) as ExperimentResult;
+    expect(result.strategy).toBe('mgda');
+    expect(result.test.species!.accuracy).toBeGreaterThanOrEqual(0.95);
+    expect(result.test.sex!.accuracy).toBeGreaterThanOrEqual(0.75);
+    expect(result.test.body_mass!.mse).toBeLessThan(0.35);
+  });
+
   test('text output names the backend and prints a metrics table', async () => {
     const { code, out } = await run(['train', '--config', config(), '--epochs', '2']);
     expect(code).toBe(0);
