@@ -1,20 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { Rng, type Backbone, type PartConfig, type SharedRepresentation, type TaskRepresentations } from '@multitask/core';
-import { checkTaskNames, expertVariables, gateMix, makeExpert, runExperts, unknownTask, type Expert } from './internal/experts.ts';
 import {
-  checkActivation,
-  checkInitializer,
-  checkPositiveInt,
-  checkRate,
-  checkSeed,
-  disposeVariables,
-  makeDense,
-  toRows,
   type Activation,
+  type Backbone,
+  checkCommonOptions,
+  checkPositiveInt,
   type Dense,
+  disposeVariables,
   type Initializer,
+  makeDense,
+  type PartConfig,
+  Rng,
+  type SharedRepresentation,
+  type TaskRepresentations,
+  toRows,
 } from '@multitask/core';
+import { checkTaskNames, expertVariables, gateMix, makeExpert, runExperts, unknownTask, type Expert } from './internal/experts.ts';
 import { singleInput } from './internal/single-input.ts';
 import type { GatedBackbone } from './mmoe-backbone.ts';
 
@@ -64,10 +65,7 @@ export function cgcBackbone(options: CgcBackboneOptions): GatedBackbone {
   const expertUnits = (options.expertUnits ?? [16]).map((u, i) =>
     checkPositiveInt('backbones', part, `expertUnits[${i}]`, u),
   );
-  const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
-  const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
-  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
-  const seed = checkSeed('backbones', part, options.seed ?? 1);
+  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
   const rng = new Rng(seed);
   const shared: Expert[] = Array.from({ length: numShared }, () => makeExpert(rng, inputSize, expertUnits, initializer));
   const own = new Map<string, Expert[]>(

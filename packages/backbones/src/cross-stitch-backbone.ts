@@ -1,24 +1,26 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError, Rng, type Backbone, type PartConfig, type TaskRepresentations } from '@multitask/core';
-import { checkTaskNames } from './internal/experts.ts';
 import {
   activate,
+  type Activation,
   applyDense,
-  checkActivation,
+  type Backbone,
+  checkCommonOptions,
   checkPositiveInt,
-  checkRate,
-  checkInitializer,
-  checkSeed,
+  checkWidths,
+  type Dense,
   disposeVariables,
+  type Initializer,
   makeDense,
   makeVariable,
   maybeDropout,
+  MultitaskError,
+  type PartConfig,
+  Rng,
+  type TaskRepresentations,
   toRows,
-  type Activation,
-  type Dense,
-  type Initializer,
 } from '@multitask/core';
+import { checkTaskNames } from './internal/experts.ts';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link crossStitchBackbone}. */
@@ -73,22 +75,14 @@ export function crossStitchBackbone(options: CrossStitchBackboneOptions): CrossS
   const part = 'cross-stitch backbone';
   const inputSize = checkPositiveInt('backbones', part, 'inputSize', options.inputSize);
   const tasks = checkTaskNames(part, options.tasks);
-  if (!Array.isArray(options.units) || options.units.length === 0) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "units" must list at least one layer width.`, {
-      details: { option: 'units' },
-    });
-  }
-  const units = options.units.map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
-  const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
-  const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
+  const units = checkWidths('backbones', part, 'units', options.units, 1);
+  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
   const selfWeight = options.selfWeight ?? 0.9;
   if (!(selfWeight >= 0 && selfWeight <= 1)) {
     throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "selfWeight" must be in [0, 1], got ${selfWeight}.`, {
       details: { option: 'selfWeight' },
     });
   }
-  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
-  const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
   const T = tasks.length;
   const columns: Dense[][] = tasks.map(() => {

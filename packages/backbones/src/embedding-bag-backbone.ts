@@ -1,20 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError, Rng, shapeString, type Backbone, type PartConfig } from '@multitask/core';
-import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 import {
   type Activation,
   applyDenseLayers,
-  checkActivation,
+  type Backbone,
+  checkCommonOptions,
   checkPositiveInt,
-  checkRate,
-  checkInitializer,
-  checkSeed,
+  checkWidths,
   disposeVariables,
+  type Initializer,
   makeDenseLayers,
   maybeDropout,
-  type Initializer,
+  MultitaskError,
+  type PartConfig,
+  Rng,
+  shapeString,
 } from '@multitask/core';
+import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link embeddingBagBackbone}. */
@@ -70,11 +72,8 @@ export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): Embe
       details: { option: 'pooling' },
     });
   }
-  const units = (options.units ?? []).map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
-  const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
-  const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
-  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
-  const seed = checkSeed('backbones', part, options.seed ?? 1);
+  const units = checkWidths('backbones', part, 'units', options.units ?? []);
+  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
   const rng = new Rng(seed);
   const table = makeEmbeddingTable(rng, vocabSize, embeddingDim);
   const layers = makeDenseLayers(rng, embeddingDim, units, initializer);

@@ -1,20 +1,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError, Rng, type Backbone, type Inputs, type PartConfig } from '@multitask/core';
-import { singleInput } from './internal/single-input.ts';
 import {
   type Activation,
   applyDenseLayers,
-  checkActivation,
-  checkInitializer,
+  type Backbone,
+  checkCommonOptions,
   checkPositiveInt,
-  checkRate,
-  checkSeed,
+  checkWidths,
   disposeVariables,
   type Initializer,
+  type Inputs,
   makeDenseLayers,
+  type PartConfig,
+  Rng,
   toRows,
 } from '@multitask/core';
+import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link mlpBackbone}. */
 export interface MlpBackboneOptions {
@@ -55,16 +56,8 @@ export interface MlpBackbone extends Backbone {
 export function mlpBackbone(options: MlpBackboneOptions): MlpBackbone {
   const part = 'mlp backbone';
   const inputSize = checkPositiveInt('backbones', part, 'inputSize', options.inputSize);
-  if (!Array.isArray(options.units)) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "units" must be an array of positive integers.`, {
-      details: { option: 'units' },
-    });
-  }
-  const units = options.units.map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
-  const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
-  const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
-  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
-  const seed = checkSeed('backbones', part, options.seed ?? 1);
+  const units = checkWidths('backbones', part, 'units', options.units);
+  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
   const rng = new Rng(seed);
   const layers = makeDenseLayers(rng, inputSize, units, initializer);
   const size = units.at(-1) ?? inputSize;

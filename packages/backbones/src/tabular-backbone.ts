@@ -1,19 +1,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { isTensorLike, MultitaskError, Rng, shapeString, type Backbone, type PartConfig } from '@multitask/core';
-import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 import {
   type Activation,
   applyDenseLayers,
-  checkActivation,
+  type Backbone,
+  checkCommonOptions,
   checkPositiveInt,
-  checkRate,
-  checkInitializer,
-  checkSeed,
+  checkWidths,
   disposeVariables,
-  makeDenseLayers,
   type Initializer,
+  isTensorLike,
+  makeDenseLayers,
+  MultitaskError,
+  type PartConfig,
+  Rng,
+  shapeString,
 } from '@multitask/core';
+import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 
 /** One categorical column of {@link tabularBackbone}. */
 export interface CategoricalColumn {
@@ -83,11 +86,8 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
       details: { option: 'numericSize' },
     });
   }
-  const units = options.units.map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
-  const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
-  const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
-  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
-  const seed = checkSeed('backbones', part, options.seed ?? 1);
+  const units = checkWidths('backbones', part, 'units', options.units);
+  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
   const rng = new Rng(seed);
   const tables = columns.map((c) => makeEmbeddingTable(rng, c.cardinality, c.dim));
   const features = numericSize + columns.reduce((s, c) => s + c.dim, 0);

@@ -5,13 +5,12 @@ import {
   type Activation,
   applyDenseLayers,
   type Backbone,
-  checkActivation,
+  checkCommonOptions,
   checkPositiveInt,
-  checkRate,
-  checkInitializer,
-  checkSeed,
+  checkWidths,
   disposeVariables,
   glorotUniform,
+  type Initializer,
   makeDenseLayers,
   makeVariable,
   maybeDropout,
@@ -19,7 +18,6 @@ import {
   type PartConfig,
   Rng,
   shapeString,
-  type Initializer,
 } from '@multitask/core';
 import { singleInput } from './internal/single-input.ts';
 import { embed, makeEmbeddingTable } from './internal/embedding.ts';
@@ -183,17 +181,8 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
   }
   const kernelSizes = rawKernelSizes.map((k, i) => checkPositiveInt('backbones', part, `kernelSizes[${i}]`, k));
   const filters = checkPositiveInt('backbones', part, 'filters', options.filters ?? 32);
-  const rawUnits = options.units ?? [];
-  if (!Array.isArray(rawUnits)) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "units" must be an array of positive integers.`, {
-      details: { option: 'units' },
-    });
-  }
-  const units = rawUnits.map((u, i) => checkPositiveInt('backbones', part, `units[${i}]`, u));
-  const activation = checkActivation('backbones', part, 'activation', options.activation ?? 'relu');
-  const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0);
-  const initializer = checkInitializer('backbones', part, 'initializer', options.initializer ?? 'glorot-uniform');
-  const seed = checkSeed('backbones', part, options.seed ?? 1);
+  const units = checkWidths('backbones', part, 'units', options.units ?? []);
+  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
 
   const rng = new Rng(seed);
   const table = makeEmbeddingTable(rng, vocabSize, embeddingDim);

@@ -67,8 +67,10 @@ export {
   checkRate,
   checkActivation,
   checkInitializer,
+  checkWidths,
+  checkCommonOptions,
   checkSeed,
   disposeVariables,
   toRows,
 } from './layers.ts';
-export type { Activation, Dense, Initializer } from './layers.ts';
+export type { Activation, CommonPartOptions, Dense, Initializer, ResolvedCommonPartOptions } from './layers.ts';

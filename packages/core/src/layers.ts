@@ -219,6 +219,54 @@ export function checkSeed(pkg: string, part: string, value: unknown): number {
   return value;
 }
 
+/**
+ * Throws `INVALID_OPTION` unless `value` is an array of positive integers (layer widths) with at least `minLength`
+ * entries; each bad entry is named (`units[1]`). Pass `options.units ?? []` for an optional list.
+ */
+export function checkWidths(pkg: string, part: string, option: string, value: unknown, minLength = 0): number[] {
+  if (!Array.isArray(value) || value.length < minLength) {
+    const what = minLength > 0 ? `list at least ${minLength} positive integer${minLength > 1 ? 's' : ''}` : 'be an array of positive integers';
+    throw new MultitaskError('INVALID_OPTION', `[@multitask/${pkg}] ${part}: option "${option}" must ${what} (layer widths), got ${JSON.stringify(value)}.`, {
+      details: { option },
+    });
+  }
+  return value.map((u, i) => checkPositiveInt(pkg, part, `${option}[${i}]`, u));
+}
+
+/** The options every part with dense layers takes, as given. */
+export interface CommonPartOptions {
+  /** Activation of the dense layers. Default `'relu'`. */
+  readonly activation?: Activation;
+  /** Dropout rate while training, in [0, 1). Default 0. */
+  readonly dropout?: number;
+  /** How the dense weights start. Default `'glorot-uniform'`. */
+  readonly initializer?: Initializer;
+  /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
+  readonly seed?: number;
+}
+
+/** {@link CommonPartOptions} checked and with their defaults. */
+export interface ResolvedCommonPartOptions {
+  /** The activation. */
+  readonly activation: Activation;
+  /** The dropout rate. */
+  readonly dropout: number;
+  /** The initializer. */
+  readonly initializer: Initializer;
+  /** The seed. */
+  readonly seed: number;
+}
+
+/** Checks `activation`, `dropout`, `initializer` and `seed`, with errors naming the part and the option. */
+export function checkCommonOptions(pkg: string, part: string, options: CommonPartOptions): ResolvedCommonPartOptions {
+  return {
+    activation: checkActivation(pkg, part, 'activation', options.activation ?? 'relu'),
+    dropout: checkRate(pkg, part, 'dropout', options.dropout ?? 0),
+    initializer: checkInitializer(pkg, part, 'initializer', options.initializer ?? 'glorot-uniform'),
+    seed: checkSeed(pkg, part, options.seed ?? 1),
+  };
+}
+
 /** Disposes variables (each once). */
 export function disposeVariables(vars: readonly Variable[]): void {
   for (const v of new Set(vars)) if (!v.isDisposed) v.dispose();

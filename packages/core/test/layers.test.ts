@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { INITIALIZERS, Rng, checkInitializer, glorotUniform, isMultitaskError, makeDense, type Initializer } from '../src/index.ts';
+import { INITIALIZERS, Rng, checkCommonOptions, checkInitializer, checkWidths, glorotUniform, isMultitaskError, makeDense, type Initializer } from '../src/index.ts';
 
 /** The bound each initializer must respect, and the variance U(−l, l) has (l²/3). */
 const limits: Record<Initializer, (fanIn: number, fanOut: number) => { kernel: number; bias: number }> = {
@@ -56,5 +56,19 @@ describe('makeDense initializers', () => {
     }
     expect(isMultitaskError(caught) && caught.code).toBe('INVALID_OPTION');
     expect(String(caught)).toMatch(/mlp backbone: option "initializer" must be one of glorot-uniform, he-uniform, lecun-uniform, pytorch, got "xavier"/);
+  });
+});
+
+describe('option checks shared by the parts', () => {
+  test('checkWidths names the option and the bad entry; checkCommonOptions fills the defaults', () => {
+    expect(checkWidths('backbones', 'mlp backbone', 'units', [4, 2])).toEqual([4, 2]);
+    expect(checkWidths('backbones', 'mlp backbone', 'units', [])).toEqual([]);
+    expect(() => checkWidths('backbones', 'mlp backbone', 'units', undefined)).toThrow(
+      /mlp backbone: option "units" must be an array of positive integers \(layer widths\), got undefined/,
+    );
+    expect(() => checkWidths('backbones', 'cross-stitch backbone', 'units', [], 1)).toThrow(/option "units" must list at least 1 positive integer/);
+    expect(() => checkWidths('heads', 'head of task "a"', 'hidden', [3, 0])).toThrow(/head of task "a": option "hidden\[1\]" must be a positive integer, got 0/);
+    expect(checkCommonOptions('heads', 'h', {})).toEqual({ activation: 'relu', dropout: 0, initializer: 'glorot-uniform', seed: 1 });
+    expect(() => checkCommonOptions('heads', 'h', { dropout: 1 })).toThrow(/h: option "dropout" must be a number in \[0, 1\)/);
   });
 });

@@ -7,14 +7,12 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError, Rng, type ForwardContext } from '@multitask/core';
 import {
   applyDense,
-  checkActivation,
-  checkInitializer,
+  applyDenseLayers,
+  checkCommonOptions,
   checkPositiveInt,
-  checkRate,
-  checkSeed,
+  checkWidths,
   disposeVariables,
   makeDenseLayers,
-  applyDenseLayers,
   maybeDropout,
   type Activation,
   type Dense,
@@ -64,15 +62,8 @@ export interface DenseStack {
 export function resolveStack(part: string, options: StackOptions): ResolvedStack & { inputSize: number | undefined } {
   const inputSize =
     options.inputSize === undefined ? undefined : checkPositiveInt('heads', part, 'inputSize', options.inputSize);
-  const hidden = (options.hidden ?? []).map((u, i) => checkPositiveInt('heads', part, `hidden[${i}]`, u));
-  return {
-    inputSize,
-    hidden,
-    activation: checkActivation('heads', part, 'activation', options.activation ?? 'relu'),
-    dropout: checkRate('heads', part, 'dropout', options.dropout ?? 0),
-    initializer: checkInitializer('heads', part, 'initializer', options.initializer ?? 'glorot-uniform'),
-    seed: checkSeed('heads', part, options.seed ?? 1),
-  };
+  const hidden = checkWidths('heads', part, 'hidden', options.hidden ?? []);
+  return { inputSize, hidden, ...checkCommonOptions('heads', part, options) };
 }
 
 /** Creates the stack; `describe()` names the head in error messages. */
