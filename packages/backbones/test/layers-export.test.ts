@@ -130,6 +130,27 @@ describe('exportLayersModel', () => {
     model.dispose();
   });
 
+  it('leaky-relu (a LeakyReLU layer after a linear dense, α = 0.2) exports for mlp and mmoe', async () => {
+    for (const backbone of [
+      mlpBackbone({ inputSize: 5, units: [6, 4], activation: 'leaky-relu', seed: 8 }),
+      mmoeBackbone({ inputSize: 5, tasks: ['a', 'b'], numExperts: 2, expertUnits: [4], activation: 'leaky-relu', seed: 8 }),
+    ]) {
+      const model = new MultitaskModel({ backbone, tasks: [ceTask('a', 4, 3, 2), towerTask('b', 4, 3, 7)] });
+      // Push every bias negative so that many pre-activations are < 0 and the leak matters.
+      tf.tidy(() => {
+        for (const v of backbone.trainableVariables.filter((w) => w.rank === 1)) v.assign(tf.fill(v.shape, -0.5));
+      });
+      const x = tf.randomNormal([6, 5], 0, 1, 'float32', 12);
+      await expectSamePredictions(model, x, 'a');
+      const exported = exportLayersModel(model);
+      // mlp: one per layer (2); mmoe: one per expert layer (2 experts × 1 layer).
+      expect(exported.layers.filter((l) => l.getClassName() === 'LeakyReLU')).toHaveLength(2);
+      exported.dispose();
+      tf.dispose(x);
+      model.dispose();
+    }
+  });
+
   it('mmoe with a single expert (no stacking) predicts the same', async () => {
     const model = new MultitaskModel({
       backbone: mmoeBackbone({ inputSize: 3, tasks: ['a', 'b'], numExperts: 1, expertUnits: [4], seed: 6 }),

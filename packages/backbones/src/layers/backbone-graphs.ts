@@ -30,20 +30,32 @@ const LAYER_ACTIVATIONS: Readonly<Record<string, string>> = {
   elu: 'elu',
   selu: 'selu',
   linear: 'linear',
+  // No activation string: the dense layer stays linear and a LeakyReLU layer (α = 0.2, as core's) follows it.
+  'leaky-relu': 'linear',
 };
 
-/** The tfjs-layers activation string of a multitask activation name; throws `INVALID_CONFIG` naming `part`. */
-export function layerActivation(value: unknown, part: string): string {
+/** The slope for negative inputs of core's `leaky-relu`. */
+const LEAKY_ALPHA = 0.2;
+
+/**
+ * How a multitask activation exports: the dense layer's activation string, and `after`, which appends the layers
+ * the string cannot express (a LeakyReLU for `leaky-relu`). Throws `INVALID_CONFIG` naming `part`.
+ */
+export function layerActivation(value: unknown, part: string): { readonly dense: string; after(y: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor } {
   const name = typeof value === 'string' ? value : 'relu';
   const a = LAYER_ACTIVATIONS[name];
   if (a === undefined) {
     throw new MultitaskError(
       'INVALID_CONFIG',
       `[@multitask/backbones] exportLayersModel: the ${part} uses activation "${name}", which has no ` +
-        `tfjs-layers activation string — use relu, tanh, sigmoid, elu, selu or linear.`,
+        `tfjs-layers equivalent — use relu, tanh, sigmoid, elu, selu, leaky-relu or linear.`,
     );
   }
-  return a;
+  return {
+    dense: a,
+    after: (y, layerName) =>
+      name === 'leaky-relu' ? (tfl.layers.leakyReLU({ alpha: LEAKY_ALPHA, name: `${layerName}_leaky_relu` }).apply(y) as tfl.SymbolicTensor) : y,
+  };
 }
 
 /** Hands out a backbone's variables in order; throws if the backbone has fewer than its config implies. */
@@ -86,8 +98,8 @@ function singleInputGraph(
     const act = layerActivation(o.activation, 'mlp backbone');
     let z = input;
     (o.units as number[]).forEach((u, i) => {
-      const layer = tfl.layers.dense({ units: u, activation: act as never, name: `${prefix}dense_${i}` });
-      z = wire(copies, layer, z, [next(), next()]);
+      const layer = tfl.layers.dense({ units: u, activation: act.dense as never, name: `${prefix}dense_${i}` });
+      z = act.after(wire(copies, layer, z, [next(), next()]), `${prefix}dense_${i}`);
     });
     return z;
   }
@@ -195,8 +207,8 @@ function gatedGraph(backbone: Backbone, copies: WeightCopy[]): BackboneGraph {
     if (h !== undefined) return h;
     h = input;
     for (let l = 0; l < depth; l++) {
-      const layer = tfl.layers.dense({ units: units[l]!, activation: act as never, name: `backbone_${name}_dense_${l}` });
-      h = wire(copies, layer, h, [vars[start + 2 * l]!, vars[start + 2 * l + 1]!]);
+      const layer = tfl.layers.dense({ units: units[l]!, activation: act.dense as never, name: `backbone_${name}_dense_${l}` });
+      h = act.after(wire(copies, layer, h, [vars[start + 2 * l]!, vars[start + 2 * l + 1]!]), `backbone_${name}_dense_${l}`);
     }
     h = apply(tfl.layers.reshape({ targetShape: [1, units[depth - 1]!], name: `backbone_${name}_row` }), h);
     experts.set(name, h);

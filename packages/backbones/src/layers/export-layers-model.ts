@@ -58,14 +58,12 @@ function build(model: MultitaskModel, options: ExportLayersOptions, copies: Weig
     let y = graph.representation(name);
     for (let i = 0; i < hv.length / 2; i++) {
       const last = i === hv.length / 2 - 1;
-      const activation = last ? (options.softmax && hc.type === 'classification' ? 'softmax' : 'linear') : act;
-      const layer = tfl.layers.dense({
-        units: hv[2 * i]!.shape[1]!,
-        activation: activation as never,
-        name: last ? name : `${name}_hidden_${i}`,
-      });
+      const activation = last ? (options.softmax && hc.type === 'classification' ? 'softmax' : 'linear') : act.dense;
+      const layerName = last ? name : `${name}_hidden_${i}`;
+      const layer = tfl.layers.dense({ units: hv[2 * i]!.shape[1]!, activation: activation as never, name: layerName });
       copies.push([layer, [hv[2 * i]!, hv[2 * i + 1]!]]);
       y = layer.apply(y) as tfl.SymbolicTensor;
+      if (!last) y = act.after(y, layerName);
     }
     return y;
   });
