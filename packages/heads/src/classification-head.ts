@@ -1,6 +1,5 @@
-import type { Tensor } from '@tensorflow/tfjs-core';
-import type { Head, PartConfig } from '@multitask/core';
-import { denseStack, resolveStack, type StackOptions } from './internal/dense-stack.ts';
+import type { Head } from '@multitask/core';
+import { denseStack, resolveStack, stackHead, type StackOptions } from './internal/dense-stack.ts';
 import { checkPositiveInt, checkRate } from '@multitask/core';
 
 /** Options of {@link classificationHead}. */
@@ -26,40 +25,7 @@ export function createClassificationHead(options: ClassificationHeadOptions, par
   const numClasses = checkPositiveInt('heads', part, 'numClasses', options.numClasses);
   const labelSmoothing = checkRate('heads', part, 'labelSmoothing', options.labelSmoothing ?? 0);
   const stack = denseStack(part, resolveStack(part, options), numClasses);
-  return {
-    name: 'classification',
-    numClasses,
-    labelSmoothing,
-    outputSize: numClasses,
-    // Undefined until the first representation is seen when the option was left unset (same as absent).
-    get inputSize(): number {
-      return stack.inputSize!;
-    },
-    get trainableVariables() {
-      return stack.variables;
-    },
-    apply: (representation: Tensor, context) => stack.apply(representation, context),
-    build: (inputSize: number) => {
-      stack.build(inputSize);
-    },
-    getConfig(): PartConfig {
-      const o = stack.options;
-      return {
-        type: 'classification',
-        options: {
-          ...(stack.inputSize === undefined ? {} : { inputSize: stack.inputSize }),
-          numClasses,
-          hidden: o.hidden,
-          activation: o.activation,
-          dropout: o.dropout,
-          initializer: o.initializer,
-          labelSmoothing,
-          seed: o.seed,
-        },
-      };
-    },
-    dispose: () => { stack.dispose(); },
-  };
+  return stackHead(stack, 'classification', numClasses, { numClasses, labelSmoothing }, { numClasses, labelSmoothing });
 }
 
 /**

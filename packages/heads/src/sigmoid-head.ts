@@ -1,6 +1,5 @@
-import type { Tensor } from '@tensorflow/tfjs-core';
-import { MultitaskError, type Head, type PartConfig } from '@multitask/core';
-import { denseStack, resolveStack, type StackOptions } from './internal/dense-stack.ts';
+import { MultitaskError, type Head } from '@multitask/core';
+import { denseStack, resolveStack, stackHead, type StackOptions } from './internal/dense-stack.ts';
 import { checkPositiveInt } from '@multitask/core';
 
 /** Options of {@link binaryHead} and {@link multiLabelHead}. */
@@ -43,39 +42,7 @@ export function createSigmoidHead(
     );
   }
   const stack = denseStack(part, resolveStack(part, options), numLabels);
-  return {
-    name: kind,
-    positiveWeight,
-    outputSize: numLabels,
-    // Undefined until the first representation is seen when the option was left unset (same as absent).
-    get inputSize(): number {
-      return stack.inputSize!;
-    },
-    get trainableVariables() {
-      return stack.variables;
-    },
-    apply: (representation: Tensor, context) => stack.apply(representation, context),
-    build: (inputSize: number) => {
-      stack.build(inputSize);
-    },
-    getConfig(): PartConfig {
-      const o = stack.options;
-      return {
-        type: kind,
-        options: {
-          ...(stack.inputSize === undefined ? {} : { inputSize: stack.inputSize }),
-          ...(kind === 'multi-label' ? { numLabels } : {}),
-          positiveWeight,
-          hidden: o.hidden,
-          activation: o.activation,
-          dropout: o.dropout,
-          initializer: o.initializer,
-          seed: o.seed,
-        },
-      };
-    },
-    dispose: () => { stack.dispose(); },
-  };
+  return stackHead(stack, kind, numLabels, { positiveWeight }, { ...(kind === 'multi-label' ? { numLabels } : {}), positiveWeight });
 }
 
 /**

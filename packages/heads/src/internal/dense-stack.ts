@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError, Rng, type ForwardContext } from '@multitask/core';
+import { MultitaskError, Rng, type ForwardContext, type Head, type JsonValue, type PartConfig } from '@multitask/core';
 import {
   applyDense,
   applyDenseLayers,
@@ -124,4 +124,52 @@ export function denseStack(
       disposeVariables(variables);
     },
   };
+}
+
+/**
+ * The head object every factory returns around a stack: `name`, `outputSize`, the lazily known `inputSize`,
+ * variables, `apply`, `build`, `getConfig` (type `name`, the head's own `configOptions` plus the stack's options)
+ * and `dispose`, with the head's own read-only `fields` added.
+ */
+export function stackHead<N extends string, F extends object>(
+  stack: DenseStack,
+  name: N,
+  outputSize: number,
+  fields: F,
+  configOptions: { readonly [key: string]: JsonValue },
+): Head & { readonly name: N; readonly outputSize: number } & F {
+  const head = {
+    name,
+    outputSize,
+    // Undefined until the first representation is seen when the option was left unset (same as absent).
+    get inputSize(): number {
+      return stack.inputSize!;
+    },
+    get trainableVariables(): readonly Variable[] {
+      return stack.variables;
+    },
+    apply: (representation: Tensor, context: ForwardContext) => stack.apply(representation, context),
+    build: (inputSize: number) => {
+      stack.build(inputSize);
+    },
+    getConfig(): PartConfig {
+      const { hidden, activation, dropout, initializer, seed } = stack.options;
+      return {
+        type: name,
+        options: {
+          ...(stack.inputSize === undefined ? {} : { inputSize: stack.inputSize }),
+          ...configOptions,
+          hidden,
+          activation,
+          dropout,
+          initializer,
+          seed,
+        },
+      };
+    },
+    dispose: () => {
+      stack.dispose();
+    },
+  };
+  return Object.assign(head, fields);
 }
