@@ -1,22 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import {
-  type Activation,
-  type Backbone,
-  checkCommonOptions,
-  checkPositiveInt,
-  type Dense,
-  disposeVariables,
-  type Initializer,
-  makeDense,
-  type PartConfig,
-  Rng,
-  type SharedRepresentation,
-  type TaskRepresentations,
-  toRows,
-} from '@multitask/core';
-import { checkTaskNames, expertVariables, gateMix, makeExpert, runExperts, unknownTask, type Expert } from './internal/experts.ts';
-import { singleInput } from './internal/single-input.ts';
+import { type Activation, checkCommonOptions, checkPositiveInt, checkWidths, type Initializer } from '@multitask/core';
+import { checkTaskNames, gatedBackbone } from './internal/experts.ts';
 import type { GatedBackbone } from './mmoe-backbone.ts';
 
 /** Options of {@link cgcBackbone}. */
@@ -62,73 +45,24 @@ export function cgcBackbone(options: CgcBackboneOptions): GatedBackbone {
   const tasks = checkTaskNames(part, options.tasks);
   const numShared = checkPositiveInt('backbones', part, 'numSharedExperts', options.numSharedExperts ?? 2);
   const numOwn = checkPositiveInt('backbones', part, 'numTaskExperts', options.numTaskExperts ?? 2);
-  const expertUnits = (options.expertUnits ?? [16]).map((u, i) =>
-    checkPositiveInt('backbones', part, `expertUnits[${i}]`, u),
-  );
-  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
-  const rng = new Rng(seed);
-  const shared: Expert[] = Array.from({ length: numShared }, () => makeExpert(rng, inputSize, expertUnits, initializer));
-  const own = new Map<string, Expert[]>(
-    tasks.map((t) => [t, Array.from({ length: numOwn }, () => makeExpert(rng, inputSize, expertUnits, initializer))]),
-  );
-  const gates = new Map<string, Dense>(tasks.map((t) => [t, makeDense(rng, inputSize, numShared + numOwn, initializer)]));
-  const dropoutRng = rng.fork();
-  const allExperts = [...shared, ...tasks.flatMap((t) => own.get(t)!)];
-  const taskVariables = Object.fromEntries(
-    tasks.map((t) => [t, [...expertVariables(own.get(t)!), gates.get(t)!.kernel, gates.get(t)!.bias]]),
-  );
-  const variables: Variable[] = [
-    ...expertVariables(shared),
-    ...tasks.flatMap((t) => taskVariables[t]!),
-  ];
-  const outputSize = expertUnits.at(-1) ?? inputSize;
-  const applyShared = (inputs: Parameters<Backbone['apply']>[0], context: Parameters<Backbone['apply']>[1]): SharedRepresentation => {
-    const x = toRows('backbones', part, singleInput(part, inputs), inputSize);
-    return {
-      shared: tf.tidy(() => runExperts(x, allExperts, activation, dropout, context, dropoutRng)),
-      forTask: (stacked: Tensor, task: string): Tensor => {
-        const gate = gates.get(task) ?? unknownTask(part, task, tasks);
-        const start = numShared + tasks.indexOf(task) * numOwn;
-        const selected = [
-          ...Array.from({ length: numShared }, (_, i) => i),
-          ...Array.from({ length: numOwn }, (_, i) => start + i),
-        ];
-        return tf.tidy(() => gateMix(x, gate, stacked, selected));
-      },
-    };
-  };
-  return {
+  const expertUnits = checkWidths('backbones', part, 'expertUnits', options.expertUnits ?? [16]);
+  const common = checkCommonOptions('backbones', part, options);
+  return gatedBackbone({
     name: 'cgc',
-    outputSize,
+    part,
+    inputSize,
     tasks,
-    taskVariables,
-    trainableVariables: variables,
-    nonTrainableVariables: [],
-    applyShared,
-    apply(inputs, context): TaskRepresentations {
-      return tf.tidy(() => {
-        const s = applyShared(inputs, context);
-        return Object.fromEntries(tasks.map((t) => [t, s.forTask(s.shared, t)]));
-      });
+    numShared,
+    numOwn,
+    expertUnits,
+    common,
+    config: {
+      inputSize,
+      tasks: [...tasks],
+      numSharedExperts: numShared,
+      numTaskExperts: numOwn,
+      expertUnits: [...expertUnits],
+      ...common,
     },
-    getConfig(): PartConfig {
-      return {
-        type: 'cgc',
-        options: {
-          inputSize,
-          tasks: [...tasks],
-          numSharedExperts: numShared,
-          numTaskExperts: numOwn,
-          expertUnits: [...expertUnits],
-          initializer,
-          activation,
-          dropout,
-          seed,
-        },
-      };
-    },
-    dispose(): void {
-      disposeVariables(variables);
-    },
-  };
+  });
 }

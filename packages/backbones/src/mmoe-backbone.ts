@@ -1,22 +1,14 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { Variable } from '@tensorflow/tfjs-core';
 import {
   type Activation,
   type Backbone,
   checkCommonOptions,
   checkPositiveInt,
-  type Dense,
-  disposeVariables,
+  checkWidths,
   type Initializer,
-  makeDense,
-  type PartConfig,
-  Rng,
   type SharedRepresentation,
-  type TaskRepresentations,
-  toRows,
 } from '@multitask/core';
-import { checkTaskNames, expertVariables, gateMix, makeExpert, runExperts, unknownTask, type Expert } from './internal/experts.ts';
-import { singleInput } from './internal/single-input.ts';
+import { checkTaskNames, gatedBackbone } from './internal/experts.ts';
 
 /** Options of {@link mmoeBackbone}. */
 export interface MmoeBackboneOptions {
@@ -73,51 +65,17 @@ export function mmoeBackbone(options: MmoeBackboneOptions): GatedBackbone {
   const inputSize = checkPositiveInt('backbones', part, 'inputSize', options.inputSize);
   const tasks = checkTaskNames(part, options.tasks);
   const numExperts = checkPositiveInt('backbones', part, 'numExperts', options.numExperts ?? 4);
-  const expertUnits = (options.expertUnits ?? [16]).map((u, i) =>
-    checkPositiveInt('backbones', part, `expertUnits[${i}]`, u),
-  );
-  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
-  const rng = new Rng(seed);
-  const experts: Expert[] = Array.from({ length: numExperts }, () => makeExpert(rng, inputSize, expertUnits, initializer));
-  const gates = new Map<string, Dense>(tasks.map((t) => [t, makeDense(rng, inputSize, numExperts, initializer)]));
-  const dropoutRng = rng.fork();
-  const allExperts = experts.map((_, i) => i);
-  const taskVariables = Object.fromEntries(tasks.map((t) => [t, [gates.get(t)!.kernel, gates.get(t)!.bias]]));
-  const variables: Variable[] = [...expertVariables(experts), ...tasks.flatMap((t) => taskVariables[t]!)];
-  const outputSize = expertUnits.at(-1) ?? inputSize;
-
-  const applyShared = (inputs: Parameters<Backbone['apply']>[0], context: Parameters<Backbone['apply']>[1]): SharedRepresentation => {
-    const x = toRows('backbones', part, singleInput(part, inputs), inputSize);
-    return {
-      shared: tf.tidy(() => runExperts(x, experts, activation, dropout, context, dropoutRng)),
-      forTask: (shared: Tensor, task: string): Tensor => {
-        const gate = gates.get(task) ?? unknownTask(part, task, tasks);
-        return tf.tidy(() => gateMix(x, gate, shared, allExperts));
-      },
-    };
-  };
-  return {
+  const expertUnits = checkWidths('backbones', part, 'expertUnits', options.expertUnits ?? [16]);
+  const common = checkCommonOptions('backbones', part, options);
+  return gatedBackbone({
     name: 'mmoe',
-    outputSize,
+    part,
+    inputSize,
     tasks,
-    taskVariables,
-    trainableVariables: variables,
-    nonTrainableVariables: [],
-    applyShared,
-    apply(inputs, context): TaskRepresentations {
-      return tf.tidy(() => {
-        const { shared, forTask } = applyShared(inputs, context);
-        return Object.fromEntries(tasks.map((t) => [t, forTask(shared, t)]));
-      });
-    },
-    getConfig(): PartConfig {
-      return {
-        type: 'mmoe',
-        options: { inputSize, tasks: [...tasks], numExperts, expertUnits: [...expertUnits], activation, dropout, initializer, seed },
-      };
-    },
-    dispose(): void {
-      disposeVariables(variables);
-    },
-  };
+    numShared: numExperts,
+    numOwn: 0,
+    expertUnits,
+    common,
+    config: { inputSize, tasks: [...tasks], numExperts, expertUnits: [...expertUnits], ...common },
+  });
 }

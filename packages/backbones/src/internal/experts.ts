@@ -1,8 +1,28 @@
 /** Expert networks and softmax gates shared by the gated sharing schemes (MMoE, CGC). Internal. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError, type ForwardContext, type Rng } from '@multitask/core';
-import { activate, applyDense, makeDenseLayers, maybeDropout, type Activation, type Dense, type Initializer } from '@multitask/core';
+import {
+  activate,
+  applyDense,
+  disposeVariables,
+  makeDense,
+  makeDenseLayers,
+  maybeDropout,
+  MultitaskError,
+  Rng,
+  toRows,
+  type Activation,
+  type Backbone,
+  type Dense,
+  type ForwardContext,
+  type Initializer,
+  type JsonValue,
+  type ResolvedCommonPartOptions,
+  type SharedRepresentation,
+  type TaskRepresentations,
+} from '@multitask/core';
+import type { GatedBackbone } from '../mmoe-backbone.ts';
+import { singleInput } from './single-input.ts';
 
 /** One expert: a small MLP. */
 export type Expert = readonly Dense[];
@@ -108,4 +128,78 @@ export function unknownTask(part: string, task: string, tasks: readonly string[]
       `list every task name in its "tasks" option.`,
     { details: { task } },
   );
+}
+
+/** What a gated backbone is made of: `numShared` experts for every task, `numOwn` more per task, a gate per task. */
+export interface GatedSpec {
+  /** `'mmoe'` (no experts of its own per task) or `'cgc'`: the backbone's name and config type. */
+  readonly name: 'mmoe' | 'cgc';
+  /** Names the backbone in error messages. */
+  readonly part: string;
+  readonly inputSize: number;
+  readonly tasks: readonly string[];
+  readonly numShared: number;
+  readonly numOwn: number;
+  readonly expertUnits: readonly number[];
+  readonly common: ResolvedCommonPartOptions;
+  /** The options `getConfig()` returns. */
+  readonly config: { readonly [key: string]: JsonValue };
+}
+
+/**
+ * Builds MMoE (`numOwn` = 0) and CGC: weights drawn in the order shared experts, each task's own experts, the
+ * gates; variables in the order shared experts, then per task its own experts and its gate (`taskVariables`).
+ * `applyShared` stacks every expert's output `[batch, experts, units]`; `forTask` gates the shared experts and the
+ * task's own.
+ */
+export function gatedBackbone(spec: GatedSpec): GatedBackbone {
+  const { part, inputSize, tasks, numShared, numOwn, expertUnits } = spec;
+  const { activation, dropout, initializer, seed } = spec.common;
+  const rng = new Rng(seed);
+  const experts = (n: number): Expert[] => Array.from({ length: n }, () => makeExpert(rng, inputSize, expertUnits, initializer));
+  const shared = experts(numShared);
+  const own = new Map<string, Expert[]>(tasks.map((t) => [t, experts(numOwn)]));
+  const gates = new Map<string, Dense>(tasks.map((t) => [t, makeDense(rng, inputSize, numShared + numOwn, initializer)]));
+  const dropoutRng = rng.fork();
+  const allExperts = [...shared, ...tasks.flatMap((t) => own.get(t)!)];
+  // Indices into the stacked outputs that task i's gate mixes: the shared experts, then its own.
+  const selected = new Map<string, number[]>(
+    tasks.map((t, i) => [
+      t,
+      [...Array.from({ length: numShared }, (_, j) => j), ...Array.from({ length: numOwn }, (_, j) => numShared + i * numOwn + j)],
+    ]),
+  );
+  const taskVariables = Object.fromEntries(
+    tasks.map((t) => [t, [...expertVariables(own.get(t)!), gates.get(t)!.kernel, gates.get(t)!.bias]]),
+  );
+  const variables: Variable[] = [...expertVariables(shared), ...tasks.flatMap((t) => taskVariables[t]!)];
+  const applyShared = (inputs: Parameters<Backbone['apply']>[0], context: ForwardContext): SharedRepresentation => {
+    const x = toRows('backbones', part, singleInput(part, inputs), inputSize);
+    return {
+      shared: tf.tidy(() => runExperts(x, allExperts, activation, dropout, context, dropoutRng)),
+      forTask: (stacked: Tensor, task: string): Tensor => {
+        const gate = gates.get(task) ?? unknownTask(part, task, tasks);
+        return tf.tidy(() => gateMix(x, gate, stacked, selected.get(task)!));
+      },
+    };
+  };
+  return {
+    name: spec.name,
+    outputSize: expertUnits.at(-1) ?? inputSize,
+    tasks,
+    taskVariables,
+    trainableVariables: variables,
+    nonTrainableVariables: [],
+    applyShared,
+    apply(inputs, context): TaskRepresentations {
+      return tf.tidy(() => {
+        const s = applyShared(inputs, context);
+        return Object.fromEntries(tasks.map((t) => [t, s.forTask(s.shared, t)]));
+      });
+    },
+    getConfig: () => ({ type: spec.name, options: { ...spec.config } }),
+    dispose(): void {
+      disposeVariables(variables);
+    },
+  };
 }
