@@ -5,6 +5,7 @@ import { MultitaskError } from '@multitask/core';
 import {
   adamStep,
   badState,
+  checkChoiceOption,
   checkNumberOption,
   checkTaskCount,
   jsonObject,
@@ -89,14 +90,7 @@ export function famoWeighting(options: FamoWeightingOptions = {}): FamoWeighting
     'positive',
     '{ epsilon: 1e-8 }',
   );
-  const logitOptimizer = options.logitOptimizer ?? 'adam';
-  if ((logitOptimizer as string) !== 'adam' && (logitOptimizer as string) !== 'sgd') {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/weighting] famo: option "logitOptimizer" must be 'adam' or 'sgd', got "${logitOptimizer as string}".`,
-      { details: { option: 'logitOptimizer' } },
-    );
-  }
+  const logitOptimizer = checkChoiceOption('famo', 'logitOptimizer', options.logitOptimizer ?? 'adam', ['adam', 'sgd']);
 
   let logits: Record<string, number> = {};
   let adam: AdamState = newAdamState();

@@ -3,6 +3,7 @@ import { MultitaskError } from '@multitask/core';
 import {
   adamStep,
   badState,
+  checkChoiceOption,
   checkNumberOption,
   checkTaskCount,
   jsonObject,
@@ -80,14 +81,7 @@ export function gradNormWeighting(options: GradNormWeightingOptions = {}): GradN
     'positive',
     '{ learningRate: 0.025 }',
   );
-  const weightOptimizer = options.weightOptimizer ?? 'sgd';
-  if ((weightOptimizer as string) !== 'sgd' && (weightOptimizer as string) !== 'adam') {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/weighting] gradnorm: option "weightOptimizer" must be 'sgd' or 'adam', got "${weightOptimizer as string}".`,
-      { details: { option: 'weightOptimizer' } },
-    );
-  }
+  const weightOptimizer = checkChoiceOption('gradnorm', 'weightOptimizer', options.weightOptimizer ?? 'sgd', ['sgd', 'adam']);
   const givenInitial: Record<string, number> = {};
   for (const [task, l0] of Object.entries(options.initialLosses ?? {})) {
     givenInitial[task] = checkNumberOption(

@@ -34,6 +34,18 @@ export function checkNumberOption(
   return value;
 }
 
+/** Throws INVALID_OPTION unless `value` is one of `allowed` (listed in the message in the given order). */
+export function checkChoiceOption<T extends string>(strategy: string, option: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) {
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/weighting] ${strategy}: option "${option}" must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got "${value as string}".`,
+      { details: { option } },
+    );
+  }
+  return value;
+}
+
 /** Throws SHAPE_MISMATCH when there is not one loss (or Gramian row) per task. */
 export function checkTaskCount(
   strategy: string,
