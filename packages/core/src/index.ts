@@ -58,6 +58,7 @@ export {
   activate,
   makeVariable,
   glorotUniform,
+  uniformValues,
   makeDense,
   makeDenseLayers,
   applyDense,

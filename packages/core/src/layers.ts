@@ -50,9 +50,16 @@ export function makeVariable(values: Float32Array, shape: number[], trainable = 
   return v;
 }
 
+/** `size` values from U(−limit, limit), drawn in order from `rng`. */
+export function uniformValues(rng: Rng, size: number, limit: number): Float32Array {
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) out[i] = (rng.next() * 2 - 1) * limit;
+  return out;
+}
+
 /** Glorot (Xavier) uniform values: U(−l, l), l = √(6 / (fanIn + fanOut)), drawn from `rng`. */
 export function glorotUniform(rng: Rng, size: number, fanIn: number, fanOut: number): Float32Array {
-  return uniform(rng, size, Math.sqrt(6 / (fanIn + fanOut)));
+  return uniformValues(rng, size, Math.sqrt(6 / (fanIn + fanOut)));
 }
 
 /**
@@ -75,13 +82,6 @@ export interface Dense {
   readonly bias: Variable;
 }
 
-/** Uniform values U(−limit, limit) drawn from `rng`. */
-function uniform(rng: Rng, size: number, limit: number): Float32Array {
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = (rng.next() * 2 - 1) * limit;
-  return out;
-}
-
 /**
  * Creates a dense layer, its weights drawn from `rng` by `initializer` (default Glorot-uniform kernel, zero
  * bias; see {@link Initializer}).
@@ -95,14 +95,14 @@ export function makeDense(rng: Rng, inputSize: number, units: number, initialize
       kernel = glorotUniform(rng, size, inputSize, units);
       break;
     case 'he-uniform':
-      kernel = uniform(rng, size, Math.sqrt(6 / inputSize));
+      kernel = uniformValues(rng, size, Math.sqrt(6 / inputSize));
       break;
     case 'lecun-uniform':
-      kernel = uniform(rng, size, Math.sqrt(3 / inputSize));
+      kernel = uniformValues(rng, size, Math.sqrt(3 / inputSize));
       break;
     case 'pytorch':
-      kernel = uniform(rng, size, 1 / Math.sqrt(inputSize));
-      bias = uniform(rng, units, 1 / Math.sqrt(inputSize));
+      kernel = uniformValues(rng, size, 1 / Math.sqrt(inputSize));
+      bias = uniformValues(rng, units, 1 / Math.sqrt(inputSize));
       break;
   }
   return { kernel: makeVariable(kernel, [inputSize, units]), bias: makeVariable(bias, [units]) };

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { makeVariable, type Rng } from '@multitask/core';
+import { makeVariable, uniformValues, type Rng } from '@multitask/core';
 
 /** Rows of `table` `[vocab, dim]` for integer `ids` of any shape: `[...ids.shape, dim]`. */
 export function embed(table: Tensor2D, ids: Tensor): Tensor {
@@ -27,7 +27,5 @@ export function embed(table: Tensor2D, ids: Tensor): Tensor {
 
 /** A `[vocab, dim]` embedding table, U(−0.05, 0.05) from `rng` (Keras's default for embeddings). */
 export function makeEmbeddingTable(rng: Rng, vocab: number, dim: number): Variable {
-  const init = new Float32Array(vocab * dim);
-  for (let i = 0; i < init.length; i++) init[i] = (rng.next() * 2 - 1) * 0.05;
-  return makeVariable(init, [vocab, dim]);
+  return makeVariable(uniformValues(rng, vocab * dim, 0.05), [vocab, dim]);
 }
