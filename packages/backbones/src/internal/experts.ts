@@ -74,12 +74,20 @@ export function runExperts(
 }
 
 /**
- * Mixes the experts `selected` (indices into the stacked `[batch, E, units]` outputs) with the softmax gate
- * `softmax(x·W + b)` `[batch, selected]`: `Σⱼ gⱼ · experts[:, selected[j], :]`, written as two 2-D matmuls with
- * constant 0/1 matrices (cheap to differentiate on every backend).
+ * The constant 0/1 matrices {@link gateMix} multiplies by to mix the experts `selected` (indices into `numExperts`
+ * stacked outputs of `units` each): `spread` `[k, E·u]` copies gate j over expert selected[j]'s columns, `gather`
+ * `[E·u, u]` sums the experts' columns per unit. Built once per task.
  */
-export function gateMix(x: Tensor2D, gate: Dense, experts: Tensor, selected: readonly number[]): Tensor {
-  const [, E, u] = experts.shape as [number, number, number];
+export interface GateMatrices {
+  readonly k: number;
+  readonly spread: Float32Array;
+  readonly gather: Float32Array;
+}
+
+/** Builds the {@link GateMatrices} of one task. */
+export function gateMatrices(numExperts: number, units: number, selected: readonly number[]): GateMatrices {
+  const E = numExperts;
+  const u = units;
   const k = selected.length;
   const spread = new Float32Array(k * E * u);
   const gather = new Float32Array(E * u * u);
@@ -89,10 +97,20 @@ export function gateMix(x: Tensor2D, gate: Dense, experts: Tensor, selected: rea
       gather[(e * u + c) * u + c] = 1;
     }
   });
+  return { k, spread, gather };
+}
+
+/**
+ * Mixes the selected experts of the stacked `[batch, E, units]` outputs with the softmax gate
+ * `softmax(x·W + b)` `[batch, k]`: `Σⱼ gⱼ · experts[:, selected[j], :]`, written as two 2-D matmuls with the
+ * constant 0/1 matrices `m` (cheap to differentiate on every backend).
+ */
+export function gateMix(x: Tensor2D, gate: Dense, experts: Tensor, m: GateMatrices): Tensor {
+  const [, E, u] = experts.shape as [number, number, number];
   const g = tf.softmax(applyDense(x, gate)) as Tensor2D; // [B, k]
   const flat = tf.reshape(experts, [-1, E * u]);
-  const weighted = tf.mul(tf.matMul(g, tf.tensor2d(spread, [k, E * u])), flat);
-  return tf.matMul(weighted, tf.tensor2d(gather, [E * u, u]));
+  const weighted = tf.mul(tf.matMul(g, tf.tensor2d(m.spread, [m.k, E * u])), flat);
+  return tf.matMul(weighted, tf.tensor2d(m.gather, [E * u, u]));
 }
 
 /** Variables of a list of experts. */
@@ -162,11 +180,15 @@ export function gatedBackbone(spec: GatedSpec): GatedBackbone {
   const gates = new Map<string, Dense>(tasks.map((t) => [t, makeDense(rng, inputSize, numShared + numOwn, initializer)]));
   const dropoutRng = rng.fork();
   const allExperts = [...shared, ...tasks.flatMap((t) => own.get(t)!)];
-  // Indices into the stacked outputs that task i's gate mixes: the shared experts, then its own.
-  const selected = new Map<string, number[]>(
+  // Per task, the 0/1 matrices that select and mix its experts from the stacked outputs: the shared ones, then
+  // its own (task i's own experts sit after the shared ones and those of tasks 0…i−1).
+  const mixers = new Map<string, GateMatrices>(
     tasks.map((t, i) => [
       t,
-      [...Array.from({ length: numShared }, (_, j) => j), ...Array.from({ length: numOwn }, (_, j) => numShared + i * numOwn + j)],
+      gateMatrices(allExperts.length, expertUnits.at(-1) ?? inputSize, [
+        ...Array.from({ length: numShared }, (_, j) => j),
+        ...Array.from({ length: numOwn }, (_, j) => numShared + i * numOwn + j),
+      ]),
     ]),
   );
   const taskVariables = Object.fromEntries(
@@ -179,7 +201,7 @@ export function gatedBackbone(spec: GatedSpec): GatedBackbone {
       shared: tf.tidy(() => runExperts(x, allExperts, activation, dropout, context, dropoutRng)),
       forTask: (stacked: Tensor, task: string): Tensor => {
         const gate = gates.get(task) ?? unknownTask(part, task, tasks);
-        return tf.tidy(() => gateMix(x, gate, stacked, selected.get(task)!));
+        return tf.tidy(() => gateMix(x, gate, stacked, mixers.get(task)!));
       },
     };
   };
