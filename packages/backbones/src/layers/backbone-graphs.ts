@@ -79,7 +79,7 @@ const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTens
   layer.apply(x) as tfl.SymbolicTensor;
 
 /** Records the weights of `layer` (taken before it is built, so a missing variable builds nothing), then applies it. */
-function wire(copies: WeightCopy[], layer: tfl.layers.Layer, x: tfl.SymbolicTensor, weights: readonly tf.Tensor[]): tfl.SymbolicTensor {
+export function wire(copies: WeightCopy[], layer: tfl.layers.Layer, x: tfl.SymbolicTensor, weights: readonly tf.Tensor[]): tfl.SymbolicTensor {
   copies.push([layer, weights]);
   return apply(layer, x);
 }

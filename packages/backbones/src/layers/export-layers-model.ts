@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MultitaskError, type MultitaskModel } from '@multitask/core';
-import { backboneGraph, layerActivation, type WeightCopy } from './backbone-graphs.ts';
+import { backboneGraph, layerActivation, wire, type WeightCopy } from './backbone-graphs.ts';
 
 /** Options of {@link exportLayersModel}. */
 export interface ExportLayersOptions {
@@ -61,8 +61,7 @@ function build(model: MultitaskModel, options: ExportLayersOptions, copies: Weig
       const activation = last ? (options.softmax && hc.type === 'classification' ? 'softmax' : 'linear') : act.dense;
       const layerName = last ? name : `${name}_hidden_${i}`;
       const layer = tfl.layers.dense({ units: hv[2 * i]!.shape[1]!, activation: activation as never, name: layerName });
-      copies.push([layer, [hv[2 * i]!, hv[2 * i + 1]!]]);
-      y = layer.apply(y) as tfl.SymbolicTensor;
+      y = wire(copies, layer, y, [hv[2 * i]!, hv[2 * i + 1]!]);
       if (!last) y = act.after(y, layerName);
     }
     return y;
