@@ -42,3 +42,13 @@ export function batchSize(batch: Batch): number {
 export function isTensorLike(x: unknown): x is Tensor {
   return typeof x === 'object' && x !== null && 'dataId' in x && 'shape' in x && 'dtype' in x;
 }
+
+/** The batches of a step batch: the joint batch alone, or the per-task batches. */
+export function batchesOf(stepBatch: StepBatch): readonly Batch[] {
+  return Array.isArray(stepBatch) ? (stepBatch as readonly Batch[]) : [stepBatch as Batch];
+}
+
+/** The tasks a batch labels: its own task for a per-task batch, else every target's task. */
+export function tasksOf(batch: Batch): string[] {
+  return batch.task !== undefined ? [batch.task] : Object.keys(batch.targets);
+}

@@ -9,6 +9,15 @@ import { isTensorLike, type Batch } from './batch.ts';
 import { MultitaskError } from './errors.ts';
 import type { MultitaskModel } from './model.ts';
 import { seedStream } from './random.ts';
+import {
+  gramianMatrix,
+  jacobianMatrix,
+  perTaskGradients,
+  readValues,
+  splitDirection,
+  toMatrix,
+  updateDirection,
+} from './gradients.ts';
 import type {
   GradientContext,
   GradientMode,
@@ -17,6 +26,7 @@ import type {
   JacobianAggregator,
   LossWeighting,
   StepContext,
+  WeightingStrategy,
 } from './weighting.ts';
 
 /** A task of the current step and the batch that labels it. */
@@ -38,7 +48,7 @@ export interface StepGradients {
   readonly gramian?: number[][];
 }
 
-interface PassOptions {
+export interface PassOptions {
   readonly model: MultitaskModel;
   readonly tasks: readonly ActiveTask[];
   readonly stepSeed: number;
@@ -85,27 +95,8 @@ function variablesFor(
   ];
 }
 
-/** Reads scalars and small matrices with one sync. */
-function readAll(tensors: readonly Tensor[]): Float32Array {
-  // One op for the common case (all scalars): a training step is bound by per-op overhead, not FLOPs.
-  const flat = tf.tidy(() =>
-    tensors.every((t) => t.rank === 0)
-      ? tf.stack(tensors as Tensor[])
-      : tf.concat(tensors.map((t) => tf.reshape(t, [-1]))),
-  );
-  const out = flat.dataSync() as Float32Array;
-  flat.dispose();
-  return out;
-}
-
-function toMatrix(values: ArrayLike<number>, offset: number, T: number): number[][] {
-  return Array.from({ length: T }, (_, i) =>
-    Array.from({ length: T }, (_, j) => values[offset + i * T + j]!),
-  );
-}
-
-/** Loss weighting: one backward pass of `strategy.combine(losses)`. */
-export function lossWeightingStep(
+/** Loss weighting: one backward pass of `strategy.combine(losses)`; losses, total, weights and Gramian in one read. */
+function lossWeightingStep(
   opts: PassOptions,
   strategy: LossWeighting,
   context: StepContext,
@@ -123,22 +114,25 @@ export function lossWeightingStep(
   }, vars);
   const gramianTensor =
     tap && captured.every((c) => c !== undefined)
-      ? tf.tidy(() => gramOf(jacobianOf(captured)))
+      ? tf.tidy(() => gramianMatrix(jacobianMatrix(captured)))
       : undefined;
-  const values = readAll([...kept, value, ...(gramianTensor ? [gramianTensor] : [])]);
-  tf.dispose([
-    ...kept,
-    value,
-    ...(gramianTensor ? [gramianTensor] : []),
-    ...captured.filter((c) => c !== undefined),
-  ]);
+  // Weights that live on the device (uncertainty's log-variances) join the step's one read.
+  const weightsTensor = strategy.currentWeightsTensor?.(context.tasks);
+  const extra = [...(weightsTensor ? [weightsTensor] : []), ...(gramianTensor ? [gramianTensor] : [])];
+  const values = readValues([...kept, value, ...extra]);
+  tf.dispose([...kept, value, ...extra, ...captured.filter((c) => c !== undefined)]);
   const losses = Array.from(values.subarray(0, T));
+  const weights = weightsTensor
+    ? Array.from(values.subarray(T + 1, 2 * T + 1))
+    : strategy.currentWeights
+      ? [...strategy.currentWeights(context.tasks)]
+      : undefined;
   return {
     grads,
     losses,
     total: values[T]!,
-    ...(strategy.currentWeights ? { weights: [...strategy.currentWeights(context.tasks)] } : {}),
-    ...(gramianTensor ? { gramian: toMatrix(values, T + 1, T) } : {}),
+    ...(weights ? { weights } : {}),
+    ...(gramianTensor ? { gramian: toMatrix(values, T + 1 + (weightsTensor ? T : 0), T) } : {}),
   };
 }
 
@@ -178,61 +172,196 @@ function makeTaps(
   };
 }
 
-/** The Jacobian `[T, n]`: each per-task gradient flattened into a row. */
-function jacobianOf(grads: readonly Tensor[]): Tensor {
-  return tf.stack(grads.map((g) => tf.reshape(g, [-1])));
-}
-
-/** The Gramian `J Jᵀ` (T×T) of a Jacobian. */
-function gramOf(J: Tensor): Tensor {
-  return tf.matMul(J, tf.transpose(J));
-}
-
 /** Options shared by the gradient-based strategy steps. */
 export interface GradientStepOptions extends PassOptions {
   readonly strategy: GramianWeighting | JacobianAggregator;
-  readonly mode: GradientMode;
   readonly headGradients: HeadGradients;
   readonly context: StepContext;
 }
 
-/** A forward pass through the backbone, split at the shared tensor when per-task representations are used. */
+/**
+ * A forward pass through the backbone with a tap per task on the shared tensor (split at it when the backbone
+ * has `applyShared`). `perTask` is set when a backbone without `applyShared` returned per-task
+ * representations: the pass then runs untapped (no throw inside the tape), the backward pass never reaches the
+ * mixer, and the caller refuses the mode.
+ */
 function representationForward(
   opts: GradientStepOptions,
   captured: (Tensor | undefined)[],
   mixer: (x: Tensor) => Tensor,
-  onUnsupported: () => void,
-): Scalar[] {
+): { losses: Scalar[]; perTask: boolean } {
   const { model, tasks, stepSeed } = opts;
   const batch = tasks[0]!.batch;
   const ctx: ForwardContext = { training: true, seeds: seedStream(stepSeed), updateStatistics: true };
   const index = new Map(tasks.map((t, i) => [t.name, i]));
   const taps = tasks.map((_, i) => tapOp(captured, i));
   let repFor: (task: string) => Tensor;
-  const probe = model.backbone.applyShared ? undefined : model.backbone.apply(batch.inputs, ctx);
-  if (probe !== undefined && !isTensorLike(probe)) {
-    // Throwing inside the tape would leak the tensors tfjs saved for the backward pass: finish with a zero
-    // loss that still reaches the variables, and let the caller throw.
-    onUnsupported();
-    const zero = tf.mul<Scalar>(tf.addN(Object.values(probe).map((t) => tf.sum(t))), 0);
-    return tasks.map(() => zero);
-  }
-  if (probe === undefined) {
-    const { shared, forTask } = model.backbone.applyShared!(batch.inputs, ctx);
+  let perTask = false;
+  if (model.backbone.applyShared) {
+    const { shared, forTask } = model.backbone.applyShared(batch.inputs, ctx);
     const z = mixer(shared);
     repFor = (task) => forTask(taps[index.get(task)!]!(z), task);
   } else {
-    const z = mixer(probe);
-    repFor = (task) => taps[index.get(task)!]!(z);
+    const rep = model.backbone.apply(batch.inputs, ctx);
+    if (isTensorLike(rep)) {
+      const z = mixer(rep);
+      repFor = (task) => taps[index.get(task)!]!(z);
+    } else {
+      perTask = true;
+      repFor = (task) => model.representationFor(rep, task);
+    }
   }
-  return tasks.map((t) => {
+  const losses = tasks.map((t) => {
     const task = model.task(t.name);
     const pred = task.head.apply(repFor(t.name), ctx);
     return task.loss(pred, t.batch.targets[t.name]!, t.batch.masks?.[t.name]);
   });
+  return { losses, perTask };
 }
 
-function unsupportedRepresentation(backbone: string): MultitaskError {
+/** What the step's one read gives: losses and Gramian as numbers, and the strategy's direction. */
+interface Combined {
+  losses: number[];
+  gramian: number[][];
+  weights?: number[];
+}
+
+/**
+ * The shared middle of both gradient modes: one read (losses + Gramian of `J`), then the strategy's direction.
+ * Returns the direction (flat) and the numbers; `J` is not disposed.
+ */
+function combine(
+  opts: GradientStepOptions,
+  J: Tensor,
+  losses: readonly Scalar[],
+  mode: GradientMode,
+  out: Combined,
+): Tensor {
+  const T = opts.tasks.length;
+  const G = gramianMatrix(J);
+  const vals = readValues([...losses, G]);
+  G.dispose();
+  out.losses = Array.from(vals.subarray(0, T));
+  out.gramian = toMatrix(vals, T, T);
+  const gctx: GradientContext = { ...opts.context, losses: out.losses, mode };
+  const { direction, weights } = updateDirection(opts.strategy, J, out.gramian, gctx);
+  if (weights) out.weights = weights;
+  return direction;
+}
+
+/** Gramian or Jacobian strategy with gradients w.r.t. the shared representation (one forward, one backward). */
+function representationStep(opts: GradientStepOptions): StepGradients {
+  const { model, tasks } = opts;
+  const T = tasks.length;
+  const captured: (Tensor | undefined)[] = new Array<Tensor | undefined>(T);
+  let kept: Scalar[] = [];
+  const out: Combined = { losses: [], gramian: [] };
+  const failed: { error?: unknown; reached?: boolean } = {};
+  const mixer = identityWithGradient((dy: Tensor) => {
+    failed.reached = true;
+    // A strategy error must not escape the backward pass (tfjs would leak the tape): record it, finish the
+    // pass with the plain sum, then rethrow after disposing everything.
+    try {
+      return tf.tidy(() => {
+        const J = jacobianMatrix(captured.map((g) => g ?? tf.zerosLike(dy)));
+        return tf.reshape(combine(opts, J, kept, 'representation', out), dy.shape);
+      });
+    } catch (e) {
+      failed.error = e;
+      return dy;
+    }
+  });
+  const seen = { perTask: false };
+  const { value, grads } = tf.variableGrads(
+    () => {
+      const forward = representationForward(opts, captured, mixer);
+      seen.perTask = forward.perTask;
+      kept = forward.losses.map((l) => tf.keep(l));
+      return tf.addN<Scalar>(forward.losses);
+    },
+    variablesFor(model, tasks),
+  );
+  tf.dispose([value, ...kept, ...captured.filter((c) => c !== undefined)]);
+  if ('error' in failed || failed.reached !== true) {
+    tf.dispose(grads);
+    if ('error' in failed) throw failed.error;
+    if (seen.perTask) throw noSharedTensor(model.backbone.name);
+    throw new MultitaskError(
+      'INTERNAL',
+      '[@multitask/core] The representation-mode backward pass did not reach the shared representation — ' +
+        'does the backbone output depend on its variables?',
+    );
+  }
+  return finish(opts, grads, out);
+}
+
+/** Gramian or Jacobian strategy with gradients w.r.t. every shared parameter (one backward per task). */
+function parametersStep(opts: GradientStepOptions): StepGradients {
+  const { model, tasks, stepSeed } = opts;
+  const shared = model.sharedVariables;
+  const firstPass = new Set<Batch>();
+  const { grads: perTask, losses } = perTaskGradients(
+    tasks.length,
+    (i) => {
+      const t = tasks[i]!;
+      const update = !firstPass.has(t.batch);
+      firstPass.add(t.batch);
+      const ctx: ForwardContext = { training: true, seeds: seedStream(stepSeed), updateStatistics: update };
+      const task = model.task(t.name);
+      const rep = model.backbone.apply(t.batch.inputs, ctx);
+      const pred = task.head.apply(model.representationFor(rep, t.name), ctx);
+      return task.loss(pred, t.batch.targets[t.name]!, t.batch.masks?.[t.name]);
+    },
+    (i) => [...shared, ...model.headVariables(tasks[i]!.name)],
+  );
+  const out: Combined = { losses: [], gramian: [] };
+  const J = jacobianMatrix(perTask, shared);
+  let direction: Tensor;
+  try {
+    direction = combine(opts, J, losses, 'parameters', out);
+  } catch (e) {
+    tf.dispose([J, ...losses, ...perTask.flatMap((g) => Object.values(g))]);
+    throw e;
+  }
+  tf.dispose([J, ...losses]);
+  const grads = splitDirection(direction, shared);
+  direction.dispose();
+  for (const [i, t] of tasks.entries()) {
+    const g = perTask[i]!;
+    for (const v of model.headVariables(t.name)) {
+      const gv = g[v.name];
+      if (gv) grads[v.name] = gv;
+    }
+    for (const v of shared) g[v.name]?.dispose();
+  }
+  return finish(opts, grads, out);
+}
+
+/** The common tail of both gradient modes: head scaling and the step's numbers. */
+function finish(opts: GradientStepOptions, grads: NamedTensorMap, out: Combined): StepGradients {
+  const { weights, losses, gramian } = out;
+  if (opts.headGradients === 'weighted' && weights) {
+    opts.tasks.forEach((t, i) => {
+      for (const v of opts.model.headVariables(t.name)) {
+        const g = grads[v.name];
+        if (g) {
+          grads[v.name] = tf.mul(g, weights[i]!);
+          g.dispose();
+        }
+      }
+    });
+  }
+  return {
+    grads,
+    losses,
+    total: losses.reduce((s, l, i) => s + l * (weights ? weights[i]! : 1), 0),
+    ...(weights ? { weights } : {}),
+    gramian,
+  };
+}
+
+/** The refusal of `representation` mode for a backbone with per-task representations and no `applyShared`. */
+export function noSharedTensor(backbone: string): MultitaskError {
   return new MultitaskError(
     'UNSUPPORTED_GRADIENT_MODE',
     `[@multitask/core] Backbone "${backbone}" returns per-task representations and has no applyShared(), so ` +
@@ -241,177 +370,21 @@ function unsupportedRepresentation(backbone: string): MultitaskError {
   );
 }
 
-/** Gramian or Jacobian strategy with gradients w.r.t. the shared representation (one forward, one backward). */
-export function representationStep(opts: GradientStepOptions): StepGradients {
-  const { model, tasks, strategy } = opts;
-  const T = tasks.length;
-  const captured: (Tensor | undefined)[] = new Array<Tensor | undefined>(T);
-  let kept: Scalar[] = [];
-  let weights: number[] | undefined;
-  let gramian: number[][] | undefined;
-  let lossValues: number[] = [];
-  const failed: { error?: unknown } = {};
-  const mixer = identityWithGradient((dy: Tensor) => {
-    const J = jacobianOf(captured.map((g) => g ?? tf.zerosLike(dy)));
-    const G = gramOf(J);
-    const vals = readAll([...kept, G]);
-    lossValues = Array.from(vals.subarray(0, T));
-    gramian = toMatrix(vals, T, T);
-    const gctx: GradientContext = { ...opts.context, losses: lossValues, mode: 'representation' };
-    // A strategy error must not escape the backward pass (tfjs would leak the tape): record it, finish the
-    // pass with the plain sum, then rethrow after disposing everything.
-    try {
-      if (strategy.family === 'gramian') {
-        weights = checkWeights(strategy.name, strategy.weights(gramian, gctx), T);
-        return tf.reshape(tf.matMul(tf.tensor2d(weights, [1, T]), J), dy.shape);
-      }
-      const direction = strategy.aggregate(J, gctx);
-      const w = strategy.lastWeights?.();
-      if (w) weights = [...w];
-      return tf.reshape(direction, dy.shape);
-    } catch (e) {
-      failed.error = e;
-      return dy;
-    }
-  });
+/** How a step computes its update: the strategy's family, and for Gramian/Jacobian strategies the mode. */
+export type StepKind = 'loss' | GradientMode;
 
-  const vars = variablesFor(model, tasks);
-  const flags = { unsupported: false };
-  const { value, grads } = tf.variableGrads(() => {
-    const losses = representationForward(opts, captured, mixer, () => (flags.unsupported = true));
-    kept = losses.map((l) => tf.keep(l));
-    return tf.addN<Scalar>(losses);
-  }, vars);
-  tf.dispose([value, ...kept, ...captured.filter((c) => c !== undefined)]);
-  if (flags.unsupported) {
-    tf.dispose(grads);
-    throw unsupportedRepresentation(model.backbone.name);
-  }
-  if ('error' in failed) {
-    tf.dispose(grads);
-    throw failed.error;
-  }
-  if (gramian === undefined) {
-    tf.dispose(grads);
-    throw new MultitaskError(
-      'INTERNAL',
-      '[@multitask/core] The representation-mode backward pass did not reach the shared representation — ' +
-        'does the backbone output depend on its variables?',
-    );
-  }
-  scaleHeads(opts, grads, weights);
-  return {
-    grads,
-    losses: lossValues,
-    total: weightedTotal(lossValues, weights),
-    ...(weights ? { weights } : {}),
-    gramian,
-  };
-}
-
-/** Gramian or Jacobian strategy with gradients w.r.t. every shared parameter (one backward per task). */
-export function parametersStep(opts: GradientStepOptions): StepGradients {
-  const { model, tasks, strategy, stepSeed } = opts;
-  const T = tasks.length;
-  const shared = model.sharedVariables;
-  const perTask: NamedTensorMap[] = [];
-  const lossTensors: Scalar[] = [];
-  const firstPass = new Set<Batch>();
-  for (const t of tasks) {
-    const update = !firstPass.has(t.batch);
-    firstPass.add(t.batch);
-    const { value, grads } = tf.variableGrads(() => {
-      const ctx: ForwardContext = { training: true, seeds: seedStream(stepSeed), updateStatistics: update };
-      const task = model.task(t.name);
-      const rep = model.backbone.apply(t.batch.inputs, ctx);
-      const pred = task.head.apply(model.representationFor(rep, t.name), ctx);
-      return task.loss(pred, t.batch.targets[t.name]!, t.batch.masks?.[t.name]);
-    }, [...shared, ...model.headVariables(t.name)]);
-    perTask.push(grads);
-    lossTensors.push(value);
-  }
-  const J = tf.tidy(() =>
-    tf.stack(
-      perTask.map((g) => tf.concat(shared.map((v) => tf.reshape(g[v.name] ?? tf.zerosLike(v), [-1])))),
-    ),
-  );
-  const G = tf.tidy(() => gramOf(J));
-  const vals = readAll([...lossTensors, G]);
-  tf.dispose([G, ...lossTensors]);
-  const lossValues = Array.from(vals.subarray(0, T));
-  const gramian = toMatrix(vals, T, T);
-  const gctx: GradientContext = { ...opts.context, losses: lossValues, mode: 'parameters' };
-  let weights: number[] | undefined;
-  let direction: Tensor;
-  try {
-    if (strategy.family === 'gramian') {
-      const w = checkWeights(strategy.name, strategy.weights(gramian, gctx), T);
-      weights = w;
-      direction = tf.tidy(() => tf.reshape(tf.matMul(tf.tensor2d(w, [1, T]), J), [-1]));
-    } else {
-      direction = tf.tidy(() => tf.reshape(strategy.aggregate(J, gctx), [-1]));
-      const w = strategy.lastWeights?.();
-      if (w) weights = [...w];
-    }
-  } catch (e) {
-    tf.dispose([J, ...perTask.flatMap((g) => Object.values(g))]);
-    throw e;
-  }
-  const grads: NamedTensorMap = {};
-  let offset = 0;
-  for (const v of shared) {
-    const size = v.size;
-    const d = direction;
-    const o = offset;
-    grads[v.name] = tf.tidy(() => tf.reshape(tf.slice(d, [o], [size]), v.shape));
-    offset += size;
-  }
-  direction.dispose();
-  J.dispose();
-  for (const [i, t] of tasks.entries()) {
-    const g = perTask[i]!;
-    for (const v of model.headVariables(t.name)) {
-      const gv = g[v.name];
-      if (gv) grads[v.name] = tf.keep(gv);
-    }
-    for (const v of shared) g[v.name]?.dispose();
-  }
-  scaleHeads(opts, grads, weights);
-  return {
-    grads,
-    losses: lossValues,
-    total: weightedTotal(lossValues, weights),
-    ...(weights ? { weights } : {}),
-    gramian,
-  };
-}
-
-function scaleHeads(opts: GradientStepOptions, grads: NamedTensorMap, weights: number[] | undefined): void {
-  if (opts.headGradients !== 'weighted' || !weights) return;
-  opts.tasks.forEach((t, i) => {
-    const w = weights[i]!;
-    for (const v of opts.model.headVariables(t.name)) {
-      const g = grads[v.name];
-      if (g) {
-        grads[v.name] = tf.mul(g, w);
-        g.dispose();
-      }
-    }
-  });
-}
-
-function weightedTotal(losses: readonly number[], weights: readonly number[] | undefined): number {
-  return losses.reduce((s, l, i) => s + l * (weights ? weights[i]! : 1), 0);
-}
-
-function checkWeights(strategy: string, w: readonly number[], T: number): number[] {
-  if (w.length !== T || !w.every(Number.isFinite)) {
-    throw new MultitaskError(
-      'INTERNAL',
-      `[@multitask/core] Strategy "${strategy}" returned invalid weights [${w.join(', ')}] for ${T} tasks ` +
-        '(expected T finite numbers).',
-      { details: { strategy } },
-    );
-  }
-  return [...w];
+/**
+ * The one dispatch from (family, mode) to the step's gradients: loss weighting backpropagates the combined loss;
+ * Gramian and Jacobian strategies take per-task gradients where `kind` says and follow the strategy's direction.
+ */
+export function computeStep(
+  kind: StepKind,
+  pass: PassOptions,
+  strategy: WeightingStrategy,
+  context: StepContext,
+  options: { readonly headGradients: HeadGradients; readonly recordGramian: boolean },
+): StepGradients {
+  if (strategy.family === 'loss') return lossWeightingStep(pass, strategy, context, options.recordGramian);
+  const opts: GradientStepOptions = { ...pass, strategy, headGradients: options.headGradients, context };
+  return kind === 'representation' ? representationStep(opts) : parametersStep(opts);
 }

@@ -44,7 +44,7 @@ export { captureCheckpoint, restoreCheckpoint, CHECKPOINT_FORMAT } from './check
 export type { CheckpointData, CheckpointManifest } from './checkpoint.ts';
 export type { MultitaskModelOptions } from './model.ts';
 export { Trainer } from './trainer.ts';
-export type { FitOptions, TaskMetrics, TrainerOptions, TrainResult } from './trainer.ts';
+export type { FitOptions, TaskMetrics, TrainerOptions, TrainerState, TrainResult } from './trainer.ts';
 export type {
   EpochEvent,
   GradientStatsEvent,

@@ -82,6 +82,13 @@ export interface LossWeighting extends WeightingStrategyBase {
   combine(losses: readonly Scalar[], context: StepContext): Scalar;
   /** The current per-task weights, for reports (in `tasks` order). */
   currentWeights?(tasks: readonly string[]): readonly number[];
+  /**
+   * The same weights as {@link LossWeighting.currentWeights}, as a `[T]` tensor, for a strategy whose weights
+   * live on the device (uncertainty's log-variances): the trainer reads it together with the step's losses, so
+   * reporting weights costs no read of its own. When present the trainer uses it instead of `currentWeights`.
+   * Returns a new tensor (the caller disposes it).
+   */
+  currentWeightsTensor?(tasks: readonly string[]): Tensor;
 }
 
 /**
