@@ -23,7 +23,8 @@
 import { appendFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { it } from 'vitest';
-import { INITIALIZERS, MultitaskModel, Rng, type Backbone, type Initializer } from '@multitask/core';
+import { MultitaskModel, Rng, type Backbone } from '@multitask/core';
+import { INITIALIZERS, type Initializer } from '@multitask/core/parts';
 import { mlpBackbone, mmoeBackbone } from '../src/index.ts';
 import { parameterCount, towerTask } from '../test/helpers.ts';
 import { nonlinearShare, pearson, syntheticData, variance, type SyntheticSplit } from './mmoe-synthetic-data.ts';

@@ -1,4 +1,4 @@
-import { type Activation, checkCommonOptions, checkPositiveInt, checkWidths, type Initializer } from '@multitask/core';
+import { type Activation, checkCommonOptions, checkPositiveInt, checkWidths, type Initializer } from '@multitask/core/parts';
 import { checkTaskNames, gatedBackbone } from './internal/experts.ts';
 import type { GatedBackbone } from './mmoe-backbone.ts';
 

@@ -1,25 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import {
-  activate,
-  type Activation,
-  applyDense,
-  type Backbone,
-  checkCommonOptions,
-  checkPositiveInt,
-  checkWidths,
-  type Dense,
-  disposeVariables,
-  type Initializer,
-  makeDense,
-  makeVariable,
-  maybeDropout,
-  MultitaskError,
-  type PartConfig,
-  Rng,
-  type TaskRepresentations,
-  toRows,
-} from '@multitask/core';
+import { type Backbone, MultitaskError, type PartConfig, Rng, type TaskRepresentations } from '@multitask/core';
+import { activate, type Activation, applyDense, checkCommonOptions, checkPositiveInt, checkWidths, type Dense, disposeVariables, type Initializer, makeDense, makeVariable, maybeDropout, toRows } from '@multitask/core/parts';
 import { checkTaskNames } from './internal/experts.ts';
 import { singleInput } from './internal/single-input.ts';
 

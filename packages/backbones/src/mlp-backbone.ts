@@ -1,20 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import {
-  type Activation,
-  applyDenseLayers,
-  type Backbone,
-  checkCommonOptions,
-  checkPositiveInt,
-  checkWidths,
-  disposeVariables,
-  type Initializer,
-  type Inputs,
-  makeDenseLayers,
-  type PartConfig,
-  Rng,
-  toRows,
-} from '@multitask/core';
+import { type Backbone, type Inputs, type PartConfig, Rng } from '@multitask/core';
+import { type Activation, applyDenseLayers, checkCommonOptions, checkPositiveInt, checkWidths, disposeVariables, type Initializer, makeDenseLayers, toRows } from '@multitask/core/parts';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link mlpBackbone}. */

@@ -1,13 +1,6 @@
 import type { Variable } from '@tensorflow/tfjs-core';
-import {
-  type Activation,
-  type Backbone,
-  checkCommonOptions,
-  checkPositiveInt,
-  checkWidths,
-  type Initializer,
-  type SharedRepresentation,
-} from '@multitask/core';
+import { type Backbone, type SharedRepresentation } from '@multitask/core';
+import { type Activation, checkCommonOptions, checkPositiveInt, checkWidths, type Initializer } from '@multitask/core/parts';
 import { checkTaskNames, gatedBackbone } from './internal/experts.ts';
 
 /** Options of {@link mmoeBackbone}. */

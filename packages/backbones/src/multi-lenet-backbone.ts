@@ -2,15 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError, Rng, shapeString, type Backbone, type PartConfig } from '@multitask/core';
 import { applyConv, makeConv } from './internal/conv.ts';
-import {
-  activate,
-  applyDense,
-  checkPositiveInt,
-  checkRate,
-  checkSeed,
-  disposeVariables,
-  makeDense,
-} from '@multitask/core';
+import { activate, applyDense, checkPositiveInt, checkRate, checkSeed, disposeVariables, makeDense } from '@multitask/core/parts';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link multiLeNetBackbone}. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError, Rng, shapeString, type Backbone, type ForwardContext, type PartConfig } from '@multitask/core';
 import { applyConv, makeConv, type Conv } from './internal/conv.ts';
-import { checkPositiveInt, checkSeed, disposeVariables, makeVariable } from '@multitask/core';
+import { checkPositiveInt, checkSeed, disposeVariables, makeVariable } from '@multitask/core/parts';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link resnetBackbone}. */

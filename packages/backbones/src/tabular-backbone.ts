@@ -1,21 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import {
-  type Activation,
-  applyDenseLayers,
-  type Backbone,
-  checkCommonOptions,
-  checkPositiveInt,
-  checkWidths,
-  disposeVariables,
-  type Initializer,
-  isTensorLike,
-  makeDenseLayers,
-  MultitaskError,
-  type PartConfig,
-  Rng,
-  shapeString,
-} from '@multitask/core';
+import { type Backbone, isTensorLike, MultitaskError, type PartConfig, Rng, shapeString } from '@multitask/core';
+import { type Activation, applyDenseLayers, checkCommonOptions, checkPositiveInt, checkWidths, disposeVariables, type Initializer, makeDenseLayers } from '@multitask/core/parts';
 import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 
 /** One categorical column of {@link tabularBackbone}. */

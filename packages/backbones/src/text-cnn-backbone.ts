@@ -1,24 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import {
-  activate,
-  type Activation,
-  applyDenseLayers,
-  type Backbone,
-  checkCommonOptions,
-  checkPositiveInt,
-  checkWidths,
-  disposeVariables,
-  glorotUniform,
-  type Initializer,
-  makeDenseLayers,
-  makeVariable,
-  maybeDropout,
-  MultitaskError,
-  type PartConfig,
-  Rng,
-  shapeString,
-} from '@multitask/core';
+import { type Backbone, MultitaskError, type PartConfig, Rng, shapeString } from '@multitask/core';
+import { activate, type Activation, applyDenseLayers, checkCommonOptions, checkPositiveInt, checkWidths, disposeVariables, glorotUniform, type Initializer, makeDenseLayers, makeVariable, maybeDropout } from '@multitask/core/parts';
 import { singleInput } from './internal/single-input.ts';
 import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { isMultitaskError, MultitaskModel, Rng, type Initializer } from '@multitask/core';
+import { isMultitaskError, MultitaskModel, Rng } from '@multitask/core';
+import { type Initializer } from '@multitask/core/parts';
 import { cgcBackbone, crossStitchBackbone, mmoeBackbone } from '../src/index.ts';
 import { mseTask, trainModel } from './helpers.ts';
 

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { makeDense, maskedMean, Rng, seedStream, type Backbone, type Head, type Initializer, type Task, type MultitaskModel } from '@multitask/core';
+import { maskedMean, Rng, seedStream, type Backbone, type Head, type Task, type MultitaskModel } from '@multitask/core';
+import { makeDense, type Initializer } from '@multitask/core/parts';
 
 /** A linear head (zero-initialised bias, small seeded weights). */
 export function linearHead(inputSize: number, outputSize: number, seed = 1, kind = 'linear'): Head {

@@ -1,6 +1,10 @@
 /**
  * The contracts of multitask (tasks, backbones, heads, batches, weighting strategies, metrics, data sources),
  * the composed multi-task model, the trainer, errors and seeded randomness.
+ *
+ * Helpers for authors of backbones and heads (dense layers, initializers, option checks) are in
+ * `@multitask/core/parts`; the gradient toolkit (per-task gradients, Jacobian, Gramian, a strategy's update
+ * direction) shared by the trainer and own training loops is in `@multitask/core/gradients`.
  * @packageDocumentation
  */
 export { MultitaskError, isMultitaskError } from './errors.ts';
@@ -52,26 +56,3 @@ export type {
   TrainerCallback,
   TrainingControl,
 } from './callbacks.ts';
-export {
-  ACTIVATIONS,
-  INITIALIZERS,
-  activate,
-  makeVariable,
-  glorotUniform,
-  uniformValues,
-  makeDense,
-  makeDenseLayers,
-  applyDense,
-  applyDenseLayers,
-  maybeDropout,
-  checkPositiveInt,
-  checkRate,
-  checkActivation,
-  checkInitializer,
-  checkWidths,
-  checkCommonOptions,
-  checkSeed,
-  disposeVariables,
-  toRows,
-} from './layers.ts';
-export type { Activation, CommonPartOptions, Dense, Initializer, ResolvedCommonPartOptions } from './layers.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { INITIALIZERS, Rng, checkCommonOptions, checkInitializer, checkWidths, glorotUniform, isMultitaskError, makeDense, type Initializer } from '../src/index.ts';
+import { Rng, isMultitaskError } from '../src/index.ts';
+import { INITIALIZERS, checkCommonOptions, checkInitializer, checkWidths, glorotUniform, makeDense, type Initializer } from '../src/parts.ts';
 
 /** The bound each initializer must respect, and the variance U(−l, l) has (l²/3). */
 const limits: Record<Initializer, (fanIn: number, fanOut: number) => { kernel: number; bias: number }> = {

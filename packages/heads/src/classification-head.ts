@@ -1,6 +1,6 @@
 import type { Head } from '@multitask/core';
 import { denseStack, resolveStack, stackHead, type StackOptions } from './internal/dense-stack.ts';
-import { checkPositiveInt, checkRate } from '@multitask/core';
+import { checkPositiveInt, checkRate } from '@multitask/core/parts';
 
 /** Options of {@link classificationHead}. */
 export interface ClassificationHeadOptions extends StackOptions {

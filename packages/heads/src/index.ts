@@ -10,7 +10,7 @@ export type { RegressionHead, RegressionHeadOptions, RegressionLossKind } from '
 export { binaryHead, multiLabelHead } from './sigmoid-head.ts';
 export type { MultiLabelHeadOptions, SigmoidHead, SigmoidHeadOptions } from './sigmoid-head.ts';
 export type { StackOptions } from './internal/dense-stack.ts';
-export type { Activation } from '@multitask/core';
+export type { Activation } from '@multitask/core/parts';
 export { softmaxCrossEntropyLoss, sigmoidCrossEntropyLoss, regressionLoss } from './losses.ts';
 export { classificationTask, regressionTask, binaryTask, multiLabelTask, defaultMetrics } from './tasks.ts';
 export type {

@@ -1,6 +1,6 @@
 import { MultitaskError, type Head } from '@multitask/core';
 import { denseStack, resolveStack, stackHead, type StackOptions } from './internal/dense-stack.ts';
-import { checkPositiveInt } from '@multitask/core';
+import { checkPositiveInt } from '@multitask/core/parts';
 
 /** Per-element loss of a regression head. */
 export type RegressionLossKind = 'mse' | 'l1' | 'huber';

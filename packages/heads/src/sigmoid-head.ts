@@ -1,6 +1,6 @@
 import { MultitaskError, type Head } from '@multitask/core';
 import { denseStack, resolveStack, stackHead, type StackOptions } from './internal/dense-stack.ts';
-import { checkPositiveInt } from '@multitask/core';
+import { checkPositiveInt } from '@multitask/core/parts';
 
 /** Options of {@link binaryHead} and {@link multiLabelHead}. */
 export interface SigmoidHeadOptions extends StackOptions {

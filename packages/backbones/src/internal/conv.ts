@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import type { Rng } from '@multitask/core';
-import { glorotUniform, makeVariable } from '@multitask/core';
+import { glorotUniform, makeVariable } from '@multitask/core/parts';
 
 /** A convolution layer's variables and geometry. */
 export interface Conv {

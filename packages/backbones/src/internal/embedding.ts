@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor1D, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { makeVariable, uniformValues, type Rng } from '@multitask/core';
+import { type Rng } from '@multitask/core';
+import { makeVariable, uniformValues } from '@multitask/core/parts';
 
 /** Rows of `table` `[vocab, dim]` for integer `ids` of any shape: `[...ids.shape, dim]`. */
 export function embed(table: Tensor2D, ids: Tensor): Tensor {

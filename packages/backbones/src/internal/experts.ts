@@ -1,26 +1,8 @@
 /** Expert networks and softmax gates shared by the gated sharing schemes (MMoE, CGC). Internal. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import {
-  activate,
-  applyDense,
-  disposeVariables,
-  makeDense,
-  makeDenseLayers,
-  maybeDropout,
-  MultitaskError,
-  Rng,
-  toRows,
-  type Activation,
-  type Backbone,
-  type Dense,
-  type ForwardContext,
-  type Initializer,
-  type JsonValue,
-  type ResolvedCommonPartOptions,
-  type SharedRepresentation,
-  type TaskRepresentations,
-} from '@multitask/core';
+import { MultitaskError, Rng, type Backbone, type ForwardContext, type JsonValue, type SharedRepresentation, type TaskRepresentations } from '@multitask/core';
+import { activate, applyDense, disposeVariables, makeDense, makeDenseLayers, maybeDropout, toRows, type Activation, type Dense, type Initializer, type ResolvedCommonPartOptions } from '@multitask/core/parts';
 import type { GatedBackbone } from '../mmoe-backbone.ts';
 import { singleInput } from './single-input.ts';
 

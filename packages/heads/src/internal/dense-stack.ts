@@ -5,19 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError, Rng, type ForwardContext, type Head, type JsonValue, type PartConfig } from '@multitask/core';
-import {
-  applyDense,
-  applyDenseLayers,
-  checkCommonOptions,
-  checkPositiveInt,
-  checkWidths,
-  disposeVariables,
-  makeDenseLayers,
-  maybeDropout,
-  type Activation,
-  type Dense,
-  type Initializer,
-} from '@multitask/core';
+import { applyDense, applyDenseLayers, checkCommonOptions, checkPositiveInt, checkWidths, disposeVariables, makeDenseLayers, maybeDropout, type Activation, type Dense, type Initializer } from '@multitask/core/parts';
 
 /** Options every head accepts. */
 export interface StackOptions {
