@@ -1,17 +1,9 @@
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
+import type { PartConfig } from './config.ts';
 import type { SeedStream } from './random.ts';
 
-/** A JSON value, for configs and strategy state. */
-export type JsonValue =
-  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
-
-/** Plain-JSON description of a part (backbone, head, strategy) from which its factory can rebuild it. */
-export interface PartConfig {
-  /** Registry key of the factory that built the part, e.g. `"mlp"`. */
-  readonly type: string;
-  /** The factory's options, as plain JSON. */
-  readonly options: { readonly [key: string]: JsonValue };
-}
+// Re-exported for modules that still import them from here (checkpoint.ts).
+export type { JsonValue, PartConfig } from './config.ts';
 
 /** Model inputs: one tensor, or several named tensors for a multi-input model. */
 export type Inputs = Tensor | Readonly<Record<string, Tensor>>;

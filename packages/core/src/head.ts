@@ -1,5 +1,6 @@
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import type { ForwardContext, PartConfig } from './backbone.ts';
+import type { ForwardContext } from './backbone.ts';
+import type { PartConfig } from './config.ts';
 
 /**
  * A task head: maps the (task's) representation to the task's prediction.

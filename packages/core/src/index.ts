@@ -15,12 +15,11 @@ export type {
   Backbone,
   ForwardContext,
   Inputs,
-  JsonValue,
-  PartConfig,
   Representation,
   SharedRepresentation,
   TaskRepresentations,
 } from './backbone.ts';
+export type { JsonValue, PartConfig } from './config.ts';
 export type { Head } from './head.ts';
 export type { LossFn, Task, TargetValidator } from './task.ts';
 export { disposeBatch, batchSize, isTensorLike } from './batch.ts';

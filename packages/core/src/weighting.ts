@@ -1,5 +1,5 @@
 import type { Scalar, Tensor, Variable } from '@tensorflow/tfjs-core';
-import type { JsonValue } from './backbone.ts';
+import type { JsonValue } from './config.ts';
 import type { Rng } from './random.ts';
 
 /**
