@@ -106,6 +106,9 @@ export function uncertaintyWeighting(options: UncertaintyWeightingOptions = {}):
       });
     },
     currentWeights: (names) => names.map((t) => Math.exp(-valueOf(t))),
+    // The same weights on the device: the trainer reads them with the step's losses (no read per task).
+    currentWeightsTensor: (names) =>
+      tf.tidy(() => tf.exp(tf.neg(tf.stack(names.map((t) => logVariances.get(t) ?? tf.scalar(initial)))))),
     sigmas() {
       const out: Record<string, number> = {};
       for (const t of logVariances.keys()) out[t] = Math.exp(valueOf(t) / 2);

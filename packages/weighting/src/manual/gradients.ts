@@ -1,6 +1,21 @@
+/**
+ * Gradient helpers for a user's own tfjs loop, written with core's gradient toolkit
+ * (`@multitask/core/gradients`, the one the trainer uses). Gradient maps are laid out in sorted variable-name
+ * order.
+ */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensorMap, Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError } from '@multitask/core';
+import {
+  gramianMatrix,
+  jacobianMatrix,
+  perTaskGradients,
+  readValues,
+  splitDirection,
+  toMatrix,
+  type GradientSlot,
+  type PerTaskGradients,
+} from '@multitask/core/gradients';
 
 /** Per-task gradients from {@link taskGradients}: one map (variable name → gradient) per task, and the losses. */
 export interface TaskGradients {
@@ -23,6 +38,17 @@ export function taskGradients(
   lossFns: readonly (() => Scalar)[],
   variables: readonly Variable[],
 ): TaskGradients {
+  const { grads, losses } = differentiate(lossFns, variables);
+  const values = readValues(losses);
+  tf.dispose(losses);
+  return { grads, losses: Array.from(values) };
+}
+
+/**
+ * {@link taskGradients} without the read: the losses stay tensors, to be read with whatever else the step
+ * reads. Errors name the task whose loss could not be differentiated.
+ */
+export function differentiate(lossFns: readonly (() => Scalar)[], variables: readonly Variable[]): PerTaskGradients {
   if (lossFns.length === 0) {
     throw new MultitaskError(
       'INVALID_OPTION',
@@ -32,24 +58,23 @@ export function taskGradients(
       },
     );
   }
-  const grads: NamedTensorMap[] = [];
-  const losses: number[] = [];
-  lossFns.forEach((fn, t) => {
-    try {
-      const { value, grads: g } = tf.variableGrads(fn, [...variables]);
-      losses.push(value.dataSync()[0]!);
-      value.dispose();
-      grads.push(g);
-    } catch (e) {
-      tf.dispose(grads);
-      throw new MultitaskError(
-        'INVALID_OPTION',
-        `[@multitask/weighting] taskGradients: the loss of task ${t} could not be differentiated w.r.t. the variables (${e instanceof Error ? e.message : String(e)}) — check that it returns a scalar that depends on them.`,
-        { cause: e, details: { task: t } },
-      );
-    }
-  });
-  return { grads, losses };
+  let current = 0;
+  try {
+    return perTaskGradients(
+      lossFns.length,
+      (t) => {
+        current = t;
+        return lossFns[t]!();
+      },
+      () => variables,
+    );
+  } catch (e) {
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/weighting] taskGradients: the loss of task ${current} could not be differentiated w.r.t. the variables (${e instanceof Error ? e.message : String(e)}) — check that it returns a scalar that depends on them.`,
+      { cause: e, details: { task: current } },
+    );
+  }
 }
 
 /**
@@ -72,9 +97,10 @@ function isTensorArray(grads: readonly (NamedTensorMap | Tensor)[]): grads is re
   return grads.every((g) => g instanceof tf.Tensor);
 }
 
-/** The variable names present in any task's gradients, sorted. */
-function keysOf(grads: readonly NamedTensorMap[]): string[] {
-  return [...new Set(grads.flatMap((g) => Object.keys(g)))].sort();
+/** The layout of gradient maps: every variable present in any task's gradients, sorted by name. */
+export function slotsOf(grads: readonly NamedTensorMap[]): GradientSlot[] {
+  const names = [...new Set(grads.flatMap((g) => Object.keys(g)))].sort();
+  return names.map((name) => ({ name, shape: grads.find((g) => g[name] !== undefined)![name]!.shape }));
 }
 
 /**
@@ -87,15 +113,9 @@ function keysOf(grads: readonly NamedTensorMap[]): string[] {
  * ```
  */
 export function jacobianOf(grads: readonly (NamedTensorMap | Tensor)[]): Tensor2D {
-  return tf.tidy(() => {
-    if (isTensorArray(grads)) return tf.stack(grads.map((g) => tf.reshape(g, [-1]))) as Tensor2D;
-    const maps = grads as readonly NamedTensorMap[];
-    const keys = keysOf(maps);
-    const shapes = keys.map((k) => maps.find((g) => g[k] !== undefined)![k]!.shape);
-    return tf.stack(
-      maps.map((g) => tf.concat(keys.map((k, i) => tf.reshape(g[k] ?? tf.zeros(shapes[i]!), [-1])))),
-    ) as Tensor2D;
-  });
+  if (isTensorArray(grads)) return jacobianMatrix(grads);
+  const maps = grads as readonly NamedTensorMap[];
+  return jacobianMatrix(maps, slotsOf(maps));
 }
 
 /**
@@ -108,14 +128,10 @@ export function jacobianOf(grads: readonly (NamedTensorMap | Tensor)[]): Tensor2
  * ```
  */
 export function gramianOf(grads: readonly (NamedTensorMap | Tensor)[]): number[][] {
-  const t = grads.length;
-  const flat = tf.tidy(() => {
-    const j = jacobianOf(grads);
-    return tf.matMul(j, j, false, true);
-  });
-  const values = flat.dataSync();
-  flat.dispose();
-  return Array.from({ length: t }, (_, i) => Array.from({ length: t }, (_, k) => values[i * t + k]!));
+  const G = tf.tidy(() => gramianMatrix(jacobianOf(grads)));
+  const values = readValues([G]);
+  G.dispose();
+  return toMatrix(values, 0, grads.length);
 }
 
 /**
@@ -139,7 +155,7 @@ export function combineGradients(
     );
   }
   const out: NamedTensorMap = {};
-  for (const key of keysOf(grads)) {
+  for (const { name: key } of slotsOf(grads)) {
     out[key] = tf.tidy(() => {
       const parts = grads.flatMap((g, t) => {
         const v = g[key];
@@ -157,15 +173,5 @@ export function combineGradients(
  * {@link jacobianOf}. Returns new tensors.
  */
 export function unflattenDirection(direction: Tensor, like: readonly NamedTensorMap[]): NamedTensorMap {
-  const keys = keysOf(like);
-  const shapes = keys.map((k) => like.find((g) => g[k] !== undefined)![k]!.shape);
-  const out: NamedTensorMap = {};
-  let offset = 0;
-  keys.forEach((k, i) => {
-    const shape = shapes[i]!;
-    const size = shape.reduce((a, b) => a * b, 1);
-    out[k] = tf.tidy(() => tf.reshape(tf.slice(tf.reshape(direction, [-1]), [offset], [size]), shape));
-    offset += size;
-  });
-  return out;
+  return splitDirection(direction, slotsOf(like));
 }

@@ -8,7 +8,8 @@ import {
   type StepContext,
   type WeightingStrategy,
 } from '@multitask/core';
-import { combineGradients, gramianOf, jacobianOf, taskGradients, unflattenDirection } from './gradients.ts';
+import { gramianMatrix, readValues, splitDirection, toMatrix, updateDirection } from '@multitask/core/gradients';
+import { differentiate, jacobianOf, slotsOf } from './gradients.ts';
 
 /** Options of {@link weightedStep}. */
 export interface WeightedStepOptions {
@@ -93,36 +94,45 @@ export function weightedStep(
   let weights: readonly number[] | undefined;
   if (strategy.family === 'loss') {
     const all = [...variables, ...heads.flat(), ...(strategy.variables ?? [])];
-    let lossTensor: Tensor1DHolder | undefined;
+    const kept: Scalar[] = [];
     const { value, grads } = tf.variableGrads(() => {
       const ls = lossFns.map((f) => f());
-      lossTensor = { tensor: tf.keep(tf.stack(ls)) };
+      kept.push(...ls.map((l) => tf.keep(l)));
       return strategy.combine(ls, base);
     }, all);
-    losses = Array.from(lossTensor!.tensor.dataSync());
     optimizer.applyGradients(grads);
-    tf.dispose([value, lossTensor!.tensor]);
+    // The weights that live on the device are read with the losses (one read).
+    const weightsTensor = strategy.currentWeightsTensor?.(tasks);
+    const values = readValues([...kept, ...(weightsTensor ? [weightsTensor] : [])]);
+    tf.dispose([value, ...kept, ...(weightsTensor ? [weightsTensor] : [])]);
     tf.dispose(grads);
-    weights = strategy.currentWeights?.(tasks);
+    losses = Array.from(values.subarray(0, t));
+    weights = weightsTensor ? Array.from(values.subarray(t)) : strategy.currentWeights?.(tasks);
   } else {
     const shared = new Set(variables.map((v) => v.name));
-    const { grads, losses: ls } = taskGradients(lossFns, [...variables, ...heads.flat()]);
-    losses = ls;
+    const { grads, losses: lossTensors } = differentiate(lossFns, [...variables, ...heads.flat()]);
     const sharedGrads: NamedTensorMap[] = grads.map((g) =>
       Object.fromEntries(Object.entries(g).filter(([k]) => shared.has(k))),
     );
+    // One read for the losses and the Gramian, then core's one dispatch to the update direction.
+    const J = jacobianOf(sharedGrads);
+    const G = gramianMatrix(J);
+    const values = readValues([...lossTensors, G]);
+    tf.dispose([G, ...lossTensors]);
+    losses = Array.from(values.subarray(0, t));
     const context: GradientContext = { ...base, losses, mode: 'parameters' };
     let update: NamedTensorMap;
-    if (strategy.family === 'gramian') {
-      const w = strategy.weights(gramianOf(sharedGrads), context);
-      weights = w;
-      update = combineGradients(sharedGrads, w);
-    } else {
-      const direction = tf.tidy(() => strategy.aggregate(jacobianOf(sharedGrads), context));
-      update = unflattenDirection(direction, sharedGrads);
-      direction.dispose();
-      weights = strategy.lastWeights?.();
+    try {
+      const step = updateDirection(strategy, J, toMatrix(values, t, t), context);
+      weights = step.weights;
+      update = splitDirection(step.direction, slotsOf(sharedGrads));
+      step.direction.dispose();
+    } catch (e) {
+      J.dispose();
+      grads.forEach((g) => { tf.dispose(g); });
+      throw e;
     }
+    J.dispose();
     const headMode = options.headGradients ?? strategy.headGradients ?? 'weighted';
     heads.forEach((vars, task) => {
       const f = headMode === 'weighted' && weights !== undefined ? weights[task]! : 1;
@@ -143,8 +153,4 @@ export function weightedStep(
       : undefined;
   strategy.afterStep?.({ ...base, losses, ...(lossesAfter === undefined ? {} : { lossesAfter }) });
   return weights === undefined ? { losses } : { losses, weights };
-}
-
-interface Tensor1DHolder {
-  readonly tensor: tf.Tensor;
 }
