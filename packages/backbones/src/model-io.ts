@@ -70,20 +70,12 @@ function lookup<F>(map: FactoryMap<F>, type: string, kind: string, where: string
   );
 }
 
-/** The named variables of a model, in a stable order: `backbone/<i>`, `backbone/state/<i>`, `task/<name>/<i>`. */
+/**
+ * The named variables of a model, in a stable order: `backbone/<i>`, `backbone/state/<i>`, `task/<name>/<i>` —
+ * the model's own naming (`MultitaskModel.namedVariables()`), which checkpoints use too.
+ */
 export function namedModelVariables(model: MultitaskModel): { name: string; variable: Variable; part: string }[] {
-  const out: { name: string; variable: Variable; part: string }[] = [];
-  const bb = `backbone "${model.backbone.name}"`;
-  model.backbone.trainableVariables.forEach((v, i) => out.push({ name: `backbone/${i}`, variable: v, part: bb }));
-  (model.backbone.nonTrainableVariables ?? []).forEach((v, i) =>
-    out.push({ name: `backbone/state/${i}`, variable: v, part: bb }),
-  );
-  for (const t of model.tasks) {
-    t.head.trainableVariables.forEach((v, i) =>
-      out.push({ name: `task/${t.name}/${i}`, variable: v, part: `head of task "${t.name}"` }),
-    );
-  }
-  return out;
+  return model.namedVariables().map((n) => ({ ...n }));
 }
 
 /** Serialises a model to tfjs model artifacts: configs in `modelTopology`, weights in the tfjs weights format. */

@@ -11,8 +11,11 @@ import { MultitaskError } from './errors.ts';
 import type { RngState } from './random.ts';
 import type { Trainer } from './trainer.ts';
 
-/** Version of the checkpoint format written by this package. */
-export const CHECKPOINT_FORMAT = 1;
+/**
+ * Version of the checkpoint format written by this package. Format 2 names the model's variables as model
+ * save/load does (`backbone/<i>`, `backbone/state/<i>`, `task/<task>/<i>`); format 1 is refused.
+ */
+export const CHECKPOINT_FORMAT = 2;
 
 /** The plain-JSON part of a checkpoint (`manifest.json`). */
 export interface CheckpointManifest {
@@ -44,15 +47,9 @@ export interface CheckpointData {
   readonly weightData: ArrayBuffer;
 }
 
-/** The model's and strategy's variables under stable positional keys. */
+/** The model's variables under the model's one naming scheme, then the strategy's (`strategy/<i>`). */
 function keyedVariables(trainer: Trainer): [string, Variable][] {
-  const m = trainer.model;
-  const out: [string, Variable][] = [];
-  const b = m.backbone;
-  [...b.trainableVariables, ...(b.nonTrainableVariables ?? [])].forEach((v, i) =>
-    out.push([`backbone/${i}`, v]),
-  );
-  for (const t of m.tasks) t.head.trainableVariables.forEach((v, i) => out.push([`head/${t.name}/${i}`, v]));
+  const out = trainer.model.namedVariables().map((n): [string, Variable] => [n.name, n.variable]);
   const s = trainer.strategy;
   if (s.family === 'loss') (s.variables ?? []).forEach((v, i) => out.push([`strategy/${i}`, v]));
   return out;
@@ -112,7 +109,11 @@ export async function restoreCheckpoint(
   const { manifest } = checkpoint;
   if (manifest.format !== CHECKPOINT_FORMAT) {
     throw checkpointError(
-      `${source} has format ${manifest.format}; this version reads format ${CHECKPOINT_FORMAT}.`,
+      `${source} has format ${manifest.format}; this version reads format ${CHECKPOINT_FORMAT}` +
+        (manifest.format < CHECKPOINT_FORMAT
+          ? ' (older checkpoints named the variables differently and cannot be restored — train again from the ' +
+            'saved model, or resume with the version that wrote it).'
+          : '.'),
     );
   }
   if (manifest.strategy.name !== trainer.strategy.name) {

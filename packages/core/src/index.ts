@@ -45,7 +45,7 @@ export { fillMasked, maskedMean, shapeString } from './tensor-utils.ts';
 export { MultitaskModel } from './model.ts';
 export { captureCheckpoint, restoreCheckpoint, CHECKPOINT_FORMAT } from './checkpoint.ts';
 export type { CheckpointData, CheckpointManifest } from './checkpoint.ts';
-export type { MultitaskModelOptions } from './model.ts';
+export type { MultitaskModelOptions, NamedVariable } from './model.ts';
 export { Trainer } from './trainer.ts';
 export type { FitOptions, TaskMetrics, TrainerOptions, TrainerState, TrainResult } from './trainer.ts';
 export type {

@@ -6,6 +6,16 @@ import { MultitaskError } from './errors.ts';
 import type { Task } from './task.ts';
 import { shapeString } from './tensor-utils.ts';
 
+/** A model variable under its stable name (see {@link MultitaskModel.namedVariables}). */
+export interface NamedVariable {
+  /** `backbone/<i>`, `backbone/state/<i>` or `task/<task>/<i>`. */
+  readonly name: string;
+  /** The variable. */
+  readonly variable: Variable;
+  /** The part it belongs to, for error messages (`backbone "mlp"`, `head of task "age"`). */
+  readonly part: string;
+}
+
 /** Options of {@link MultitaskModel}. */
 export interface MultitaskModelOptions {
   /** The shared trunk. */
@@ -171,6 +181,27 @@ export class MultitaskModel {
   /** Every trainable (not frozen) variable: backbone then heads. */
   get trainableVariables(): Variable[] {
     return [...this.sharedVariables, ...this.tasks.flatMap((t) => this.headVariables(t.name))];
+  }
+
+  /**
+   * Every variable of the model under one stable naming scheme, used by every save path (checkpoints, model
+   * save/load): `backbone/<i>` for the backbone's trainable variables, `backbone/state/<i>` for its
+   * non-trainable ones (batch-norm statistics), `task/<task>/<i>` for each head's, in that order.
+   */
+  namedVariables(): NamedVariable[] {
+    const out: NamedVariable[] = [];
+    const part = `backbone "${this.backbone.name}"`;
+    this.backbone.trainableVariables.forEach((variable, i) => out.push({ name: `backbone/${i}`, variable, part }));
+    (this.backbone.nonTrainableVariables ?? []).forEach((variable, i) =>
+      out.push({ name: `backbone/state/${i}`, variable, part }),
+    );
+    for (const t of this.tasks) {
+      const head = `head of task "${t.name}"`;
+      t.head.trainableVariables.forEach((variable, i) =>
+        out.push({ name: `task/${t.name}/${i}`, variable, part: head }),
+      );
+    }
+    return out;
   }
 
   /** Frees the backbone's and heads' variables. */

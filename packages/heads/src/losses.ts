@@ -1,14 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
-import { maskedMean, type LossFn } from '@multitask/core';
+import { fillMasked, maskedMean, type LossFn } from '@multitask/core';
 import type { RegressionLossKind } from './regression-head.ts';
-
-/** Replaces the target of unlabelled rows (mask 0) by `fill`, so NaN placeholders cannot poison gradients. */
-function cleanTarget(target: Tensor, mask: Tensor | undefined, fill: Tensor): Tensor {
-  if (mask === undefined) return target;
-  const keep = tf.greater(tf.reshape(mask, [target.shape[0], ...target.shape.slice(1).map(() => 1)]), 0);
-  return tf.where(tf.broadcastTo(keep, target.shape), target, fill);
-}
 
 /**
  * Softmax cross-entropy from logits `[batch, K]` against integer labels `[batch]` (int32), optionally with
@@ -50,7 +43,8 @@ export function sigmoidCrossEntropyLoss(options: { readonly positiveWeight?: num
   return (prediction, target, mask): Scalar =>
     tf.tidy(() => {
       const x = prediction;
-      const z = cleanTarget(tf.cast(tf.reshape(target, x.shape), 'float32'), mask, tf.zerosLike(x));
+      // Unlabelled rows' targets (NaN placeholders) become 0 so they cannot poison gradients.
+      const z = fillMasked(tf.cast(tf.reshape(target, x.shape), 'float32'), mask);
       const softplusNeg = tf.add(tf.log1p(tf.exp(tf.neg(tf.abs(x)))), tf.relu(tf.neg(x)));
       const posCoef = w === 1 ? tf.onesLike(z) : tf.add(tf.mul(z, w - 1), 1);
       const perElem = tf.add(tf.mul(tf.sub(1, z), x), tf.mul(posCoef, softplusNeg));
@@ -75,7 +69,7 @@ export function regressionLoss(options: { readonly kind?: RegressionLossKind; re
   const delta = options.delta ?? 1;
   return (prediction, target, mask): Scalar =>
     tf.tidy(() => {
-      const t = cleanTarget(tf.cast(tf.reshape(target, prediction.shape), 'float32'), mask, tf.zerosLike(prediction));
+      const t = fillMasked(tf.cast(tf.reshape(target, prediction.shape), 'float32'), mask);
       const e = tf.sub(prediction, t);
       let perElem: Tensor;
       switch (kind) {
