@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { isMultitaskError, MultitaskModel, Rng } from '@multitask/core';
+import { expectMultitaskError } from '@multitask/test-utils';
+import { MultitaskModel, Rng } from '@multitask/core';
 import { type Initializer } from '@multitask/core/parts';
 import { cgcBackbone, crossStitchBackbone, mmoeBackbone } from '../src/index.ts';
 import { mseTask, trainModel } from './helpers.ts';
@@ -100,19 +101,18 @@ describe('mmoe, cgc and cross-stitch backbones', () => {
     b.dispose();
   });
 
-  it('reject unknown tasks and bad task lists by name', () => {
+  it('reject unknown tasks and bad task lists by name', async () => {
     const b = mmoeBackbone({ inputSize: 2, tasks: ['a'] });
     const x = tf.ones([1, 2]);
-    try {
-      tf.tidy(() => {
-        const s = b.applyShared(x, { training: false });
-        s.forTask(s.shared, 'zzz');
-      });
-      expect.unreachable();
-    } catch (e) {
-      expect(isMultitaskError(e) && e.code).toBe('UNKNOWN_NAME');
-      expect(String(e)).toContain('"zzz"');
-    }
+    await expectMultitaskError(
+      () =>
+        tf.tidy(() => {
+          const s = b.applyShared(x, { training: false });
+          s.forTask(s.shared, 'zzz');
+        }),
+      'UNKNOWN_NAME',
+      /"zzz"/,
+    );
     expect(() => cgcBackbone({ inputSize: 2, tasks: ['a', 'a'] })).toThrow(/task "a" is listed twice/);
     expect(() => crossStitchBackbone({ inputSize: 2, tasks: [], units: [2] })).toThrow(/"tasks"/);
     x.dispose();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { isMultitaskError, MultitaskModel, seedStream } from '@multitask/core';
+import { expectMultitaskError } from '@multitask/test-utils';
+import { MultitaskModel, seedStream } from '@multitask/core';
 import { mlpBackbone } from '../src/index.ts';
 import { accuracy, ceTask, infer, rings, trainModel } from './helpers.ts';
 
@@ -21,19 +22,17 @@ describe('mlpBackbone', () => {
     b.dispose();
   });
 
-  it('flattens [batch, 2, 3] inputs and rejects a wrong feature count naming the part', () => {
+  it('flattens [batch, 2, 3] inputs and rejects a wrong feature count naming the part', async () => {
     const b = mlpBackbone({ inputSize: 6, units: [4] });
     const ok = tf.ones([2, 2, 3]);
     const bad = tf.ones([2, 5]);
     const z = b.apply(ok, { training: false }) as tf.Tensor;
     expect(z.shape).toEqual([2, 4]);
-    try {
-      b.apply(bad, { training: false });
-      expect.unreachable();
-    } catch (e) {
-      expect(isMultitaskError(e) && e.code).toBe('SHAPE_MISMATCH');
-      expect(String(e)).toMatch(/mlp backbone expects inputs of shape \[batch, 6\], got \[2, 5\]/);
-    }
+    await expectMultitaskError(
+      () => b.apply(bad, { training: false }),
+      'SHAPE_MISMATCH',
+      /mlp backbone expects inputs of shape \[batch, 6\], got \[2, 5\]/,
+    );
     tf.dispose([ok, bad, z]);
     b.dispose();
   });

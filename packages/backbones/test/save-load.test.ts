@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRegistry, isMultitaskError, MultitaskModel, type Backbone } from '@multitask/core';
+import { expectMultitaskError } from '@multitask/test-utils';
+import { createRegistry, MultitaskModel, type Backbone } from '@multitask/core';
 import {
   builtinBackbones,
   cgcBackbone,
@@ -36,16 +37,6 @@ afterAll(async () => {
 function modelWith(backbone: Backbone): MultitaskModel {
   const z = backbone.outputSize!;
   return new MultitaskModel({ backbone, tasks: [ceTask('cls', z, 3, 7), mseTask('reg', z, 2, 8)] });
-}
-
-async function expectCode(p: Promise<unknown>, code: string, text: RegExp): Promise<void> {
-  try {
-    await p;
-    expect.unreachable();
-  } catch (e) {
-    expect(isMultitaskError(e) ? e.code : e).toBe(code);
-    expect(String(e)).toMatch(text);
-  }
 }
 
 const predictions = (m: MultitaskModel, x: tf.Tensor | Record<string, tf.Tensor>) => {
@@ -139,14 +130,14 @@ describe('saveModel / loadModel (Node directory)', () => {
     const flipped = Buffer.from(good);
     flipped[10] = flipped[10]! ^ 0xff;
     await writeFile(bin, flipped);
-    await expectCode(loadModel(dir, factories), 'IO_ERROR', /weights\.bin is corrupted/);
+    await expectMultitaskError(() => loadModel(dir, factories), 'IO_ERROR', /weights\.bin is corrupted/);
     await writeFile(bin, good.subarray(0, 20));
-    await expectCode(loadModel(dir, factories), 'IO_ERROR', /weights\.bin.*hold 20 bytes/);
+    await expectMultitaskError(() => loadModel(dir, factories), 'IO_ERROR', /weights\.bin.*hold 20 bytes/);
     await rm(bin);
-    await expectCode(loadModel(dir, factories), 'IO_ERROR', /weights file .*weights\.bin .* is missing/);
+    await expectMultitaskError(() => loadModel(dir, factories), 'IO_ERROR', /weights file .*weights\.bin .* is missing/);
     await writeFile(join(dir, 'model.json'), '{ "format": ');
-    await expectCode(loadModel(dir, factories), 'IO_ERROR', /model\.json is not valid JSON/);
-    await expectCode(loadModel(join(root, 'nowhere'), factories), 'IO_ERROR', /nowhere.*model\.json/);
+    await expectMultitaskError(() => loadModel(dir, factories), 'IO_ERROR', /model\.json is not valid JSON/);
+    await expectMultitaskError(() => loadModel(join(root, 'nowhere'), factories), 'IO_ERROR', /nowhere.*model\.json/);
     model.dispose();
   });
 
@@ -154,12 +145,12 @@ describe('saveModel / loadModel (Node directory)', () => {
     const model = modelWith(mlpBackbone({ inputSize: 3, units: [4] }));
     const dir = join(root, 'mismatch');
     await saveModel(model, dir);
-    await expectCode(loadModel(dir, { backbones: {}, tasks: factories.tasks }), 'UNKNOWN_NAME', /backbone type "mlp"/);
-    await expectCode(loadModel(dir, { backbones: factories.backbones, tasks: {} }), 'UNKNOWN_NAME', /task "cls".*"classification"/);
+    await expectMultitaskError(() => loadModel(dir, { backbones: {}, tasks: factories.tasks }), 'UNKNOWN_NAME', /backbone type "mlp"/);
+    await expectMultitaskError(() => loadModel(dir, { backbones: factories.backbones, tasks: {} }), 'UNKNOWN_NAME', /task "cls".*"classification"/);
     const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
     json.modelTopology.backbone.options.inputSize = 2;
     await writeFile(join(dir, 'model.json'), JSON.stringify(json));
-    await expectCode(loadModel(dir, factories), 'CHECKPOINT_ERROR', /"backbone\/0" of the backbone "mlp" has shape \[3, 4\].*expects \[2, 4\]/);
+    await expectMultitaskError(() => loadModel(dir, factories), 'CHECKPOINT_ERROR', /"backbone\/0" of the backbone "mlp" has shape \[3, 4\].*expects \[2, 4\]/);
     model.dispose();
   });
 });
@@ -179,7 +170,7 @@ describe('saveModelTo / loadModelFrom (tfjs IO handlers)', () => {
     const loaded = await loadModelFrom(tf.io.fromMemory(saved!), factories);
     const x = tf.randomNormal([3, 4], 0, 1, 'float32', 2);
     expect(predictions(loaded, x)).toEqual(predictions(model, x));
-    await expectCode(saveModelTo(model, 'nosuchscheme://x'), 'IO_ERROR', /No tfjs IO handler can save "nosuchscheme:\/\/x"/);
+    await expectMultitaskError(() => saveModelTo(model, 'nosuchscheme://x'), 'IO_ERROR', /No tfjs IO handler can save "nosuchscheme:\/\/x"/);
     x.dispose();
     model.dispose();
     loaded.dispose();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { isMultitaskError, MultitaskModel, Rng, type Backbone } from '@multitask/core';
+import { expectMultitaskError } from '@multitask/test-utils';
+import { MultitaskModel, Rng, type Backbone } from '@multitask/core';
 import {
   builtinBackbones,
   embeddingBagBackbone,
@@ -24,16 +25,6 @@ function randomise(vars: readonly tf.Variable[], seed: number): void {
     v.assign(t);
     t.dispose();
   });
-}
-
-function expectError(f: () => unknown, code: string, text: RegExp): void {
-  try {
-    f();
-    expect.unreachable();
-  } catch (e) {
-    expect(isMultitaskError(e) ? e.code : e).toBe(code);
-    expect(String(e)).toMatch(text);
-  }
 }
 
 describe('textCnnBackbone', () => {
@@ -282,22 +273,22 @@ describe('textCnnBackbone config, save/load and errors', () => {
     [{ vocabSize: 5, embeddingDim: 2, activation: 'gelu' }, /option "activation" must be one of/],
     [{ vocabSize: 5, embeddingDim: 2, dropout: 1 }, /option "dropout" must be a number in \[0, 1\)/],
     [{ vocabSize: 5, embeddingDim: 2, seed: NaN }, /option "seed" must be a finite number/],
-  ])('rejects %o naming the option', (bad, text) => {
+  ])('rejects %o naming the option', async (bad, text) => {
     const before = tf.memory().numTensors;
-    expectError(() => textCnnBackbone(bad as unknown as TextCnnBackboneOptions), 'INVALID_OPTION', /text-cnn backbone/);
-    expectError(() => textCnnBackbone(bad as unknown as TextCnnBackboneOptions), 'INVALID_OPTION', text);
+    await expectMultitaskError(() => textCnnBackbone(bad as unknown as TextCnnBackboneOptions), 'INVALID_OPTION', /text-cnn backbone/);
+    await expectMultitaskError(() => textCnnBackbone(bad as unknown as TextCnnBackboneOptions), 'INVALID_OPTION', text);
     expect(tf.memory().numTensors).toBe(before); // no variables created before the check
   });
 
-  it('rejects inputs that are not [batch, length] token ids, naming the shape', () => {
+  it('rejects inputs that are not [batch, length] token ids, naming the shape', async () => {
     const b = textCnnBackbone({ vocabSize: 5, embeddingDim: 2 });
     const flat = tf.tensor1d([1, 2, 3], 'int32');
     const cube = tf.zeros([2, 3, 1], 'int32');
     const empty = tf.zeros([2, 0], 'int32');
-    expectError(() => b.apply(flat, { training: false }), 'SHAPE_MISMATCH', /text-cnn backbone expects token ids of shape \[batch, length\].*got \[3\]/);
-    expectError(() => b.apply(cube, { training: false }), 'SHAPE_MISMATCH', /got \[2, 3, 1\]/);
-    expectError(() => b.apply(empty, { training: false }), 'SHAPE_MISMATCH', /length ≥ 1, got \[2, 0\]/);
-    expectError(() => b.apply({ text: flat }, { training: false }), 'INVALID_DATA', /text-cnn backbone takes one input tensor/);
+    await expectMultitaskError(() => b.apply(flat, { training: false }), 'SHAPE_MISMATCH', /text-cnn backbone expects token ids of shape \[batch, length\].*got \[3\]/);
+    await expectMultitaskError(() => b.apply(cube, { training: false }), 'SHAPE_MISMATCH', /got \[2, 3, 1\]/);
+    await expectMultitaskError(() => b.apply(empty, { training: false }), 'SHAPE_MISMATCH', /length ≥ 1, got \[2, 0\]/);
+    await expectMultitaskError(() => b.apply({ text: flat }, { training: false }), 'INVALID_DATA', /text-cnn backbone takes one input tensor/);
     tf.dispose([flat, cube, empty]);
     b.dispose();
   });

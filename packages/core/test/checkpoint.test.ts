@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, test } from 'vitest';
-import { MultitaskModel, Trainer, isMultitaskError, type LossWeighting } from '../src/index.ts';
+import { expectMultitaskError } from '@multitask/test-utils';
+import { MultitaskModel, Trainer, type LossWeighting } from '../src/index.ts';
 import { checkpointCallback, loadCheckpoint, saveCheckpoint } from '../src/node/index.ts';
 import {
   classificationTask,
@@ -96,13 +97,7 @@ describe('checkpoints', () => {
       throw new Error('disk full (simulated)');
     };
     await r.trainer.fit(data, { ...fit, epochs: 1 });
-    let err: unknown;
-    try {
-      await saveCheckpoint(dir, r.trainer);
-    } catch (e) {
-      err = e;
-    }
-    expect(isMultitaskError(err) && err.code === 'CHECKPOINT_ERROR').toBe(true);
+    await expectMultitaskError(() => saveCheckpoint(dir, r.trainer), 'CHECKPOINT_ERROR');
     expect(readdirSync(dir)).toEqual(before);
     expect(readdirSync(root).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
     const again = build();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { expectMultitaskError } from '@multitask/test-utils';
 import fc from 'fast-check';
-import { Rng, isMultitaskError } from '../src/index.ts';
+import { Rng } from '../src/index.ts';
 import { INITIALIZERS, checkCommonOptions, checkInitializer, checkWidths, glorotUniform, makeDense, type Initializer } from '../src/parts.ts';
 
 /** The bound each initializer must respect, and the variance U(−l, l) has (l²/3). */
@@ -47,16 +48,13 @@ describe('makeDense initializers', () => {
     );
   });
 
-  test('an unknown initializer is an INVALID_OPTION error naming the part and option', () => {
+  test('an unknown initializer is an INVALID_OPTION error naming the part and option', async () => {
     expect(checkInitializer('backbones', 'mlp backbone', 'initializer', 'lecun-uniform')).toBe('lecun-uniform');
-    let caught: unknown;
-    try {
-      checkInitializer('backbones', 'mlp backbone', 'initializer', 'xavier');
-    } catch (e) {
-      caught = e;
-    }
-    expect(isMultitaskError(caught) && caught.code).toBe('INVALID_OPTION');
-    expect(String(caught)).toMatch(/mlp backbone: option "initializer" must be one of glorot-uniform, he-uniform, lecun-uniform, pytorch, got "xavier"/);
+    await expectMultitaskError(
+      () => checkInitializer('backbones', 'mlp backbone', 'initializer', 'xavier'),
+      'INVALID_OPTION',
+      /mlp backbone: option "initializer" must be one of glorot-uniform, he-uniform, lecun-uniform, pytorch, got "xavier"/,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
-import { createRegistry, isMultitaskError } from '@multitask/core';
+import { createRegistry } from '@multitask/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
+import { expectMultitaskError } from '@multitask/test-utils';
 import { accuracy, builtinMetrics } from '../src/index.ts';
 
 /** Runs one update with freshly created tensors and disposes them. */
@@ -103,7 +104,7 @@ describe('accuracy', () => {
     expect(probs.result()).toBe(2 / 3);
   });
 
-  test('errors: out-of-range label, shape mismatch, bad option', () => {
+  test('errors: out-of-range label, shape mismatch, bad option', async () => {
     const m = accuracy();
     expect(() => feed(m, [[0, 1]], [2])).toThrow(/label 2 at row 0 is not a class in \[0, 2\)/);
     expect(() =>
@@ -116,12 +117,7 @@ describe('accuracy', () => {
         [1],
       ),
     ).toThrow(/target shape \[1\]/);
-    try {
-      feed(m, [[0, 1]], [1], [1, 1]);
-      expect.unreachable();
-    } catch (e) {
-      expect(isMultitaskError(e) && e.code).toBe('SHAPE_MISMATCH');
-    }
+    await expectMultitaskError(() => feed(m, [[0, 1]], [1], [1, 1]), 'SHAPE_MISMATCH');
     expect(() => accuracy({ from: 'odds' as never })).toThrow(/"from" must be/);
   });
 

@@ -1,6 +1,6 @@
-import { isMultitaskError } from '@multitask/core';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { expectMultitaskError } from '@multitask/test-utils';
 import { deltaM, flatDeltaM } from '../src/index.ts';
 
 describe('Δm%', () => {
@@ -56,7 +56,7 @@ describe('Δm%', () => {
     expect(deltaM({ t: { r2: -0.25 } }, { t: { r2: -0.5 } }).value).toBeCloseTo(50, 10);
   });
 
-  test('errors name the task and metric', () => {
+  test('errors name the task and metric', async () => {
     expect(() => deltaM({ t: { custom: 1 } }, { t: { custom: 2 } })).toThrow(
       /Unknown direction of metric "custom" \(task "t"\)/,
     );
@@ -66,12 +66,7 @@ describe('Δm%', () => {
     expect(() => deltaM({ t: { mse: 1 } }, { t: { mse: 0 } })).toThrow(
       /metric "mse" of task "t" needs a finite, non-zero baseline/,
     );
-    try {
-      deltaM({ t: { mse: NaN } }, { t: { mse: 1 } });
-      expect.unreachable();
-    } catch (e) {
-      expect(isMultitaskError(e) && e.code).toBe('INVALID_DATA');
-    }
+    await expectMultitaskError(() => deltaM({ t: { mse: NaN } }, { t: { mse: 1 } }), 'INVALID_DATA');
   });
 
   test("the trainer's per-task loss is left out unless asked for", () => {

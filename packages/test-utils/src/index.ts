@@ -1,4 +1,5 @@
 /** Helpers shared by the test suites of the multitask packages (private). */
+import { expect } from 'vitest';
 
 /** The backend the test run uses: `MULTITASK_TEST_BACKEND` (`cpu` or `wasm`), `cpu` when unset. */
 export function testBackendName(): 'cpu' | 'wasm' {
@@ -19,4 +20,52 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
     if (!(err <= worst)) worst = Number.isNaN(err) ? Infinity : Math.max(worst, err);
   }
   return worst;
+}
+
+/** A `MultitaskError` as the tests see it (test-utils does not depend on core: core's tests use it). */
+export interface CaughtMultitaskError extends Error {
+  /** The error's code (`INVALID_OPTION`, `NON_FINITE_LOSS`…). */
+  readonly code: string;
+  /** Its structured details. */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** The brand core's `MultitaskError` carries (the same check as core's `isMultitaskError`). */
+const BRAND = Symbol.for('@multitask/error');
+
+function isBranded(e: unknown): e is CaughtMultitaskError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/**
+ * Asserts that `fn` (sync or async) throws a `MultitaskError` with `code`, a message matching `message` and
+ * details containing `details`; returns the error for further checks. A failure says what was thrown instead.
+ *
+ * @example
+ * ```ts
+ * await expectMultitaskError(() => trainer.trainStep(batch), 'NON_FINITE_LOSS', /task "reg"/, { step: 0 });
+ * ```
+ */
+export async function expectMultitaskError(
+  fn: () => unknown,
+  code: string,
+  message?: RegExp,
+  details?: Readonly<Record<string, unknown>>,
+): Promise<CaughtMultitaskError> {
+  let thrown: unknown;
+  let threw = false;
+  try {
+    await fn();
+  } catch (e) {
+    threw = true;
+    thrown = e;
+  }
+  if (!threw) return expect.fail(`expected a MultitaskError with code ${code}, but nothing was thrown`);
+  if (!isBranded(thrown)) {
+    return expect.fail(`expected a MultitaskError with code ${code}, but got: ${String(thrown)}`);
+  }
+  expect(thrown.code, `code of: ${thrown.message}`).toBe(code);
+  if (message) expect(thrown.message).toMatch(message);
+  if (details) expect(thrown.details).toMatchObject(details);
+  return thrown;
 }

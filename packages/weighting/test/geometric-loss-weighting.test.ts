@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { isMultitaskError, Rng, type StepContext } from '@multitask/core';
+import { Rng, type StepContext } from '@multitask/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectMultitaskError } from '@multitask/test-utils';
 import { builtinWeightings, geometricLossWeighting } from '../src/index.ts';
 
 const ctx = (tasks: string[]): StepContext => ({ step: 0, epoch: 0, tasks, rng: new Rng(1) });
@@ -70,12 +71,9 @@ describe('geometricLossWeighting (GLS)', () => {
     expect(builtinWeightings.gls).toBe(geometricLossWeighting);
   });
 
-  it('rejects a bad epsilon naming the option', () => {
-    try {
-      geometricLossWeighting({ epsilon: -1 });
-      expect.unreachable();
-    } catch (e) {
-      expect(isMultitaskError(e) && e.code === 'INVALID_OPTION' && e.details.option === 'epsilon').toBe(true);
-    }
+  it('rejects a bad epsilon naming the option', async () => {
+    await expectMultitaskError(() => geometricLossWeighting({ epsilon: -1 }), 'INVALID_OPTION', undefined, {
+      option: 'epsilon',
+    });
   });
 });

@@ -35,6 +35,7 @@ describe('one read per step', () => {
     };
     const head = (v: tf.Variable): Head => ({
       name: 'h',
+      outputSize: 1,
       apply: (z) => tf.matMul(z, v),
       trainableVariables: [v],
       getConfig: () => ({ type: 'h', options: {} }),
