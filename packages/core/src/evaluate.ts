@@ -4,11 +4,15 @@ import { batchesOf, batchSize as rowsOf, disposeBatch, tasksOf } from './batch.t
 import type { DataSource } from './data-source.ts';
 import type { Metric, MetricFactory } from './metric.ts';
 import type { MultitaskModel } from './model.ts';
+import { checkTarget } from './validate-data.ts';
 
 /** Per-task metrics: `{ task: { metric: value } }`; every task also has `loss`. */
 export type TaskMetrics = Record<string, Record<string, number>>;
 
-/** Evaluates `model` on `data` in inference mode: one read per batch for all its tasks' losses and row counts. */
+/**
+ * Evaluates `model` on `data` in inference mode: one read per batch for all its tasks' losses and row counts.
+ * Targets go through their task's `validateTarget` first (`LABEL_OUT_OF_RANGE`), as in training.
+ */
 export async function evaluateModel(
   model: MultitaskModel,
   factories: Readonly<Record<string, readonly MetricFactory[]>>,
@@ -19,11 +23,14 @@ export async function evaluateModel(
     model.taskNames.map((n) => [n, (factories[n] ?? []).map((f) => f())]),
   );
   const lossSums = new Map<string, { sum: number; n: number }>();
+  let index = 0;
   for await (const stepBatch of data.batches({ batchSize, shuffle: false, seed: 1 })) {
     const batches = batchesOf(stepBatch);
     try {
       for (const batch of batches) {
         const names = tasksOf(batch).filter((n) => model.taskNames.includes(n));
+        // Targets are checked as training checks them (a class label out of range is an error, not a loss).
+        for (const n of names) checkTarget(model, n, batch, index, data.name);
         const preds = model.predict(batch.inputs, names);
         try {
           const pairs = tf.tidy(() =>
@@ -56,6 +63,7 @@ export async function evaluateModel(
     } finally {
       for (const b of batches) disposeBatch(b);
     }
+    index++;
   }
   const out: TaskMetrics = {};
   for (const name of model.taskNames) {

@@ -243,6 +243,9 @@ function combine(
   G.dispose();
   out.losses = Array.from(vals.subarray(0, T));
   out.gramian = toMatrix(vals, T, T);
+  // A non-finite loss never reaches the strategy (its solver would fail on a NaN Gramian, naming no task): the
+  // direction is zero and the step stops with NON_FINITE_LOSS naming the task and the step, before the update.
+  if (!out.losses.every(Number.isFinite)) return tf.zeros([J.shape[1]!]);
   const gctx: GradientContext = { ...opts.context, losses: out.losses, mode };
   const { direction, weights } = updateDirection(opts.strategy, J, out.gramian, gctx);
   if (weights) out.weights = weights;

@@ -196,7 +196,8 @@ export class Trainer {
 
   /**
    * Evaluates the model on `data` (inference mode): the mean loss of every task over its labelled rows, plus
-   * the metrics configured for it.
+   * the metrics configured for it. Targets are checked as in training: a target its task's `validateTarget`
+   * rejects (a class label out of range) throws `LABEL_OUT_OF_RANGE` naming the task and the batch.
    */
   async evaluate(data: DataSource, options: { readonly batchSize?: number } = {}): Promise<TaskMetrics> {
     return evaluateModel(this.model, this.#metrics, data, options.batchSize ?? 256);

@@ -34,16 +34,8 @@ export async function validateTrainingData(
               { details: { task: name } },
             );
           }
-          const task = model.task(name);
           const mask = batch.masks?.[name];
-          const problem = task.validateTarget?.(target, mask);
-          if (problem !== undefined) {
-            throw new MultitaskError(
-              'LABEL_OUT_OF_RANGE',
-              `[@multitask/core] Task "${name}", batch ${index}${data.name ? ` of "${data.name}"` : ''}: ${problem}`,
-              { details: { task: name, batch: index } },
-            );
-          }
+          checkTarget(model, name, batch, index, data.name);
           let n = target.shape[0];
           if (mask) {
             const count = tf.tidy(() => tf.sum(tf.cast(tf.greater(mask, 0), 'float32')));
@@ -73,6 +65,21 @@ export async function validateTrainingData(
         { details: { task: none.join(',') } },
       );
     }
+  }
+}
+
+/**
+ * Runs the task's `validateTarget` on a batch's target for it; throws `LABEL_OUT_OF_RANGE` naming the task, the
+ * batch and the data. Training data and evaluation data go through the same check.
+ */
+export function checkTarget(model: MultitaskModel, name: string, batch: Batch, index: number, dataName?: string): void {
+  const problem = model.task(name).validateTarget?.(batch.targets[name]!, batch.masks?.[name]);
+  if (problem !== undefined) {
+    throw new MultitaskError(
+      'LABEL_OUT_OF_RANGE',
+      `[@multitask/core] Task "${name}", batch ${index}${dataName ? ` of "${dataName}"` : ''}: ${problem}`,
+      { details: { task: name, batch: index } },
+    );
   }
 }
 

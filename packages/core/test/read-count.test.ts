@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Variable } from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { countReads } from '@multitask/test-utils';
 import { MultitaskModel, Trainer, type Batch, type LossWeighting, type WeightingStrategy } from '../src/index.ts';
 import {
   batchOf,
@@ -49,20 +50,6 @@ function deviceWeights(): LossWeighting & { vars: Variable[] } {
     load: () => undefined,
     dispose: () => tf.dispose(vars),
   };
-}
-
-/** Counts the downloads from the backend while `f` runs. */
-function countReads(f: () => void): number {
-  const backend = tf.engine();
-  const sync = vi.spyOn(backend, 'readSync');
-  const async = vi.spyOn(backend, 'read');
-  try {
-    f();
-    return sync.mock.calls.length + async.mock.calls.length;
-  } finally {
-    sync.mockRestore();
-    async.mockRestore();
-  }
 }
 
 function disposeB(b: Batch): void {

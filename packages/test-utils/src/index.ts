@@ -1,5 +1,6 @@
 /** Helpers shared by the test suites of the multitask packages (private). */
-import { expect } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { expect, vi } from 'vitest';
 
 /** The backend the test run uses: `MULTITASK_TEST_BACKEND` (`cpu` or `wasm`), `cpu` when unset. */
 export function testBackendName(): 'cpu' | 'wasm' {
@@ -68,4 +69,22 @@ export async function expectMultitaskError(
   if (message) expect(thrown.message).toMatch(message);
   if (details) expect(thrown.details).toMatchObject(details);
   return thrown;
+}
+
+/**
+ * How many times `fn` downloads from the backend: calls to the engine's `readSync` and `read`, which every
+ * download (`dataSync`, `data`, `array`…) goes through. (Counted at the engine, not the backend: the wasm
+ * backend's own kernels call its `readSync` for views of the wasm heap, which are not downloads.)
+ */
+export function countReads(fn: () => void): number {
+  const engine = tf.engine();
+  const sync = vi.spyOn(engine, 'readSync');
+  const read = vi.spyOn(engine, 'read');
+  try {
+    fn();
+    return sync.mock.calls.length + read.mock.calls.length;
+  } finally {
+    sync.mockRestore();
+    read.mockRestore();
+  }
 }

@@ -6,21 +6,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import { MultitaskModel, Trainer, type Backbone, type Head } from '@multitask/core';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { countReads } from '@multitask/test-utils';
 import { mgdaWeighting, uncertaintyWeighting, weightedStep } from '../src/index.ts';
-
-function countReads(f: () => void): number {
-  const engine = tf.engine();
-  const sync = vi.spyOn(engine, 'readSync');
-  const async = vi.spyOn(engine, 'read');
-  try {
-    f();
-    return sync.mock.calls.length + async.mock.calls.length;
-  } finally {
-    sync.mockRestore();
-    async.mockRestore();
-  }
-}
 
 describe('one read per step', () => {
   it('uncertainty in the trainer: weights reported from the step read, equal to currentWeights', () => {
