@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { disposeBatch, isMultitaskError, type Batch, type StepBatch } from '@multitask/core';
+import { disposeBatch, type Batch, type StepBatch } from '@multitask/core';
+import { expectMultitaskError } from '@multitask/test-utils';
 import { arraySource } from '../src/index.ts';
 
 async function collect(it: AsyncIterable<StepBatch>): Promise<Batch[]> {
@@ -24,15 +25,6 @@ async function readAll(batches: Batch[]): Promise<{ x: number[][]; y: Record<str
     disposeBatch(b);
   }
   return { x, y, m };
-}
-
-function catchError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error');
 }
 
 describe('arraySource', () => {
@@ -125,18 +117,12 @@ describe('arraySource', () => {
     disposeBatch(b!);
   });
 
-  it('rejects bad data with INVALID_DATA naming the row', () => {
-    const ragged = catchError(() => arraySource({ inputs: [[1, 2], [3]], targets: { t: { kind: 'class', values: [0, 1] } } }));
-    expect(isMultitaskError(ragged) && ragged.code).toBe('INVALID_DATA');
-    expect(isMultitaskError(ragged) && ragged.details.row).toBe(1);
-    const nanInput = catchError(() => arraySource({ inputs: [[1, 2], [3, NaN]], targets: { t: { kind: 'class', values: [0, 1] } } }));
-    expect(isMultitaskError(nanInput) && nanInput.details).toMatchObject({ row: 1, column: 1 });
-    const frac = catchError(() => arraySource({ inputs: [[1], [2]], targets: { t: { kind: 'class', values: [0, 1.5] } } }));
-    expect(isMultitaskError(frac) && frac.code).toBe('INVALID_DATA');
-    const range = catchError(() => arraySource({ inputs: [[1], [2]], targets: { t: { kind: 'class', values: [0, 3], numClasses: 3 } } }));
-    expect(isMultitaskError(range) && range.details.row).toBe(1);
-    const count = catchError(() => arraySource({ inputs: [[1], [2]], targets: { t: { kind: 'regression', values: [1, 2, 3] } } }));
-    expect(isMultitaskError(count) && count.code).toBe('INVALID_DATA');
+  it('rejects bad data with INVALID_DATA naming the row', async () => {
+    await expectMultitaskError(() => arraySource({ inputs: [[1, 2], [3]], targets: { t: { kind: 'class', values: [0, 1] } } }), 'INVALID_DATA', undefined, { row: 1 });
+    await expectMultitaskError(() => arraySource({ inputs: [[1, 2], [3, NaN]], targets: { t: { kind: 'class', values: [0, 1] } } }), 'INVALID_DATA', undefined, { row: 1, column: 1 });
+    await expectMultitaskError(() => arraySource({ inputs: [[1], [2]], targets: { t: { kind: 'class', values: [0, 1.5] } } }), 'INVALID_DATA');
+    await expectMultitaskError(() => arraySource({ inputs: [[1], [2]], targets: { t: { kind: 'class', values: [0, 3], numClasses: 3 } } }), 'INVALID_DATA', undefined, { row: 1 });
+    await expectMultitaskError(() => arraySource({ inputs: [[1], [2]], targets: { t: { kind: 'regression', values: [1, 2, 3] } } }), 'INVALID_DATA');
   });
 
   it('a bad batch size throws at the call', () => {
