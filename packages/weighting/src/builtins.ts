@@ -1,24 +1,24 @@
 import type { WeightingStrategy } from '@multitask/core';
-import { staticWeighting } from './static-weighting.ts';
-import { uncertaintyWeighting } from './uncertainty-weighting.ts';
-import { dynamicWeightAverage } from './dynamic-weight-average.ts';
-import { randomLossWeighting } from './random-loss-weighting.ts';
-import { geometricLossWeighting } from './geometric-loss-weighting.ts';
-import { famoWeighting } from './famo-weighting.ts';
-import { gradNormWeighting } from './grad-norm-weighting.ts';
+import { staticWeighting } from './loss/static-weighting.ts';
+import { uncertaintyWeighting } from './loss/uncertainty-weighting.ts';
+import { dynamicWeightAverage } from './loss/dynamic-weight-average.ts';
+import { randomLossWeighting } from './loss/random-loss-weighting.ts';
+import { geometricLossWeighting } from './loss/geometric-loss-weighting.ts';
+import { famoWeighting } from './loss/famo-weighting.ts';
+import { gradNormWeighting } from './gramian/grad-norm-weighting.ts';
 
 // gramian / jacobian imports
-import { mgdaWeighting } from './mgda-weighting.ts';
-import { pcgradWeighting } from './pcgrad-weighting.ts';
-import { cagradWeighting } from './cagrad-weighting.ts';
-import { imtlGWeighting } from './imtl-g-weighting.ts';
-import { alignedMtlWeighting } from './aligned-mtl-weighting.ts';
-import { upgradWeighting } from './upgrad-weighting.ts';
-import { dualprojWeighting } from './dualproj-weighting.ts';
-import { nashMtlWeighting } from './nash-mtl-weighting.ts';
-import { fairgradWeighting } from './fairgrad-weighting.ts';
-import { graddropAggregator } from './graddrop-aggregator.ts';
-import { gradvacAggregator } from './gradvac-aggregator.ts';
+import { mgdaWeighting } from './gramian/mgda-weighting.ts';
+import { pcgradWeighting } from './gramian/pcgrad-weighting.ts';
+import { cagradWeighting } from './gramian/cagrad-weighting.ts';
+import { imtlGWeighting } from './gramian/imtl-g-weighting.ts';
+import { alignedMtlWeighting } from './gramian/aligned-mtl-weighting.ts';
+import { upgradWeighting } from './gramian/upgrad-weighting.ts';
+import { dualprojWeighting } from './gramian/dualproj-weighting.ts';
+import { nashMtlWeighting } from './gramian/nash-mtl-weighting.ts';
+import { fairgradWeighting } from './gramian/fairgrad-weighting.ts';
+import { graddropAggregator } from './jacobian/graddrop-aggregator.ts';
+import { gradvacAggregator } from './gramian/gradvac-aggregator.ts';
 // end gramian / jacobian imports
 
 /** A factory of a built-in strategy, taking its options object (all options optional). */

@@ -6,7 +6,7 @@ import {
   type JsonValue,
   type WeightingStrategy,
 } from '@multitask/core';
-import { combineRows, dot, gramianOfRows, maxAbs } from '../gramian-math/linalg.ts';
+import { combineRows, dot, gramianOfRows, maxAbs } from '../math/linalg.ts';
 import { randomJacobian, randomLosses } from './random-problems.ts';
 
 /**

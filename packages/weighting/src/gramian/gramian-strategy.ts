@@ -8,7 +8,7 @@ import {
   type HeadGradients,
   type JsonValue,
 } from '@multitask/core';
-import type { Matrix } from './linalg.ts';
+import type { Matrix } from '../math/linalg.ts';
 
 /** What to do when an iterative solver does not converge within its iteration limit. */
 export type NonConvergencePolicy = 'throw' | 'skip-step';

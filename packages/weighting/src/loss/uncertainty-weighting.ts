@@ -7,7 +7,7 @@ import {
   checkTaskCount,
   jsonObject,
   numberRecord,
-} from './internal/loss-weighting-math.ts';
+} from '../math/loss-math.ts';
 
 /** Options of {@link uncertaintyWeighting}. */
 export interface UncertaintyWeightingOptions {

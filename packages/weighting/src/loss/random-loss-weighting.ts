@@ -7,7 +7,7 @@ import {
   numberRecord,
   softmax,
   weightedSum,
-} from './internal/loss-weighting-math.ts';
+} from '../math/loss-math.ts';
 
 /**
  * Random Loss Weighting (Lin, Ye, Xu, Shi & Zhang, "Reasonable Effectiveness of Random Weighting: A Litmus Test

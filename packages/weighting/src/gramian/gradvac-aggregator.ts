@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { MultitaskError, type JacobianAggregator, type JsonValue, type Rng } from '@multitask/core';
-import { prepareGramian } from './gramian-math/gramian-strategy.ts';
+import { prepareGramian } from './gramian-strategy.ts';
 
 /** Options of {@link gradvacAggregator}. */
 export interface GradvacAggregatorOptions {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import { MultitaskError, type LossWeighting } from '@multitask/core';
-import { checkTaskCount } from './internal/loss-weighting-math.ts';
+import { checkTaskCount } from '../math/loss-math.ts';
 
 /** Options of {@link staticWeighting}. */
 export interface StaticWeightingOptions {

@@ -1,4 +1,4 @@
-import { symmetricEigen } from './gramian-math/linalg.ts';
+import { symmetricEigen } from '../math/linalg.ts';
 import {
   makeGramianStrategy,
   oneOfOption,
@@ -7,7 +7,7 @@ import {
   type GramianContext,
   type SolverGramianWeighting,
   type SolverOptions,
-} from './gramian-math/gramian-strategy.ts';
+} from './gramian-strategy.ts';
 
 /** Options of {@link alignedMtlWeighting} and {@link alignedMtlWeightsFromGramian}. */
 export interface AlignedMtlWeightingOptions extends Omit<SolverOptions, 'tolerance'> {

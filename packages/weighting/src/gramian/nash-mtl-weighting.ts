@@ -1,5 +1,5 @@
-import { alphaFairWeights } from './gramian-math/alpha-fair.ts';
-import { ridge } from './gramian-math/dual-cone.ts';
+import { alphaFairWeights } from '../math/alpha-fair.ts';
+import { ridge } from '../math/dual-cone.ts';
 import {
   makeGramianStrategy,
   positiveOption,
@@ -7,7 +7,7 @@ import {
   type GramianContext,
   type SolverGramianWeighting,
   type SolverOptions,
-} from './gramian-math/gramian-strategy.ts';
+} from './gramian-strategy.ts';
 
 /** Options of {@link nashMtlWeighting} and {@link nashMtlWeightsFromGramian}. */
 export interface NashMtlWeightingOptions extends SolverOptions {

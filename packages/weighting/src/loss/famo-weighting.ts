@@ -14,7 +14,7 @@ import {
   softmax,
   stopGradient,
   type AdamState,
-} from './internal/loss-weighting-math.ts';
+} from '../math/loss-math.ts';
 
 /** Options of {@link famoWeighting}. */
 export interface FamoWeightingOptions {

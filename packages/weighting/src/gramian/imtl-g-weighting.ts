@@ -1,6 +1,6 @@
 import type { GramianWeighting } from '@multitask/core';
-import { solveLinear } from './gramian-math/linalg.ts';
-import { prepareGramian, type GramianContext } from './gramian-math/gramian-strategy.ts';
+import { solveLinear } from '../math/linalg.ts';
+import { prepareGramian, type GramianContext } from './gramian-strategy.ts';
 
 const NAME = 'imtl-g';
 

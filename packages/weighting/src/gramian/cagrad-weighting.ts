@@ -1,6 +1,6 @@
-import { dot, matVec, notConverged } from './gramian-math/linalg.ts';
-import { nonnegativeQp } from './gramian-math/bound-qp.ts';
-import { ridge } from './gramian-math/dual-cone.ts';
+import { dot, matVec, notConverged } from '../math/linalg.ts';
+import { nonnegativeQp } from '../math/bound-qp.ts';
+import { ridge } from '../math/dual-cone.ts';
 import {
   makeGramianStrategy,
   oneOfOption,
@@ -9,7 +9,7 @@ import {
   type GramianContext,
   type SolverGramianWeighting,
   type SolverOptions,
-} from './gramian-math/gramian-strategy.ts';
+} from './gramian-strategy.ts';
 import { MultitaskError } from '@multitask/core';
 
 /** Options of {@link cagradWeighting} and {@link cagradWeightsFromGramian}. */

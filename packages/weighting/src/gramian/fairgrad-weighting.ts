@@ -5,7 +5,7 @@ import {
   type GramianContext,
   type SolverGramianWeighting,
   type SolverOptions,
-} from './gramian-math/gramian-strategy.ts';
+} from './gramian-strategy.ts';
 
 /** Options of {@link fairgradWeighting} and {@link fairgradWeightsFromGramian}. */
 export interface FairgradWeightingOptions extends SolverOptions {

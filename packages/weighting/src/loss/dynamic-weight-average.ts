@@ -10,7 +10,7 @@ import {
   numberRecord,
   softmax,
   weightedSum,
-} from './internal/loss-weighting-math.ts';
+} from '../math/loss-math.ts';
 
 /** Options of {@link dynamicWeightAverage}. */
 export interface DynamicWeightAverageOptions {

@@ -6,7 +6,7 @@ import {
   checkTaskCount,
   jsonObject,
   numberRecord,
-} from './internal/loss-weighting-math.ts';
+} from '../math/loss-math.ts';
 
 /** Options of {@link geometricLossWeighting}. */
 export interface GeometricLossWeightingOptions {

@@ -1,4 +1,4 @@
-import { projectOntoDualCone, ridge } from './gramian-math/dual-cone.ts';
+import { projectOntoDualCone, ridge } from '../math/dual-cone.ts';
 import {
   makeGramianStrategy,
   positiveOption,
@@ -6,7 +6,7 @@ import {
   type GramianContext,
   type SolverGramianWeighting,
   type SolverOptions,
-} from './gramian-math/gramian-strategy.ts';
+} from './gramian-strategy.ts';
 
 /** Options of {@link dualprojWeighting} and {@link dualprojWeightsFromGramian}. */
 export interface DualprojWeightingOptions extends SolverOptions {

@@ -4,7 +4,7 @@ import {
   oneOfOption,
   prepareGramian,
   type GramianContext,
-} from './gramian-math/gramian-strategy.ts';
+} from './gramian-strategy.ts';
 import type { GramianWeighting } from '@multitask/core';
 
 /** Options of {@link pcgradWeighting} and {@link pcgradWeightsFromGramian}. */

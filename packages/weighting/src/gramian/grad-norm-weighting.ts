@@ -10,7 +10,7 @@ import {
   newAdamState,
   numberRecord,
   type AdamState,
-} from './internal/loss-weighting-math.ts';
+} from '../math/loss-math.ts';
 
 /** Options of {@link gradNormWeighting}. */
 export interface GradNormWeightingOptions {

@@ -1,5 +1,5 @@
 import type { GradientContext } from '@multitask/core';
-import { minNormOnSimplex } from './gramian-math/min-norm.ts';
+import { minNormOnSimplex } from '../math/min-norm.ts';
 import {
   makeGramianStrategy,
   oneOfOption,
@@ -8,7 +8,7 @@ import {
   type GramianContext,
   type SolverGramianWeighting,
   type SolverOptions,
-} from './gramian-math/gramian-strategy.ts';
+} from './gramian-strategy.ts';
 import { MultitaskError } from '@multitask/core';
 
 /** Gradient normalisation before the min-norm solve, as in Sener & Koltun's code. */
