@@ -3,11 +3,15 @@
  * @packageDocumentation
  */
 
-// --- loss weighting (owner: loss-weighting helper) ---
+// --- loss family: combine(losses) ---
 export { staticWeighting } from './loss/static-weighting.ts';
 export type { StaticWeightingOptions } from './loss/static-weighting.ts';
 export { uncertaintyWeighting } from './loss/uncertainty-weighting.ts';
-export type { UncertaintyWeighting, UncertaintyWeightingOptions } from './loss/uncertainty-weighting.ts';
+export type {
+  UncertaintyForm,
+  UncertaintyWeighting,
+  UncertaintyWeightingOptions,
+} from './loss/uncertainty-weighting.ts';
 export { dynamicWeightAverage } from './loss/dynamic-weight-average.ts';
 export type { DynamicWeightAverageOptions } from './loss/dynamic-weight-average.ts';
 export { randomLossWeighting } from './loss/random-loss-weighting.ts';
@@ -15,11 +19,8 @@ export { geometricLossWeighting } from './loss/geometric-loss-weighting.ts';
 export type { GeometricLossWeightingOptions } from './loss/geometric-loss-weighting.ts';
 export { famoWeighting } from './loss/famo-weighting.ts';
 export type { FamoWeighting, FamoWeightingOptions } from './loss/famo-weighting.ts';
-export { gradNormWeighting } from './gramian/grad-norm-weighting.ts';
-export type { GradNormWeighting, GradNormWeightingOptions } from './gramian/grad-norm-weighting.ts';
-// --- end loss weighting ---
 
-// --- gramian / jacobian (owner: gramian helper) ---
+// --- Gramian family: weights(G = J·Jᵀ) ---
 export { mgdaWeighting, mgdaWeightsFromGramian } from './gramian/mgda-weighting.ts';
 export type { MgdaNormalization, MgdaWeightingOptions } from './gramian/mgda-weighting.ts';
 export { pcgradWeighting, pcgradWeightsFromGramian } from './gramian/pcgrad-weighting.ts';
@@ -37,16 +38,22 @@ export { nashMtlWeighting, nashMtlWeightsFromGramian } from './gramian/nash-mtl-
 export type { NashMtlWeightingOptions } from './gramian/nash-mtl-weighting.ts';
 export { fairgradWeighting, fairgradWeightsFromGramian } from './gramian/fairgrad-weighting.ts';
 export type { FairgradWeightingOptions } from './gramian/fairgrad-weighting.ts';
+export { gradvacAggregator, gradvacWeightsFromGramian } from './gramian/gradvac-aggregator.ts';
+export type {
+  GradvacAggregatorOptions,
+  GradvacContext,
+  GradvacTargets,
+} from './gramian/gradvac-aggregator.ts';
+export { gradNormWeighting } from './gramian/grad-norm-weighting.ts';
+export type { GradNormWeighting, GradNormWeightingOptions } from './gramian/grad-norm-weighting.ts';
+export type { GramianContext, SolverGramianWeighting } from './gramian/gramian-strategy.ts';
+export type { NonConvergencePolicy, SolverOptions } from './options.ts';
+
+// --- Jacobian family: aggregate(J) ---
 export { graddropAggregator } from './jacobian/graddrop-aggregator.ts';
 export type { GraddropAggregatorOptions } from './jacobian/graddrop-aggregator.ts';
-export { gradvacAggregator, gradvacWeightsFromGramian } from './gramian/gradvac-aggregator.ts';
-export type { GradvacAggregatorOptions, GradvacTargets } from './gramian/gradvac-aggregator.ts';
-export type {
-  GramianContext,
-  NonConvergencePolicy,
-  SolverGramianWeighting,
-  SolverOptions,
-} from './gramian/gramian-strategy.ts';
+
+// --- own training loops: per-task gradients, Gramian, combination ---
 export {
   combineGradients,
   gramianOf,
@@ -58,7 +65,7 @@ export {
 export type { TaskGradients } from './manual/gradients.ts';
 export { weightedStep } from './manual/weighted-step.ts';
 export type { WeightedStepOptions, WeightedStepResult } from './manual/weighted-step.ts';
-// --- end gramian / jacobian ---
 
+// --- every built-in by name ---
 export { builtinWeightings } from './builtins.ts';
 export type { BuiltinWeightingFactory } from './builtins.ts';

@@ -1,12 +1,16 @@
 import { symmetricEigen } from '../math/linalg.ts';
 import {
+  checkChoiceOption,
+  checkNumberOption,
+  type NonConvergencePolicy,
+  type ResolvedConfig,
+  type SolverOptions,
+} from '../options.ts';
+import {
   makeGramianStrategy,
-  oneOfOption,
-  positiveOption,
   prepareGramian,
   type GramianContext,
   type SolverGramianWeighting,
-  type SolverOptions,
 } from './gramian-strategy.ts';
 
 /** Options of {@link alignedMtlWeighting} and {@link alignedMtlWeightsFromGramian}. */
@@ -21,6 +25,29 @@ export interface AlignedMtlWeightingOptions extends Omit<SolverOptions, 'toleran
 }
 
 const NAME = 'aligned-mtl';
+
+/** The resolved options of Aligned-MTL: its `getConfig()` and the argument of its maths. */
+interface AlignedMtlConfig extends ResolvedConfig {
+  readonly scaleMode: 'min' | 'median' | 'rmse';
+  readonly maxIterations: number;
+  readonly onNonConvergence: NonConvergencePolicy;
+  /** Absent: `T · 1.2e-7` for the step's T. */
+  readonly rankTolerance?: number;
+}
+
+function resolveAlignedMtlOptions(options: AlignedMtlWeightingOptions): AlignedMtlConfig {
+  return {
+    scaleMode: checkChoiceOption(NAME, 'scaleMode', options.scaleMode ?? 'min', ['min', 'median', 'rmse']),
+    maxIterations: checkNumberOption(NAME, 'maxIterations', options.maxIterations ?? 100, 'positive-integer'),
+    onNonConvergence: checkChoiceOption(NAME, 'onNonConvergence', options.onNonConvergence ?? 'throw', [
+      'throw',
+      'skip-step',
+    ]),
+    ...(options.rankTolerance === undefined
+      ? {}
+      : { rankTolerance: checkNumberOption(NAME, 'rankTolerance', options.rankTolerance, 'positive') }),
+  };
+}
 
 /**
  * Aligned-MTL weights (Senushkin et al. 2023, "Independent Component Alignment for Multi-Task Learning"):
@@ -38,12 +65,19 @@ export function alignedMtlWeightsFromGramian(
   context: GramianContext = {},
   options: AlignedMtlWeightingOptions = {},
 ): number[] {
-  const scaleMode = oneOfOption(NAME, 'scaleMode', options.scaleMode ?? 'min', ['min', 'median', 'rmse']);
-  const maxSweeps = positiveOption(NAME, 'maxIterations', options.maxIterations ?? 100, true);
+  return alignedMtlWeights(gramian, context, resolveAlignedMtlOptions(options));
+}
+
+function alignedMtlWeights(
+  gramian: readonly (readonly number[])[],
+  context: GramianContext,
+  config: AlignedMtlConfig,
+): number[] {
+  const { scaleMode } = config;
   const { gramian: g } = prepareGramian(NAME, gramian, context.tasks?.length);
   const t = g.length;
-  const rankTol = positiveOption(NAME, 'rankTolerance', options.rankTolerance ?? t * 1.2e-7);
-  const { values, vectors } = symmetricEigen(g, NAME, maxSweeps);
+  const rankTol = config.rankTolerance ?? t * 1.2e-7;
+  const { values, vectors } = symmetricEigen(g, NAME, config.maxIterations);
   const lmax = values[t - 1] ?? 0;
   const keep = values.flatMap((v, k) => (lmax > 0 && v > rankTol * lmax ? [k] : []));
   const w = new Array<number>(t).fill(0);
@@ -78,15 +112,6 @@ export function alignedMtlWeightsFromGramian(
  * ```
  */
 export function alignedMtlWeighting(options: AlignedMtlWeightingOptions = {}): SolverGramianWeighting {
-  alignedMtlWeightsFromGramian([[1]], {}, options);
-  return makeGramianStrategy({
-    name: NAME,
-    config: {
-      scaleMode: options.scaleMode ?? 'min',
-      maxIterations: options.maxIterations ?? 100,
-      ...(options.rankTolerance === undefined ? {} : { rankTolerance: options.rankTolerance }),
-    },
-    ...(options.onNonConvergence === undefined ? {} : { onNonConvergence: options.onNonConvergence }),
-    compute: (g, ctx) => alignedMtlWeightsFromGramian(g, ctx, options),
-  });
+  const config = resolveAlignedMtlOptions(options);
+  return makeGramianStrategy({ name: NAME, config, compute: (g, ctx) => alignedMtlWeights(g, ctx, config) });
 }

@@ -1,24 +1,46 @@
-import { projectOntoDualCone, ridge } from '../math/dual-cone.ts';
+import { diagonalScaling } from '../math/diagonal.ts';
+import { projectOntoDualCone } from '../math/dual-cone.ts';
+import type { SolverOptions } from '../options.ts';
 import {
   makeGramianStrategy,
-  positiveOption,
   prepareGramian,
   type GramianContext,
   type SolverGramianWeighting,
-  type SolverOptions,
 } from './gramian-strategy.ts';
+import { resolveDualConeOptions, type DualConeConfig } from './upgrad-weighting.ts';
 
 /** Options of {@link dualprojWeighting} and {@link dualprojWeightsFromGramian}. */
 export interface DualprojWeightingOptions extends SolverOptions {
-  /** Ridge ε added to the Gramian (normalised to mean diagonal 1). Default 1e-10. */
+  /**
+   * Ridge ε added to the unit-diagonal Gramian (relative to each task's own gradient norm), only when the QP is
+   * singular there. Default 1e-10.
+   */
   readonly regularization?: number;
 }
 
 const NAME = 'dualproj';
 
+function dualprojWeights(
+  gramian: readonly (readonly number[])[],
+  context: GramianContext,
+  config: DualConeConfig,
+): number[] {
+  const { gramian: g } = prepareGramian(NAME, gramian, context.tasks?.length);
+  const t = g.length;
+  const u = new Array<number>(t).fill(1 / t);
+  return projectOntoDualCone(
+    diagonalScaling(g),
+    u,
+    NAME,
+    config.maxIterations,
+    config.tolerance,
+    config.regularization,
+  );
+}
+
 /**
  * DualProj weights (TorchJD): the mean gradient `Jᵀ1/T` projected onto the dual cone `{x : Jx ≥ 0}`,
- * `w = argmin_{v ≥ 1/T} vᵀGv` (one QP). Pure function on plain numbers.
+ * `w = argmin_{v ≥ 1/T} vᵀGv` (one QP, solved on the unit-diagonal Gramian). Pure function on plain numbers.
  *
  * @example
  * ```ts
@@ -30,12 +52,7 @@ export function dualprojWeightsFromGramian(
   context: GramianContext = {},
   options: DualprojWeightingOptions = {},
 ): number[] {
-  const maxIterations = positiveOption(NAME, 'maxIterations', options.maxIterations ?? 100, true);
-  const tolerance = positiveOption(NAME, 'tolerance', options.tolerance ?? 1e-12);
-  const eps = positiveOption(NAME, 'regularization', options.regularization ?? 1e-10);
-  const { gramian: g } = prepareGramian(NAME, gramian, context.tasks?.length);
-  const t = g.length;
-  return projectOntoDualCone(ridge(g, eps), new Array<number>(t).fill(1 / t), NAME, maxIterations, tolerance);
+  return dualprojWeights(gramian, context, resolveDualConeOptions(NAME, options));
 }
 
 /**
@@ -48,15 +65,6 @@ export function dualprojWeightsFromGramian(
  * ```
  */
 export function dualprojWeighting(options: DualprojWeightingOptions = {}): SolverGramianWeighting {
-  dualprojWeightsFromGramian([[1]], {}, options);
-  return makeGramianStrategy({
-    name: NAME,
-    config: {
-      maxIterations: options.maxIterations ?? 100,
-      tolerance: options.tolerance ?? 1e-12,
-      regularization: options.regularization ?? 1e-10,
-    },
-    ...(options.onNonConvergence === undefined ? {} : { onNonConvergence: options.onNonConvergence }),
-    compute: (g, ctx) => dualprojWeightsFromGramian(g, ctx, options),
-  });
+  const config = resolveDualConeOptions(NAME, options);
+  return makeGramianStrategy({ name: NAME, config, compute: (g, ctx) => dualprojWeights(g, ctx, config) });
 }

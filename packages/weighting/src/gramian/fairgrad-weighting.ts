@@ -1,27 +1,34 @@
-import { fairWeights } from './nash-mtl-weighting.ts';
-import {
-  makeGramianStrategy,
-  positiveOption,
-  type GramianContext,
-  type SolverGramianWeighting,
-  type SolverOptions,
-} from './gramian-strategy.ts';
+import { checkNumberOption, type SolverOptions } from '../options.ts';
+import { makeGramianStrategy, type GramianContext, type SolverGramianWeighting } from './gramian-strategy.ts';
+import { fairWeights, resolveFairOptions, type FairConfig } from './nash-mtl-weighting.ts';
 
 /** Options of {@link fairgradWeighting} and {@link fairgradWeightsFromGramian}. */
 export interface FairgradWeightingOptions extends SolverOptions {
   /** The α of α-fairness (> 0): 1 is proportional fairness (Nash-MTL's condition), → ∞ max-min. Default 1. */
   readonly alpha?: number;
-  /** Ridge ε added to the Gramian (normalised to mean diagonal 1). Default 1e-10. */
+  /**
+   * Ridge ε added to the unit-diagonal Gramian (relative to each task's own gradient norm) only when the
+   * problem has no solution without it. Default 1e-10.
+   */
   readonly regularization?: number;
 }
 
+type FairgradConfig = FairConfig & { readonly alpha: number };
+
 const NAME = 'fairgrad';
+
+function resolveFairgradOptions(options: FairgradWeightingOptions): FairgradConfig {
+  return {
+    alpha: checkNumberOption(NAME, 'alpha', options.alpha ?? 1, 'positive'),
+    ...resolveFairOptions(NAME, options),
+  };
+}
 
 /**
  * FairGrad weights (Ban & Ji 2024, "Fair Resource Allocation in Multi-Task Learning"): the weights `w > 0` with
  * `(Gw)ᵢ = wᵢ^{-1/α}`, i.e. the update maximises the α-fair utility `Σ (gᵢ·d)^{1−α}/(1−α)` of the per-task
- * decreases. Solved exactly by damped Newton on a strictly convex function. Under a common gradient scale s the
- * direction scales by `s^{(1−α)/(1+α)}`.
+ * decreases. Solved exactly by damped Newton on a strictly convex function, on the unit-diagonal Gramian. Under a
+ * common gradient scale s the direction scales by `s^{(1−α)/(1+α)}`. A task with a zero gradient gets weight 0.
  *
  * @example
  * ```ts
@@ -33,8 +40,8 @@ export function fairgradWeightsFromGramian(
   context: GramianContext = {},
   options: FairgradWeightingOptions = {},
 ): number[] {
-  const alpha = positiveOption(NAME, 'alpha', options.alpha ?? 1);
-  return fairWeights(NAME, alpha, gramian, context, options);
+  const config = resolveFairgradOptions(options);
+  return fairWeights(NAME, config.alpha, gramian, context, config);
 }
 
 /**
@@ -47,17 +54,11 @@ export function fairgradWeightsFromGramian(
  * ```
  */
 export function fairgradWeighting(options: FairgradWeightingOptions = {}): SolverGramianWeighting {
-  fairgradWeightsFromGramian([[1]], {}, options);
+  const config = resolveFairgradOptions(options);
   return makeGramianStrategy({
     name: NAME,
     modes: ['parameters', 'representation'],
-    config: {
-      alpha: options.alpha ?? 1,
-      maxIterations: options.maxIterations ?? 100,
-      tolerance: options.tolerance ?? 1e-10,
-      regularization: options.regularization ?? 1e-10,
-    },
-    ...(options.onNonConvergence === undefined ? {} : { onNonConvergence: options.onNonConvergence }),
-    compute: (g, ctx) => fairgradWeightsFromGramian(g, ctx, options),
+    config,
+    compute: (g, ctx) => fairWeights(NAME, config.alpha, g, ctx, config),
   });
 }

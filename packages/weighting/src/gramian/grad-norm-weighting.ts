@@ -1,16 +1,7 @@
 import type { GradientMode, GramianWeighting, JsonValue } from '@multitask/core';
 import { MultitaskError } from '@multitask/core';
-import {
-  adamStep,
-  badState,
-  checkChoiceOption,
-  checkNumberOption,
-  checkTaskCount,
-  jsonObject,
-  newAdamState,
-  numberRecord,
-  type AdamState,
-} from '../math/loss-math.ts';
+import { adamStep, badState, checkTaskCount, jsonObject, newAdamState, numberRecord, type AdamState } from '../math/loss-math.ts';
+import { checkChoiceOption, checkNumberOption } from '../options.ts';
 
 /** Options of {@link gradNormWeighting}. */
 export interface GradNormWeightingOptions {

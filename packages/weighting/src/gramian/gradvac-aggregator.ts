@@ -1,7 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { Tensor } from '@tensorflow/tfjs-core';
-import { MultitaskError, type JacobianAggregator, type JsonValue, type Rng } from '@multitask/core';
-import { prepareGramian } from './gramian-strategy.ts';
+import type { GramianWeighting, JsonValue, Rng } from '@multitask/core';
+import { checkNumberOption, type ResolvedConfig } from '../options.ts';
+import { prepareGramian, type GramianContext } from './gramian-strategy.ts';
 
 /** Options of {@link gradvacAggregator}. */
 export interface GradvacAggregatorOptions {
@@ -12,26 +11,52 @@ export interface GradvacAggregatorOptions {
 /** Target cosine similarity per ordered task pair: `targets[i][j]` is φ̂ᵢⱼ. */
 export type GradvacTargets = Record<string, Record<string, number>>;
 
+/** What {@link gradvacWeightsFromGramian} needs beside the Gramian: task names, the generator, the targets. */
+export interface GradvacContext extends GramianContext {
+  /** Task names (keys of the targets). */
+  readonly tasks: readonly string[];
+  /** Seeded generator of the task order. */
+  readonly rng: Rng;
+  /** Target similarities, updated in place (the EMA); `{}` at the first step. */
+  readonly targets: GradvacTargets;
+}
+
 const NAME = 'gradvac';
+
+/** The resolved options of GradVac: its `getConfig()` and the argument of its maths. */
+interface GradvacConfig extends ResolvedConfig {
+  readonly beta: number;
+}
+
+function resolveGradvacOptions(options: GradvacAggregatorOptions): GradvacConfig {
+  return { beta: checkNumberOption(NAME, 'beta', options.beta ?? 0.01, { min: 0, max: 1, minOpen: true }) };
+}
 
 /**
  * GradVac weights from the Gramian and the target similarities (mutated in place: the EMA update). For each
  * task i and each other task j in a random order from `rng`: with `φ = cos(gᵢ', gⱼ)`, when `φ < φ̂ᵢⱼ`,
  * `gᵢ' += ‖gᵢ'‖ (φ̂√(1−φ²) − φ√(1−φ̂²)) / (‖gⱼ‖√(1−φ̂²)) · gⱼ`; then `φ̂ᵢⱼ ← (1−β)φ̂ᵢⱼ + βφ`. The result
- * `Σ gᵢ'` is returned as weights on the original gradients. Pure apart from `targets`.
+ * `Σ gᵢ'` is returned as weights on the original gradients. Pure apart from `context.targets`. Arguments in the
+ * order of every `…WeightsFromGramian`: Gramian, context, options.
  *
  * @example
  * ```ts
  * const targets = {};
- * gradvacWeightsFromGramian([[1, -0.5], [-0.5, 1]], ['a', 'b'], targets, new Rng(1)); // first step acts like PCGrad
+ * gradvacWeightsFromGramian([[1, -0.5], [-0.5, 1]], { tasks: ['a', 'b'], rng: new Rng(1), targets }); // [1.5, 1.5]
  * ```
  */
 export function gradvacWeightsFromGramian(
   gramian: readonly (readonly number[])[],
-  tasks: readonly string[],
-  targets: GradvacTargets,
-  rng: Rng,
-  beta = 0.01,
+  context: GradvacContext,
+  options: GradvacAggregatorOptions = {},
+): number[] {
+  return gradvacWeights(gramian, context, resolveGradvacOptions(options));
+}
+
+function gradvacWeights(
+  gramian: readonly (readonly number[])[],
+  { tasks, rng, targets }: GradvacContext,
+  { beta }: GradvacConfig,
 ): number[] {
   const { gramian: g } = prepareGramian(NAME, gramian, tasks.length);
   const t = g.length;
@@ -72,55 +97,29 @@ export function gradvacWeightsFromGramian(
  * GradVac (Wang et al. 2021, "Gradient Vaccine: Investigating and Improving Multi-task Optimization in
  * Massively Multilingual Models"): like PCGrad, but moves each pair towards an adaptive target similarity (an
  * EMA of past similarities, kept as state keyed by task names) instead of orthogonality. Whole-vector variant
- * (the paper also applies it per layer). Family: Jacobian; modes `parameters` (the paper's setting) and
- * `representation`. Its task order is drawn from `context.rng`.
+ * (the paper also applies it per layer). Its maths needs only the Gramian, so it is a Gramian strategy (the
+ * name `…Aggregator` is kept for compatibility); modes `parameters` (the paper's setting) and `representation`.
+ * Its task order is drawn from `context.rng`.
  *
  * @example
  * ```ts
  * const strategy = gradvacAggregator({ beta: 0.01 });
  * ```
  */
-export function gradvacAggregator(options: GradvacAggregatorOptions = {}): JacobianAggregator {
-  const beta = options.beta ?? 0.01;
-  if (!(beta > 0 && beta <= 1)) {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/weighting] gradvac: option \`beta\` must be in (0, 1], got ${beta}.`,
-      {
-        details: { option: 'beta' },
-      },
-    );
-  }
+export function gradvacAggregator(options: GradvacAggregatorOptions = {}): GramianWeighting {
+  const config = resolveGradvacOptions(options);
   let targets: GradvacTargets = {};
-  let last: number[] | undefined;
   return {
     name: NAME,
-    family: 'jacobian',
+    family: 'gramian',
     modes: ['parameters', 'representation'],
-    aggregate(jacobian, context): Tensor {
-      if (jacobian.rank !== 2 || jacobian.shape[0] !== context.tasks.length) {
-        throw new MultitaskError(
-          'SHAPE_MISMATCH',
-          `[@multitask/weighting] gradvac: the Jacobian must be [T=${context.tasks.length}, n], got shape [${jacobian.shape.join(', ')}].`,
-          { details: { shape: jacobian.shape } },
-        );
-      }
-      const t = jacobian.shape[0];
-      const gramTensor = tf.matMul(jacobian, jacobian, false, true);
-      const flat = gramTensor.dataSync();
-      gramTensor.dispose();
-      const gram = Array.from({ length: t }, (_, i) => Array.from({ length: t }, (_, j) => flat[i * t + j]!));
-      const w = gradvacWeightsFromGramian(gram, context.tasks, targets, context.rng, beta);
-      last = w;
-      return tf.tidy(() => tf.reshape(tf.matMul(tf.tensor2d([w]), jacobian), [jacobian.shape[1]!]));
-    },
-    lastWeights: () => last,
-    getConfig: () => ({ beta }),
+    weights: (gramian, context) =>
+      gradvacWeights(gramian, { tasks: context.tasks, rng: context.rng, targets }, config),
+    getConfig: () => ({ ...config }),
     state: (): JsonValue => ({ targets: JSON.parse(JSON.stringify(targets)) as JsonValue }),
     load(state): void {
       const s = state as { targets?: GradvacTargets } | null;
       targets = s?.targets === undefined ? {} : (JSON.parse(JSON.stringify(s.targets)) as GradvacTargets);
-      last = undefined;
     },
     dispose: () => undefined,
   };

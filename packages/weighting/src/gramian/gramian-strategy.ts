@@ -9,23 +9,9 @@ import {
   type JsonValue,
 } from '@multitask/core';
 import type { Matrix } from '../math/linalg.ts';
+import type { NonConvergencePolicy } from '../options.ts';
 
-/** What to do when an iterative solver does not converge within its iteration limit. */
-export type NonConvergencePolicy = 'throw' | 'skip-step';
-
-/** Options shared by the strategies that run an iterative solver. */
-export interface SolverOptions {
-  /** Iteration limit of the solver. */
-  readonly maxIterations?: number;
-  /** Residual below which the solver stops (on the Gramian normalised to mean diagonal 1). */
-  readonly tolerance?: number;
-  /**
-   * `'throw'` (default): a `MultitaskError` with code `SOLVER_NOT_CONVERGED`, naming the strategy and the
-   * residual. `'skip-step'`: return all-zero weights for that step (no update from the shared part) and count it
-   * in `skippedSteps`.
-   */
-  readonly onNonConvergence?: NonConvergencePolicy;
-}
+export type { NonConvergencePolicy, SolverOptions } from '../options.ts';
 
 /** The facts a pure `…WeightsFromGramian` function may use; every field is optional. */
 export interface GramianContext {
@@ -94,51 +80,22 @@ export function prepareGramian(
   return { gramian, scale };
 }
 
-/** Validates a positive integer or positive number option. */
-export function positiveOption(strategy: string, option: string, value: number, integer = false): number {
-  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/weighting] ${strategy}: option \`${option}\` must be a ${integer ? 'positive integer' : 'finite number > 0'}, got ${value}.`,
-      { details: { option, strategy } },
-    );
-  }
-  return value;
-}
-
-/** Validates an enumerated option. */
-export function oneOfOption<T extends string>(
-  strategy: string,
-  option: string,
-  value: T,
-  allowed: readonly T[],
-): T {
-  if (!allowed.includes(value)) {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/weighting] ${strategy}: option \`${option}\` must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got '${value}'.`,
-      { details: { option, strategy } },
-    );
-  }
-  return value;
-}
-
 /** Spec of {@link makeGramianStrategy}. */
 export interface GramianStrategySpec {
   readonly name: string;
   readonly modes?: readonly GradientMode[];
   readonly headGradients?: HeadGradients;
-  readonly config: { readonly [key: string]: JsonValue };
-  readonly onNonConvergence?: NonConvergencePolicy;
+  /** The resolved options: returned as they are by `getConfig()` (`onNonConvergence` sets the policy). */
+  readonly config: { readonly [key: string]: JsonValue; readonly onNonConvergence?: NonConvergencePolicy };
   readonly compute: (gramian: readonly (readonly number[])[], context: GradientContext) => number[];
 }
 
-/** Builds the strategy object around a pure weights function: skip-step policy, `skippedSteps`, state. */
+/**
+ * Builds the strategy object around a pure weights function: skip-step policy, `skippedSteps`, state. The
+ * config was resolved once by the factory; it is the argument of `compute` and the value of `getConfig()`.
+ */
 export function makeGramianStrategy(spec: GramianStrategySpec): SolverGramianWeighting {
-  const policy = oneOfOption(spec.name, 'onNonConvergence', spec.onNonConvergence ?? 'throw', [
-    'throw',
-    'skip-step',
-  ]);
+  const policy = spec.config.onNonConvergence ?? 'throw';
   let skipped = 0;
   return {
     name: spec.name,
@@ -159,7 +116,7 @@ export function makeGramianStrategy(spec: GramianStrategySpec): SolverGramianWei
         throw e;
       }
     },
-    getConfig: () => ({ ...spec.config, onNonConvergence: policy }),
+    getConfig: () => ({ ...spec.config }),
     state: () => ({ skippedSteps: skipped }),
     load(state): void {
       const s = state as { skippedSteps?: unknown } | null;

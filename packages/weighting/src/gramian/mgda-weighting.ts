@@ -1,15 +1,18 @@
 import type { GradientContext } from '@multitask/core';
+import { MultitaskError } from '@multitask/core';
 import { minNormOnSimplex } from '../math/min-norm.ts';
 import {
+  checkChoiceOption,
+  resolveSolverOptions,
+  type ResolvedSolverOptions,
+  type SolverOptions,
+} from '../options.ts';
+import {
   makeGramianStrategy,
-  oneOfOption,
-  positiveOption,
   prepareGramian,
   type GramianContext,
   type SolverGramianWeighting,
-  type SolverOptions,
 } from './gramian-strategy.ts';
-import { MultitaskError } from '@multitask/core';
 
 /** Gradient normalisation before the min-norm solve, as in Sener & Koltun's code. */
 export type MgdaNormalization = 'none' | 'l2' | 'loss' | 'loss+';
@@ -24,31 +27,29 @@ export interface MgdaWeightingOptions extends SolverOptions {
   readonly normalization?: MgdaNormalization;
 }
 
+/** The resolved options of MGDA: its `getConfig()` and the argument of its maths. */
+type MgdaConfig = ResolvedSolverOptions & { readonly normalization: MgdaNormalization };
+
 const NAME = 'mgda';
 
-/**
- * MGDA weights (Sener & Koltun 2018, "Multi-Task Learning as Multi-Objective Optimization"): the min-norm
- * point `w = argmin_{w ≥ 0, Σw = 1} wᵀGw` of the convex hull of the task gradients, by Frank–Wolfe with away
- * steps (exact on two tasks). Pure function on plain numbers.
- *
- * @example
- * ```ts
- * mgdaWeightsFromGramian([[1, 0], [0, 4]]); // [0.8, 0.2]
- * ```
- */
-export function mgdaWeightsFromGramian(
+function resolveMgdaOptions(options: MgdaWeightingOptions): MgdaConfig {
+  return {
+    normalization: checkChoiceOption(NAME, 'normalization', options.normalization ?? 'none', [
+      'none',
+      'l2',
+      'loss',
+      'loss+',
+    ]),
+    ...resolveSolverOptions(NAME, options, { maxIterations: 10_000, tolerance: 1e-12 }),
+  };
+}
+
+function mgdaWeights(
   gramian: readonly (readonly number[])[],
-  context: GramianContext = {},
-  options: MgdaWeightingOptions = {},
+  context: GramianContext,
+  config: MgdaConfig,
 ): number[] {
-  const normalization = oneOfOption(NAME, 'normalization', options.normalization ?? 'none', [
-    'none',
-    'l2',
-    'loss',
-    'loss+',
-  ]);
-  const maxIterations = positiveOption(NAME, 'maxIterations', options.maxIterations ?? 10_000, true);
-  const tolerance = positiveOption(NAME, 'tolerance', options.tolerance ?? 1e-12);
+  const { normalization } = config;
   const t = gramian.length;
   let g = gramian;
   if (normalization !== 'none') {
@@ -69,7 +70,26 @@ export function mgdaWeightsFromGramian(
     g = gramian.map((row, i) => row.map((x, j) => x / (n[i]! * n[j]!)));
   }
   const prepared = prepareGramian(NAME, g, context.tasks?.length);
-  return minNormOnSimplex(prepared.gramian, NAME, maxIterations, tolerance);
+  return minNormOnSimplex(prepared.gramian, NAME, config.maxIterations, config.tolerance);
+}
+
+/**
+ * MGDA weights (Sener & Koltun 2018, "Multi-Task Learning as Multi-Objective Optimization"): the min-norm
+ * point `w = argmin_{w ≥ 0, Σw = 1} wᵀGw` of the convex hull of the task gradients, exact on every PSD Gramian
+ * (Wolfe's active-set method; the optimality test is a cosine per task, so a task with a tiny gradient is not
+ * ignored). Pure function on plain numbers.
+ *
+ * @example
+ * ```ts
+ * mgdaWeightsFromGramian([[1, 0], [0, 4]]); // [0.8, 0.2]
+ * ```
+ */
+export function mgdaWeightsFromGramian(
+  gramian: readonly (readonly number[])[],
+  context: GramianContext = {},
+  options: MgdaWeightingOptions = {},
+): number[] {
+  return mgdaWeights(gramian, context, resolveMgdaOptions(options));
 }
 
 /**
@@ -83,15 +103,10 @@ export function mgdaWeightsFromGramian(
  * ```
  */
 export function mgdaWeighting(options: MgdaWeightingOptions = {}): SolverGramianWeighting {
-  mgdaWeightsFromGramian([[1]], { losses: [1] }, options); // validates the options now
+  const config = resolveMgdaOptions(options);
   return makeGramianStrategy({
     name: NAME,
-    config: {
-      normalization: options.normalization ?? 'none',
-      maxIterations: options.maxIterations ?? 10_000,
-      tolerance: options.tolerance ?? 1e-12,
-    },
-    ...(options.onNonConvergence === undefined ? {} : { onNonConvergence: options.onNonConvergence }),
-    compute: (g, ctx: GradientContext) => mgdaWeightsFromGramian(g, ctx, options),
+    config,
+    compute: (g, ctx: GradientContext) => mgdaWeights(g, ctx, config),
   });
 }

@@ -1,11 +1,6 @@
-import { MultitaskError } from '@multitask/core';
-import {
-  makeGramianStrategy,
-  oneOfOption,
-  prepareGramian,
-  type GramianContext,
-} from './gramian-strategy.ts';
-import type { GramianWeighting } from '@multitask/core';
+import { MultitaskError, type GramianWeighting } from '@multitask/core';
+import { checkChoiceOption, type ResolvedConfig } from '../options.ts';
+import { prepareGramian, type GramianContext } from './gramian-strategy.ts';
 
 /** Options of {@link pcgradWeighting} and {@link pcgradWeightsFromGramian}. */
 export interface PcgradWeightingOptions {
@@ -14,6 +9,15 @@ export interface PcgradWeightingOptions {
 }
 
 const NAME = 'pcgrad';
+
+/** The resolved options of PCGrad: its `getConfig()` and the argument of its maths. */
+interface PcgradConfig extends ResolvedConfig {
+  readonly reduction: 'sum' | 'mean';
+}
+
+function resolvePcgradOptions(options: PcgradWeightingOptions): PcgradConfig {
+  return { reduction: checkChoiceOption(NAME, 'reduction', options.reduction ?? 'sum', ['sum', 'mean']) };
+}
 
 /**
  * PCGrad weights (Yu et al. 2020, "Gradient Surgery for Multi-Task Learning"). Each task gradient gᵢ is
@@ -32,7 +36,14 @@ export function pcgradWeightsFromGramian(
   context: GramianContext = {},
   options: PcgradWeightingOptions = {},
 ): number[] {
-  const reduction = oneOfOption(NAME, 'reduction', options.reduction ?? 'sum', ['sum', 'mean']);
+  return pcgradWeights(gramian, context, resolvePcgradOptions(options));
+}
+
+function pcgradWeights(
+  gramian: readonly (readonly number[])[],
+  context: GramianContext,
+  { reduction }: PcgradConfig,
+): number[] {
   const { gramian: g } = prepareGramian(NAME, gramian, context.tasks?.length);
   const t = g.length;
   const rng = context.rng;
@@ -75,19 +86,13 @@ export function pcgradWeightsFromGramian(
  * ```
  */
 export function pcgradWeighting(options: PcgradWeightingOptions = {}): GramianWeighting {
-  oneOfOption(NAME, 'reduction', options.reduction ?? 'sum', ['sum', 'mean']);
-  const s = makeGramianStrategy({
-    name: NAME,
-    modes: ['parameters', 'representation'],
-    config: { reduction: options.reduction ?? 'sum' },
-    compute: (gm, ctx) => pcgradWeightsFromGramian(gm, ctx, options),
-  });
+  const config = resolvePcgradOptions(options);
   return {
-    name: s.name,
-    family: s.family,
-    modes: s.modes,
-    weights: (gm, ctx) => s.weights(gm, ctx),
-    getConfig: () => ({ reduction: options.reduction ?? 'sum' }),
+    name: NAME,
+    family: 'gramian',
+    modes: ['parameters', 'representation'],
+    weights: (g, ctx) => pcgradWeights(g, ctx, config),
+    getConfig: () => ({ ...config }),
     state: () => null,
     load: () => undefined,
     dispose: () => undefined,

@@ -1,28 +1,68 @@
-import { projectOntoDualCone, ridge } from '../math/dual-cone.ts';
+import { diagonalScaling } from '../math/diagonal.ts';
+import { projectOntoDualCone } from '../math/dual-cone.ts';
+import {
+  checkNumberOption,
+  resolveSolverOptions,
+  type ResolvedSolverOptions,
+  type SolverOptions,
+} from '../options.ts';
 import {
   makeGramianStrategy,
-  positiveOption,
   prepareGramian,
   type GramianContext,
   type SolverGramianWeighting,
-  type SolverOptions,
 } from './gramian-strategy.ts';
 
 /** Options of {@link upgradWeighting} and {@link upgradWeightsFromGramian}. */
 export interface UpgradWeightingOptions extends SolverOptions {
   /**
-   * Ridge ε added to the Gramian (normalised to mean diagonal 1) so every QP is strictly convex on
-   * rank-deficient inputs. Default 1e-10.
+   * Ridge ε added to the unit-diagonal Gramian `D^{-1/2}GD^{-1/2}` (so relative to each task's own gradient norm),
+   * only when a QP is singular there (duplicate or linearly dependent gradients). Default 1e-10.
    */
   readonly regularization?: number;
 }
 
+/** The resolved options of UPGrad and DualProj: their `getConfig()` and the argument of their maths. */
+export type DualConeConfig = ResolvedSolverOptions & { readonly regularization: number };
+
+/** Checks the options of UPGrad or DualProj and fills in their defaults. */
+export function resolveDualConeOptions(name: string, options: UpgradWeightingOptions): DualConeConfig {
+  return {
+    ...resolveSolverOptions(name, options, { maxIterations: 100, tolerance: 1e-12 }),
+    regularization: checkNumberOption(name, 'regularization', options.regularization ?? 1e-10, 'positive'),
+  };
+}
+
 const NAME = 'upgrad';
+
+function upgradWeights(
+  gramian: readonly (readonly number[])[],
+  context: GramianContext,
+  config: DualConeConfig,
+): number[] {
+  const { gramian: g } = prepareGramian(NAME, gramian, context.tasks?.length);
+  const t = g.length;
+  const scaling = diagonalScaling(g);
+  const w = new Array<number>(t).fill(0);
+  for (let i = 0; i < t; i++) {
+    const u = Array.from({ length: t }, (_, k) => (k === i ? 1 / t : 0));
+    projectOntoDualCone(
+      scaling,
+      u,
+      NAME,
+      config.maxIterations,
+      config.tolerance,
+      config.regularization,
+    ).forEach((v, k) => (w[k]! += v));
+  }
+  return w;
+}
 
 /**
  * UPGrad weights (TorchJD; Quinton & Rey 2024, "Jacobian Descent for Multi-Objective Optimization"): each
  * task gradient gᵢ/T is projected onto the dual cone `{x : Jx ≥ 0}` (one QP per task,
- * `vᵢ = argmin_{v ≥ eᵢ/T} vᵀGv`), and the projections are summed: `w = Σᵢ vᵢ`. Pure function on plain numbers.
+ * `vᵢ = argmin_{v ≥ eᵢ/T} vᵀGv`), and the projections are summed: `w = Σᵢ vᵢ`. The QPs are solved on the
+ * unit-diagonal Gramian, so the result does not depend on the gradients' scales. Pure function on plain numbers.
  *
  * @example
  * ```ts
@@ -34,18 +74,7 @@ export function upgradWeightsFromGramian(
   context: GramianContext = {},
   options: UpgradWeightingOptions = {},
 ): number[] {
-  const maxIterations = positiveOption(NAME, 'maxIterations', options.maxIterations ?? 100, true);
-  const tolerance = positiveOption(NAME, 'tolerance', options.tolerance ?? 1e-12);
-  const eps = positiveOption(NAME, 'regularization', options.regularization ?? 1e-10);
-  const { gramian: g } = prepareGramian(NAME, gramian, context.tasks?.length);
-  const t = g.length;
-  const q = ridge(g, eps);
-  const w = new Array<number>(t).fill(0);
-  for (let i = 0; i < t; i++) {
-    const u = Array.from({ length: t }, (_, k) => (k === i ? 1 / t : 0));
-    projectOntoDualCone(q, u, NAME, maxIterations, tolerance).forEach((v, k) => (w[k]! += v));
-  }
-  return w;
+  return upgradWeights(gramian, context, resolveDualConeOptions(NAME, options));
 }
 
 /**
@@ -59,15 +88,6 @@ export function upgradWeightsFromGramian(
  * ```
  */
 export function upgradWeighting(options: UpgradWeightingOptions = {}): SolverGramianWeighting {
-  upgradWeightsFromGramian([[1]], {}, options);
-  return makeGramianStrategy({
-    name: NAME,
-    config: {
-      maxIterations: options.maxIterations ?? 100,
-      tolerance: options.tolerance ?? 1e-12,
-      regularization: options.regularization ?? 1e-10,
-    },
-    ...(options.onNonConvergence === undefined ? {} : { onNonConvergence: options.onNonConvergence }),
-    compute: (g, ctx) => upgradWeightsFromGramian(g, ctx, options),
-  });
+  const config = resolveDualConeOptions(NAME, options);
+  return makeGramianStrategy({ name: NAME, config, compute: (g, ctx) => upgradWeights(g, ctx, config) });
 }

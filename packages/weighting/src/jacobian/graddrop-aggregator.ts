@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { MultitaskError, type JacobianAggregator } from '@multitask/core';
+import { checkNumberOption } from '../options.ts';
 
 /** Options of {@link graddropAggregator}. */
 export interface GraddropAggregatorOptions {
@@ -26,14 +27,8 @@ export interface GraddropAggregatorOptions {
  * ```
  */
 export function graddropAggregator(options: GraddropAggregatorOptions = {}): JacobianAggregator {
-  const leak = options.leak ?? 0;
-  if (!(leak >= 0 && leak <= 1)) {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/weighting] graddrop: option \`leak\` must be in [0, 1], got ${leak}.`,
-      { details: { option: 'leak' } },
-    );
-  }
+  const config = { leak: checkNumberOption('graddrop', 'leak', options.leak ?? 0, { min: 0, max: 1 }) };
+  const { leak } = config;
   return {
     name: 'graddrop',
     family: 'jacobian',
@@ -70,7 +65,7 @@ export function graddropAggregator(options: GraddropAggregatorOptions = {}): Jac
         return leak === 0 ? dropped : tf.add(tf.mul(total, leak), tf.mul(dropped, 1 - leak));
       });
     },
-    getConfig: () => ({ leak }),
+    getConfig: () => ({ ...config }),
     state: () => null,
     load: () => undefined,
     dispose: () => undefined,

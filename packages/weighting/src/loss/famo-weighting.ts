@@ -2,19 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import type { JsonValue, LossWeighting } from '@multitask/core';
 import { MultitaskError } from '@multitask/core';
-import {
-  adamStep,
-  badState,
-  checkChoiceOption,
-  checkNumberOption,
-  checkTaskCount,
-  jsonObject,
-  newAdamState,
-  numberRecord,
-  softmax,
-  stopGradient,
-  type AdamState,
-} from '../math/loss-math.ts';
+import { adamStep, badState, checkTaskCount, jsonObject, newAdamState, numberRecord, softmax, stopGradient, type AdamState } from '../math/loss-math.ts';
+import { checkChoiceOption, checkNumberOption } from '../options.ts';
 
 /** Options of {@link famoWeighting}. */
 export interface FamoWeightingOptions {

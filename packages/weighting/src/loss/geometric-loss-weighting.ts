@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import type { JsonValue, LossWeighting } from '@multitask/core';
-import {
-  checkNumberOption,
-  checkTaskCount,
-  jsonObject,
-  numberRecord,
-} from '../math/loss-math.ts';
+import { checkTaskCount, jsonObject, numberRecord } from '../math/loss-math.ts';
+import { checkNumberOption } from '../options.ts';
 
 /** Options of {@link geometricLossWeighting}. */
 export interface GeometricLossWeightingOptions {

@@ -1,12 +1,14 @@
 import { dot, matVec, notConverged, solveLinear } from './linalg.ts';
 
 /**
- * Solves `(G w)ᵢ = wᵢ^{-1/α}`, `w > 0` (α-fair bargaining; α = 1 is Nash-MTL's `Gα = 1/α`) as the minimiser of
- * the strictly convex `f(w) = ½wᵀGw − Σ φ(wᵢ)` with `φ' (w) = w^{-1/α}`, by damped Newton. Residual (backward error):
- * `maxᵢ |(Gw)ᵢ − wᵢ^{-1/α}| / (Σⱼ|Gᵢⱼ|wⱼ + wᵢ^{-1/α})`. `g` must be positive definite (add a ridge first).
+ * Solves `(G w)ᵢ = cᵢ wᵢ^{-1/α}`, `w > 0` (α-fair bargaining; α = 1, c = 1 is Nash-MTL's `Gα = 1/α`) as the
+ * minimiser of the strictly convex `f(w) = ½wᵀGw − Σ cᵢ φ(wᵢ)` with `φ' (w) = w^{-1/α}`, by damped Newton.
+ * Residual (backward error): `maxᵢ |(Gw)ᵢ − cᵢwᵢ^{-1/α}| / (Σⱼ|Gᵢⱼ|wⱼ + cᵢwᵢ^{-1/α})`. Throws
+ * `SOLVER_NOT_CONVERGED` when there is no solution (0 in the convex cone of the gradients: regularise G).
  */
 export function alphaFairWeights(
   g: readonly (readonly number[])[],
+  coefficients: readonly number[],
   alpha: number,
   strategy: string,
   maxIterations: number,
@@ -15,21 +17,26 @@ export function alphaFairWeights(
   const t = g.length;
   const p = 1 / alpha;
   const phi = (x: number): number => (alpha === 1 ? Math.log(x) : x ** (1 - p) / (1 - p));
-  const f = (w: readonly number[]): number => 0.5 * dot(w, matVec(g, w)) - w.reduce((a, x) => a + phi(x), 0);
+  const f = (w: readonly number[]): number =>
+    0.5 * dot(w, matVec(g, w)) - w.reduce((a, x, i) => a + coefficients[i]! * phi(x), 0);
   let w = new Array<number>(t).fill(1);
   for (let it = 0; ; it++) {
     const gw = matVec(g, w);
     // backward error: |(Gw)ᵢ − wᵢ^{-1/α}| relative to the size of the terms (Σⱼ|Gᵢⱼ|wⱼ + wᵢ^{-1/α})
     let residual = 0;
     for (let i = 0; i < t; i++) {
-      let mag = w[i]! ** -p;
+      const target = coefficients[i]! * w[i]! ** -p;
+      let mag = target;
       for (let j = 0; j < t; j++) mag += Math.abs(g[i]![j]!) * w[j]!;
-      residual = Math.max(residual, Math.abs(gw[i]! - w[i]! ** -p) / mag);
+      residual = Math.max(residual, Math.abs(gw[i]! - target) / mag);
     }
     if (residual <= tolerance) return w;
+    if (!Number.isFinite(residual)) throw notConverged(strategy, 'Newton solver', residual, it);
     if (it >= maxIterations) throw notConverged(strategy, 'Newton solver', residual, maxIterations);
-    const grad = gw.map((v, i) => v - w[i]! ** -p);
-    const h = g.map((row, i) => row.map((v, j) => (i === j ? v + p * w[i]! ** (-p - 1) : v)));
+    const grad = gw.map((v, i) => v - coefficients[i]! * w[i]! ** -p);
+    const h = g.map((row, i) =>
+      row.map((v, j) => (i === j ? v + coefficients[i]! * p * w[i]! ** (-p - 1) : v)),
+    );
     const step = solveLinear(
       h,
       grad.map((v) => -v),

@@ -1,9 +1,12 @@
 import { notConverged, solveLinear } from './linalg.ts';
+import { SingularSubproblem } from './diagonal.ts';
 
 /**
- * Solves the convex QP `min ½ xᵀQx + cᵀx  s.t.  x ≥ 0` (Q symmetric positive definite, small) by a primal
+ * Solves the convex QP `min ½ xᵀQx + cᵀx  s.t.  x ≥ 0` (Q symmetric positive semi-definite, small) by a primal
  * active-set method in the style of Lawson–Hanson NNLS: exact in a finite number of steps. Stops when no
- * coordinate outside the passive set has a negative gradient below `−tolerance · max(1, max|c|)`; throws `SOLVER_NOT_CONVERGED` after `maxIterations` set changes.
+ * coordinate outside the passive set has a negative gradient below `−tolerance · max|c|`; throws
+ * `SOLVER_NOT_CONVERGED` after `maxIterations` set changes, {@link SingularSubproblem} when a subproblem on the
+ * passive set is singular (Q singular there: regularise and retry).
  */
 export function nonnegativeQp(
   q: readonly (readonly number[])[],
@@ -15,7 +18,8 @@ export function nonnegativeQp(
   const n = c.length;
   const x = new Array<number>(n).fill(0);
   const passive = new Array<boolean>(n).fill(false);
-  const ref = Math.max(1, ...c.map(Math.abs));
+  const ref = Math.max(0, ...c.map(Math.abs));
+  if (!(ref > 0)) return x;
   const negGrad = (): number[] =>
     Array.from({ length: n }, (_, i) => {
       let s = c[i]!;
@@ -47,8 +51,7 @@ export function nonnegativeQp(
         sub,
         idx.map((a) => -c[a]!),
       );
-      if (s === undefined)
-        throw notConverged(strategy, 'active-set QP solver (singular subproblem)', Infinity, iterations);
+      if (s === undefined) throw new SingularSubproblem();
       if (s.every((v) => v > 0)) {
         idx.forEach((a, k) => (x[a] = s[k]!));
         break;

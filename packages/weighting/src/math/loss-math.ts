@@ -1,50 +1,10 @@
 /**
  * Small helpers shared by the loss-weighting strategies and GradNorm (internal, not exported by the package):
- * option checks, a stable softmax on numbers, a stop-gradient, a plain-JS Adam and state parsing.
+ * a task-count check, a stable softmax on numbers, a stop-gradient, a plain-JS Adam and state parsing.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { MultitaskError, type JsonValue } from '@multitask/core';
-
-/** Throws INVALID_OPTION unless `value` is a finite number inside the stated bound. */
-export function checkNumberOption(
-  strategy: string,
-  option: string,
-  value: number,
-  bound: 'positive' | 'non-negative' | 'finite',
-  example: string,
-): number {
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (bound === 'finite' || (bound === 'positive' ? value > 0 : value >= 0));
-  if (!ok) {
-    const what =
-      bound === 'positive'
-        ? 'a finite number > 0'
-        : bound === 'non-negative'
-          ? 'a finite number ≥ 0'
-          : 'a finite number';
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/weighting] ${strategy}: option "${option}" must be ${what}, got ${String(value)} — pass e.g. ${example}.`,
-      { details: { option, strategy } },
-    );
-  }
-  return value;
-}
-
-/** Throws INVALID_OPTION unless `value` is one of `allowed` (listed in the message in the given order). */
-export function checkChoiceOption<T extends string>(strategy: string, option: string, value: T, allowed: readonly T[]): T {
-  if (!allowed.includes(value)) {
-    throw new MultitaskError(
-      'INVALID_OPTION',
-      `[@multitask/weighting] ${strategy}: option "${option}" must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got "${value as string}".`,
-      { details: { option } },
-    );
-  }
-  return value;
-}
 
 /** Throws SHAPE_MISMATCH when there is not one loss (or Gramian row) per task. */
 export function checkTaskCount(

@@ -1,11 +1,13 @@
 import { dot, matVec, notConverged, solveLinear } from './linalg.ts';
 
 /**
- * Min-norm point of the convex hull of the task gradients: `argmin_{w ∈ Δ} wᵀ G w` by Frank–Wolfe with away
- * steps and exact line search (linear convergence on the simplex); every 8 iterations the KKT system on the
- * current support is solved exactly and kept if it is optimal. Stops when the Frank–Wolfe gap
- * `wᵀGw − minᵢ (Gw)ᵢ` is ≤ `tolerance`; throws `SOLVER_NOT_CONVERGED` after `maxIterations`.
- * `g` should be normalised (mean diagonal 1) so that the tolerance is relative.
+ * Min-norm point of the convex hull of the task gradients, `argmin_{w ∈ Δ} wᵀ G w`, exactly, by Wolfe's
+ * active-set method ("Finding the nearest point in a polytope", 1976) written on the Gramian: keep a support S
+ * of affinely independent gradients and the affine min-norm point on S; add the task whose gradient most
+ * undercuts it, `minⱼ ((Gw)ⱼ − wᵀGw) / (‖gⱼ‖·‖Jᵀw‖)` (a cosine, so a task with a tiny gradient counts as much as
+ * a large one), and step back to the simplex when a weight turns ≤ 0. Finite on every PSD Gramian; stops when no
+ * task undercuts by more than `tolerance`. A zero gradient is the min-norm point. Throws `SOLVER_NOT_CONVERGED`
+ * only after `maxIterations` support changes (finite; the default is never reached for T ≤ 100).
  */
 export function minNormOnSimplex(
   g: readonly (readonly number[])[],
@@ -15,74 +17,98 @@ export function minNormOnSimplex(
 ): number[] {
   const t = g.length;
   if (t === 1) return [1];
-  const w = new Array<number>(t).fill(1 / t);
-  for (let it = 0; ; it++) {
+  const roots = g.map((row, i) => Math.sqrt(Math.max(0, row[i]!)));
+  let first = 0;
+  for (let i = 1; i < t; i++) if (roots[i]! < roots[first]!) first = i;
+  let w = new Array<number>(t).fill(0);
+  w[first] = 1;
+  if (roots[first] === 0) return w;
+  const support = [first];
+  let iterations = 0;
+  for (;;) {
     const gw = matVec(g, w);
-    const wgw = dot(w, gw);
-    let s = 0;
-    let v = -1;
+    const f = dot(w, gw);
+    if (!(f > 0)) return w;
+    const norm = Math.sqrt(f);
+    let j = -1;
+    let worst = -tolerance;
     for (let i = 0; i < t; i++) {
-      if (gw[i]! < gw[s]!) s = i;
-      if (w[i]! > 0 && (v < 0 || gw[i]! > gw[v]!)) v = i;
-    }
-    const gap = wgw - gw[s]!;
-    if (gap <= tolerance) return w;
-    if (it % 8 === 7) {
-      // polish: solve the KKT system on the current support exactly; keep it if it is feasible and optimal
-      const polished = polish(g, w);
-      if (polished !== undefined) {
-        const pg = matVec(g, polished);
-        const pgap = dot(polished, pg) - Math.min(...pg);
-        if (pgap <= tolerance) return polished;
+      if (support.includes(i)) continue;
+      const r = (gw[i]! - f) / (roots[i]! * norm);
+      if (r < worst) {
+        worst = r;
+        j = i;
       }
     }
-    if (it >= maxIterations) throw notConverged(strategy, 'Frank–Wolfe min-norm solver', gap, maxIterations);
-    const awayGap = gw[v]! - wgw;
-    let slope: number; // dᵀ G w
-    let curv: number; // dᵀ G d
-    let gammaMax: number;
-    const fw = gap >= awayGap || v < 0;
-    if (fw) {
-      slope = gw[s]! - wgw;
-      curv = g[s]![s]! - 2 * gw[s]! + wgw;
-      gammaMax = 1;
-    } else {
-      slope = wgw - gw[v]!;
-      curv = wgw - 2 * gw[v]! + g[v]![v]!;
-      gammaMax = w[v]! / (1 - w[v]!);
+    if (j < 0) return w;
+    if (iterations >= maxIterations) {
+      throw notConverged(strategy, 'min-norm active-set solver', -worst, maxIterations);
     }
-    const gamma = curv > 0 ? Math.min(gammaMax, Math.max(0, -slope / curv)) : gammaMax;
-    if (fw) {
-      for (let i = 0; i < t; i++) w[i] = (1 - gamma) * w[i]!;
-      w[s]! += gamma;
-    } else {
-      for (let i = 0; i < t; i++) w[i] = (1 + gamma) * w[i]!;
-      w[v]! -= gamma;
-      if (gamma === gammaMax) w[v] = 0;
+    support.push(j);
+    // minor cycle: move to the affine min-norm point of the support, dropping gradients whose weight turns ≤ 0
+    for (;;) {
+      iterations++;
+      const v = affineMinNorm(g, roots, support);
+      if (v === undefined) {
+        // affinely dependent to working precision: the new task brings nothing the support does not have
+        support.pop();
+        return w;
+      }
+      if (v.every((x) => x > 0)) {
+        w = new Array<number>(t).fill(0);
+        support.forEach((i, k) => (w[i] = v[k]!));
+        break;
+      }
+      let theta = 1;
+      support.forEach((i, k) => {
+        if (v[k]! <= 0) theta = Math.min(theta, w[i]! / (w[i]! - v[k]!));
+      });
+      if (theta <= 0 && support.length > 1 && w[j] === 0) {
+        // the new task cannot enter (rounding): keep the current point
+        support.splice(support.indexOf(j), 1);
+        return w;
+      }
+      const next = new Array<number>(t).fill(0);
+      support.forEach((i, k) => (next[i] = w[i]! + theta * (v[k]! - w[i]!)));
+      for (let k = support.length - 1; k >= 0; k--) {
+        const i = support[k]!;
+        if (next[i]! <= 0 || (v[k]! <= 0 && next[i]! <= 1e-15 * w[i]!)) {
+          next[i] = 0;
+          support.splice(k, 1);
+        }
+      }
+      w = next;
+      if (iterations >= maxIterations) {
+        throw notConverged(strategy, 'min-norm active-set solver', Infinity, maxIterations);
+      }
     }
-    for (let i = 0; i < t; i++) if (w[i]! < 0) w[i] = 0;
   }
 }
 
 /**
- * Solves `[G_SS 1; 1ᵀ 0][w_S; −λ] = [0; 1]` on the support S of w, dropping the most negative coordinate and
- * re-solving while any is negative; undefined when singular or empty.
+ * Affine min-norm point of the gradients in `support`: `G_SS v = λ1`, `1ᵀv = 1`, solved in unit-norm
+ * coordinates (`v = D^{-1/2}u`, `Ĝ u = λ' c̃`, `c̃ ∝ D^{-1/2}1`) so the system is well scaled whatever the
+ * gradients' norms. Undefined when the gradients are affinely dependent to working precision.
  */
-function polish(g: readonly (readonly number[])[], w: readonly number[]): number[] | undefined {
-  const support = w.flatMap((x, i) => (x > 0 ? [i] : []));
-  while (support.length > 0) {
-    const k = support.length;
-    const a = [...support.map((i) => [...support.map((j) => g[i]![j]!), -1]), [...support.map(() => 1), 0]];
-    const sol = solveLinear(a, [...support.map(() => 0), 1], 1e-12);
-    if (sol === undefined) return undefined;
-    let worst = -1;
-    for (let m = 0; m < k; m++) if (sol[m]! < 0 && (worst < 0 || sol[m]! < sol[worst]!)) worst = m;
-    if (worst < 0) {
-      const out = new Array<number>(w.length).fill(0);
-      for (let m = 0; m < k; m++) out[support[m]!] = sol[m]!;
-      return out;
-    }
-    support.splice(worst, 1);
-  }
-  return undefined;
+function affineMinNorm(
+  g: readonly (readonly number[])[],
+  roots: readonly number[],
+  support: readonly number[],
+): number[] | undefined {
+  const k = support.length;
+  const c = support.map((i) => 1 / roots[i]!);
+  const cmax = Math.max(...c);
+  const cs = c.map((x) => x / cmax);
+  const a = support.map((i, r) => [
+    ...support.map((j, s) => (r === s ? 1 : g[i]![j]! / roots[i]! / roots[j]!)),
+    -cs[r]!,
+  ]);
+  a.push([...cs, 0]);
+  const sol = solveLinear(a, [...new Array<number>(k).fill(0), 1], 1e-13);
+  if (sol === undefined) return undefined;
+  // u = sol/cmax solves cᵀu = 1; v = D^{-1/2}u, normalised to sum 1 against rounding
+  const v = support.map((i, r) => sol[r]! / cmax / roots[i]!);
+  let s = 0;
+  for (const x of v) s += x;
+  return s > 0 && Number.isFinite(s) ? v.map((x) => x / s) : undefined;
 }
