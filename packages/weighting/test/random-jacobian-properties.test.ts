@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng, type GradientContext, type WeightingStrategy } from '@multitask/core';
+import { Rng, type GradientContext } from '@multitask/core';
 import { builtinWeightings } from '../src/index.ts';
 import { gram, quad, spreadJacobian } from './support/optimality.ts';
 
@@ -51,7 +51,7 @@ const context = (t: number, seed: number): GradientContext => ({
 });
 
 const strategies = Object.entries(builtinWeightings)
-  .map(([name, make]) => [name, make() as WeightingStrategy] as const)
+  .map(([name, make]) => [name, make()] as const)
   .filter(([, s]) => s.family !== 'loss');
 
 describe('every Gramian / Jacobian built-in on random Jacobians', () => {
