@@ -1,25 +1,22 @@
 import type { WeightingStrategy } from '@multitask/core';
-import { staticWeighting } from './static-weighting.ts';
-import { uncertaintyWeighting } from './uncertainty-weighting.ts';
-import { dynamicWeightAverage } from './dynamic-weight-average.ts';
-import { randomLossWeighting } from './random-loss-weighting.ts';
-import { geometricLossWeighting } from './geometric-loss-weighting.ts';
-import { famoWeighting } from './famo-weighting.ts';
-import { gradNormWeighting } from './grad-norm-weighting.ts';
-
-// gramian / jacobian imports
-import { mgdaWeighting } from './mgda-weighting.ts';
-import { pcgradWeighting } from './pcgrad-weighting.ts';
-import { cagradWeighting } from './cagrad-weighting.ts';
-import { imtlGWeighting } from './imtl-g-weighting.ts';
-import { alignedMtlWeighting } from './aligned-mtl-weighting.ts';
-import { upgradWeighting } from './upgrad-weighting.ts';
-import { dualprojWeighting } from './dualproj-weighting.ts';
-import { nashMtlWeighting } from './nash-mtl-weighting.ts';
-import { fairgradWeighting } from './fairgrad-weighting.ts';
-import { graddropAggregator } from './graddrop-aggregator.ts';
-import { gradvacAggregator } from './gradvac-aggregator.ts';
-// end gramian / jacobian imports
+import { dynamicWeightAverage } from './loss/dynamic-weight-average.ts';
+import { famoWeighting } from './loss/famo-weighting.ts';
+import { geometricLossWeighting } from './loss/geometric-loss-weighting.ts';
+import { randomLossWeighting } from './loss/random-loss-weighting.ts';
+import { staticWeighting } from './loss/static-weighting.ts';
+import { uncertaintyWeighting } from './loss/uncertainty-weighting.ts';
+import { alignedMtlWeighting } from './gramian/aligned-mtl-weighting.ts';
+import { cagradWeighting } from './gramian/cagrad-weighting.ts';
+import { dualprojWeighting } from './gramian/dualproj-weighting.ts';
+import { fairgradWeighting } from './gramian/fairgrad-weighting.ts';
+import { gradNormWeighting } from './gramian/grad-norm-weighting.ts';
+import { gradvacAggregator } from './gramian/gradvac-aggregator.ts';
+import { imtlGWeighting } from './gramian/imtl-g-weighting.ts';
+import { mgdaWeighting } from './gramian/mgda-weighting.ts';
+import { nashMtlWeighting } from './gramian/nash-mtl-weighting.ts';
+import { pcgradWeighting } from './gramian/pcgrad-weighting.ts';
+import { upgradWeighting } from './gramian/upgrad-weighting.ts';
+import { graddropAggregator } from './jacobian/graddrop-aggregator.ts';
 
 /** A factory of a built-in strategy, taking its options object (all options optional). */
 export type BuiltinWeightingFactory = (options?: never) => WeightingStrategy;
@@ -29,15 +26,15 @@ export type BuiltinWeightingFactory = (options?: never) => WeightingStrategy;
  * this map is for configs that name strategies as strings.
  */
 export const builtinWeightings: Readonly<Record<string, BuiltinWeightingFactory>> = {
-  // --- loss weighting ---
+  // --- loss family ---
   static: staticWeighting,
   uncertainty: uncertaintyWeighting,
   dwa: dynamicWeightAverage,
   rlw: randomLossWeighting,
   gls: geometricLossWeighting,
   famo: famoWeighting,
+  // --- Gramian family ---
   gradnorm: gradNormWeighting,
-  // --- gramian / jacobian ---
   mgda: mgdaWeighting,
   pcgrad: pcgradWeighting,
   cagrad: cagradWeighting,
@@ -47,6 +44,7 @@ export const builtinWeightings: Readonly<Record<string, BuiltinWeightingFactory>
   dualproj: dualprojWeighting,
   'nash-mtl': nashMtlWeighting,
   fairgrad: fairgradWeighting,
-  graddrop: graddropAggregator,
   gradvac: gradvacAggregator,
+  // --- Jacobian family ---
+  graddrop: graddropAggregator,
 };

@@ -3,50 +3,57 @@
  * @packageDocumentation
  */
 
-// --- loss weighting (owner: loss-weighting helper) ---
-export { staticWeighting } from './static-weighting.ts';
-export type { StaticWeightingOptions } from './static-weighting.ts';
-export { uncertaintyWeighting } from './uncertainty-weighting.ts';
-export type { UncertaintyWeighting, UncertaintyWeightingOptions } from './uncertainty-weighting.ts';
-export { dynamicWeightAverage } from './dynamic-weight-average.ts';
-export type { DynamicWeightAverageOptions } from './dynamic-weight-average.ts';
-export { randomLossWeighting } from './random-loss-weighting.ts';
-export { geometricLossWeighting } from './geometric-loss-weighting.ts';
-export type { GeometricLossWeightingOptions } from './geometric-loss-weighting.ts';
-export { famoWeighting } from './famo-weighting.ts';
-export type { FamoWeighting, FamoWeightingOptions } from './famo-weighting.ts';
-export { gradNormWeighting } from './grad-norm-weighting.ts';
-export type { GradNormWeighting, GradNormWeightingOptions } from './grad-norm-weighting.ts';
-// --- end loss weighting ---
-
-// --- gramian / jacobian (owner: gramian helper) ---
-export { mgdaWeighting, mgdaWeightsFromGramian } from './mgda-weighting.ts';
-export type { MgdaNormalization, MgdaWeightingOptions } from './mgda-weighting.ts';
-export { pcgradWeighting, pcgradWeightsFromGramian } from './pcgrad-weighting.ts';
-export type { PcgradWeightingOptions } from './pcgrad-weighting.ts';
-export { cagradWeighting, cagradWeightsFromGramian } from './cagrad-weighting.ts';
-export type { CagradWeightingOptions } from './cagrad-weighting.ts';
-export { imtlGWeighting, imtlGWeightsFromGramian } from './imtl-g-weighting.ts';
-export { alignedMtlWeighting, alignedMtlWeightsFromGramian } from './aligned-mtl-weighting.ts';
-export type { AlignedMtlWeightingOptions } from './aligned-mtl-weighting.ts';
-export { upgradWeighting, upgradWeightsFromGramian } from './upgrad-weighting.ts';
-export type { UpgradWeightingOptions } from './upgrad-weighting.ts';
-export { dualprojWeighting, dualprojWeightsFromGramian } from './dualproj-weighting.ts';
-export type { DualprojWeightingOptions } from './dualproj-weighting.ts';
-export { nashMtlWeighting, nashMtlWeightsFromGramian } from './nash-mtl-weighting.ts';
-export type { NashMtlWeightingOptions } from './nash-mtl-weighting.ts';
-export { fairgradWeighting, fairgradWeightsFromGramian } from './fairgrad-weighting.ts';
-export type { FairgradWeightingOptions } from './fairgrad-weighting.ts';
-export { graddropAggregator } from './graddrop-aggregator.ts';
-export type { GraddropAggregatorOptions } from './graddrop-aggregator.ts';
-export { gradvacAggregator, gradvacWeightsFromGramian } from './gradvac-aggregator.ts';
-export type { GradvacAggregatorOptions, GradvacTargets } from './gradvac-aggregator.ts';
+// --- loss family: combine(losses) ---
+export { staticWeighting } from './loss/static-weighting.ts';
+export type { StaticWeightingOptions } from './loss/static-weighting.ts';
+export { uncertaintyWeighting } from './loss/uncertainty-weighting.ts';
 export type {
-  GramianContext,
-  NonConvergencePolicy,
-  SolverGramianWeighting,
-  SolverOptions,
-} from './gramian-math/gramian-strategy.ts';
+  UncertaintyForm,
+  UncertaintyWeighting,
+  UncertaintyWeightingOptions,
+} from './loss/uncertainty-weighting.ts';
+export { dynamicWeightAverage } from './loss/dynamic-weight-average.ts';
+export type { DynamicWeightAverageOptions } from './loss/dynamic-weight-average.ts';
+export { randomLossWeighting } from './loss/random-loss-weighting.ts';
+export { geometricLossWeighting } from './loss/geometric-loss-weighting.ts';
+export type { GeometricLossWeightingOptions } from './loss/geometric-loss-weighting.ts';
+export { famoWeighting } from './loss/famo-weighting.ts';
+export type { FamoWeighting, FamoWeightingOptions } from './loss/famo-weighting.ts';
+
+// --- Gramian family: weights(G = J·Jᵀ) ---
+export { mgdaWeighting, mgdaWeightsFromGramian } from './gramian/mgda-weighting.ts';
+export type { MgdaNormalization, MgdaWeightingOptions } from './gramian/mgda-weighting.ts';
+export { pcgradWeighting, pcgradWeightsFromGramian } from './gramian/pcgrad-weighting.ts';
+export type { PcgradWeightingOptions } from './gramian/pcgrad-weighting.ts';
+export { cagradWeighting, cagradWeightsFromGramian } from './gramian/cagrad-weighting.ts';
+export type { CagradWeightingOptions } from './gramian/cagrad-weighting.ts';
+export { imtlGWeighting, imtlGWeightsFromGramian } from './gramian/imtl-g-weighting.ts';
+export { alignedMtlWeighting, alignedMtlWeightsFromGramian } from './gramian/aligned-mtl-weighting.ts';
+export type { AlignedMtlWeightingOptions } from './gramian/aligned-mtl-weighting.ts';
+export { upgradWeighting, upgradWeightsFromGramian } from './gramian/upgrad-weighting.ts';
+export type { UpgradWeightingOptions } from './gramian/upgrad-weighting.ts';
+export { dualprojWeighting, dualprojWeightsFromGramian } from './gramian/dualproj-weighting.ts';
+export type { DualprojWeightingOptions } from './gramian/dualproj-weighting.ts';
+export { nashMtlWeighting, nashMtlWeightsFromGramian } from './gramian/nash-mtl-weighting.ts';
+export type { NashMtlWeightingOptions } from './gramian/nash-mtl-weighting.ts';
+export { fairgradWeighting, fairgradWeightsFromGramian } from './gramian/fairgrad-weighting.ts';
+export type { FairgradWeightingOptions } from './gramian/fairgrad-weighting.ts';
+export { gradvacAggregator, gradvacWeightsFromGramian } from './gramian/gradvac-aggregator.ts';
+export type {
+  GradvacAggregatorOptions,
+  GradvacContext,
+  GradvacTargets,
+} from './gramian/gradvac-aggregator.ts';
+export { gradNormWeighting } from './gramian/grad-norm-weighting.ts';
+export type { GradNormWeighting, GradNormWeightingOptions } from './gramian/grad-norm-weighting.ts';
+export type { GramianContext, SolverGramianWeighting } from './gramian/gramian-strategy.ts';
+export type { NonConvergencePolicy, SolverOptions } from './options.ts';
+
+// --- Jacobian family: aggregate(J) ---
+export { graddropAggregator } from './jacobian/graddrop-aggregator.ts';
+export type { GraddropAggregatorOptions } from './jacobian/graddrop-aggregator.ts';
+
+// --- own training loops: per-task gradients, Gramian, combination ---
 export {
   combineGradients,
   gramianOf,
@@ -58,7 +65,7 @@ export {
 export type { TaskGradients } from './manual/gradients.ts';
 export { weightedStep } from './manual/weighted-step.ts';
 export type { WeightedStepOptions, WeightedStepResult } from './manual/weighted-step.ts';
-// --- end gramian / jacobian ---
 
+// --- every built-in by name ---
 export { builtinWeightings } from './builtins.ts';
 export type { BuiltinWeightingFactory } from './builtins.ts';

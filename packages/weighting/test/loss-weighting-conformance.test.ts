@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  builtinWeightings,
   dynamicWeightAverage,
   famoWeighting,
   geometricLossWeighting,
@@ -66,8 +67,18 @@ const cases: readonly (ConformanceOptions & { readonly label: string })[] = [
   },
 ];
 
+// a row added to the property list is checked with its defaults even before it gets a hand-written case here
+const listed = new Set(cases.map((c) => c.label));
+const fromList = Object.entries(P)
+  .filter(([name]) => !listed.has(name))
+  .map(([name, properties]) => ({
+    label: `${name} (from the property list)`,
+    create: () => (builtinWeightings[name] as () => ReturnType<ConformanceOptions['create']>)(),
+    properties,
+  }));
+
 describe('conformance of the loss-weighting strategies and GradNorm', () => {
-  for (const c of cases) {
+  for (const c of [...cases, ...fromList]) {
     it(c.label, () => {
       const report = checkConformance(c);
       expect(report.failures).toEqual([]);

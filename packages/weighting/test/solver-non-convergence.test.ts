@@ -33,7 +33,7 @@ const ctx = (t: number): GradientContext => ({
 });
 
 const cases = [
-  { name: 'mgda', solver: 'Frank–Wolfe', make: mgdaWeighting, g: G4 },
+  { name: 'mgda', solver: 'min-norm active-set', make: mgdaWeighting, g: G4 },
   { name: 'cagrad', solver: 'Newton–bisection', make: cagradWeighting, g: G4 },
   { name: 'upgrad', solver: 'active-set QP', make: upgradWeighting, g: G3 },
   // g₁ = (2, 0), g₂ = (−0.95, 0.312), g₃ = (−0.95, −0.312): the mean conflicts with g₂ and g₃

@@ -6,7 +6,7 @@ import {
   type JsonValue,
   type WeightingStrategy,
 } from '@multitask/core';
-import { combineRows, dot, gramianOfRows, maxAbs } from '../gramian-math/linalg.ts';
+import { combineRows, dot, gramianOfRows, maxAbs } from '../math/linalg.ts';
 import { randomJacobian, randomLosses } from './random-problems.ts';
 
 /**
@@ -18,7 +18,8 @@ import { randomJacobian, randomLosses } from './random-problems.ts';
  *   the combined loss).
  * - `direction-invariant`: the direction does not change under scaling, `d(sJ) = d(J)` (Gramian/Jacobian).
  * - `non-conflicting`: the direction never opposes a task, `d·gᵢ ≥ 0` for every i (Gramian/Jacobian).
- * - `randomized`: the output depends on `context.rng`. Permutation invariance is then checked in distribution:
+ * - `randomized`: the output depends on `context.rng` (checked by the `permutation` check: some task count and
+ *   seed must change the output, so a false claim fails). Permutation invariance is then checked in distribution:
  *   the mean output over many seeds of the permuted problem must equal the permuted mean of the original, within
  *   four standard errors (see {@link ConformanceOptions.randomizedSamples}). Determinism is still checked
  *   exactly (same seeds, same outputs).
@@ -316,6 +317,22 @@ export function checkConformance(options: ConformanceOptions): ConformanceReport
     }
   });
 
+  /** A `randomized` claim must be borne out: some task count and seed of `context.rng` change the output. */
+  const assertRandomized = (): void => {
+    const seeds = 8;
+    for (const t of taskCounts) {
+      const seq = makeSequence(t);
+      const a = JSON.stringify(runSequence(seq, seed));
+      for (let k = 1; k <= seeds; k++) {
+        if (JSON.stringify(runSequence(seq, seed + 7919 * k)) !== a) return;
+      }
+    }
+    fail(
+      `declared randomized, but the outputs for T = ${taskCounts.join(', ')} are identical under ${seeds + 1} ` +
+        'seeds of context.rng — drop the claim, or draw the randomness from context.rng',
+    );
+  };
+
   // --- permutation ---
   run('permutation', true, () => {
     for (const t of taskCounts) {
@@ -328,6 +345,7 @@ export function checkConformance(options: ConformanceOptions): ConformanceReport
       }));
       const what = `T=${t}, permutation ${fmt(perm).replace(/\.0+/g, '')}`;
       if (props.has('randomized')) {
+        if (t === taskCounts[0]) assertRandomized();
         const sample = (q: Problem[]): Outcome[] =>
           Array.from({ length: samples }, (_, k) => runSequence(q, seed + 7 * k).at(-1)!);
         const a = sample(seq);

@@ -1,4 +1,4 @@
-import { gramianOfRows } from '../gramian-math/linalg.ts';
+import { gramianOfRows } from '../math/linalg.ts';
 
 /**
  * The T×T Gramian `G = J Jᵀ` of a Jacobian given as plain rows (float64).
