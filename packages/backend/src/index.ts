@@ -17,5 +17,6 @@ export {
   trainingKernelNames,
 } from './training-kernels.ts';
 export type { TrainingKernelBackend } from './training-kernels.ts';
+export { registerNativeFixes } from './native-fixes.ts';
 export { classifyNativeLoadError } from './native-load-error.ts';
 export type { NativeLoadFailure } from './native-load-error.ts';
