@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console */
 // Builds @tensorflow/tfjs-node's native addon without Google's storage host: the TensorFlow C API comes from PyPI's
 // pinned `tensorflow-cpu` wheel (libtensorflow_cc.so.2 exports the TF_/TFE_ functions the addon calls). See the
 // package README, "Native engine without internet", and LAB-NOTES §9.

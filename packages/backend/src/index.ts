@@ -3,13 +3,15 @@
  * with multitask's training kernels, else cpu.
  * @packageDocumentation
  */
-export { selectBackend } from './select-backend.ts';
+export { selectBackend, NATIVE_MIN_MULTIPLY_ADDS } from './select-backend.ts';
 export { ensureGradients } from './gradients.ts';
 export type {
   BackendName,
   SelectBackendOptions,
   BackendSelection,
   BackendAttempt,
+  BackendWorkload,
+  NativeThreads,
 } from './select-backend.ts';
 export {
   registerTrainingKernels,

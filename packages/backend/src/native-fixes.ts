@@ -4,7 +4,6 @@ import {
   unregisterKernel,
   type KernelConfig,
   type KernelFunc,
-  type TensorInfo,
 } from '@tensorflow/tfjs-core';
 
 const BACKEND = 'tensorflow';
@@ -21,10 +20,9 @@ const FIXES: Readonly<Record<string, Fix>> = {
    * for, returned the input). Rounding an integer is the identity: answer with the stock `Identity` kernel.
    */
   Round: (stock) => (args) => {
-    const x = args.inputs['x'] as TensorInfo;
-    if (x.dtype !== 'int32') return stock(args);
-    const identity = getKernel('Identity', BACKEND)?.kernelFunc;
-    return identity === undefined ? stock(args) : identity(args);
+    const x = args.inputs.x!;
+    const identity = getKernel('Identity', BACKEND) as KernelConfig | undefined;
+    return x.dtype !== 'int32' || identity === undefined ? stock(args) : identity.kernelFunc(args);
   },
 };
 
@@ -43,7 +41,7 @@ const FIXES: Readonly<Record<string, Fix>> = {
 export function registerNativeFixes(): readonly string[] {
   const active: string[] = [];
   for (const [name, fix] of Object.entries(FIXES)) {
-    const existing: MarkedConfig | undefined = getKernel(name, BACKEND);
+    const existing = getKernel(name, BACKEND) as MarkedConfig | undefined;
     if (existing === undefined) continue;
     if (existing[MARK] !== true) {
       const config: MarkedConfig = {

@@ -301,7 +301,7 @@ const OPS: Record<string, () => tf.Tensor | tf.Tensor[]> = {
     tf.gather(t(970, [10, 4]), ti(971, [12], 0, 10)),
     grad1((x) => tf.sum(tf.square(tf.gather(x, ti(971, [12], 0, 10)))), t(970, [10, 4])),
   ],
-  unsortedSegmentSum: () => tf.unsortedSegmentSum(t(972, [12, 3]), ti(973, [12], 0, 5), 5),
+  unsortedSegmentSum: () => tf.unsortedSegmentSum(t(972, [12, 3]), ti(973, [12], 0, 5) as tf.Tensor1D, 5),
   oneHot: () => [tf.oneHot(ti(974, [9], 0, 4), 4), tf.oneHot(ti(974, [9], 0, 4), 4, 2, -1)],
   'concat/slice/stack + grad': () =>
     grad1(
