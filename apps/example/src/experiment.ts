@@ -66,7 +66,8 @@ function makeOptimizer(config: ExperimentConfig): tf.Optimizer {
  * backbone's multiply-adds per step are estimated from its units (the input width taken as the first layer's).
  */
 function workloadOf(config: ExperimentConfig): BackendWorkload {
-  if (config.backbone.type === 'multi-lenet' || config.backbone.type === 'resnet') return { convolutional: true };
+  if (config.backbone.type === 'multi-lenet' || config.backbone.type === 'resnet')
+    return { convolutional: true };
   const units = config.backbone.options.units;
   if (!Array.isArray(units) || !units.every((u) => typeof u === 'number') || units.length === 0) return {};
   const widths = [units[0]!, ...units];

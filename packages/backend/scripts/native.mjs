@@ -75,7 +75,12 @@ function fail(text) {
 
 function run(cmd, argv, opts = {}) {
   const r = spawnSync(cmd, argv, { encoding: 'utf8', ...opts });
-  return { ok: r.status === 0 && r.error === undefined, status: r.status, error: r.error, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  return {
+    ok: r.status === 0 && r.error === undefined,
+    status: r.status,
+    error: r.error,
+    out: `${r.stdout ?? ''}${r.stderr ?? ''}`,
+  };
 }
 
 function cacheDir() {
@@ -97,8 +102,13 @@ function checkTools() {
   const py = run(python, ['-m', 'pip', '--version']);
   if (!py.ok) {
     const bare = run(python, ['--version']);
-    if (!bare.ok) fail(`python3 was not found (tried "${python}"): install Python 3 (e.g. apt-get install python3 python3-pip) or set PYTHON=/path/to/python3.`);
-    fail(`pip is missing for ${python} (${bare.out.trim()}): install it (e.g. apt-get install python3-pip, or ${python} -m ensurepip).`);
+    if (!bare.ok)
+      fail(
+        `python3 was not found (tried "${python}"): install Python 3 (e.g. apt-get install python3 python3-pip) or set PYTHON=/path/to/python3.`,
+      );
+    fail(
+      `pip is missing for ${python} (${bare.out.trim()}): install it (e.g. apt-get install python3-pip, or ${python} -m ensurepip).`,
+    );
   }
   const cxx = process.env.CXX || 'g++';
   if (!run(cxx, ['--version']).ok) {
@@ -136,16 +146,31 @@ async function ensureWheel(cache, python) {
   const file = join(dir, WHEEL.file);
   if (existsSync(file) && (await sha256(file)) === WHEEL.sha256) return file;
   mkdirSync(dir, { recursive: true });
-  log(`downloading ${WHEEL.project}==${WHEEL.version} (about 274 MB) from the Python package index with pip…`);
+  log(
+    `downloading ${WHEEL.project}==${WHEEL.version} (about 274 MB) from the Python package index with pip…`,
+  );
   const platformArgs = WHEEL.platforms.flatMap((p) => ['--platform', p]);
   const r = spawnSync(
     python,
-    ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--python-version', WHEEL.pythonVersion, ...platformArgs,
-      `${WHEEL.project}==${WHEEL.version}`, '-d', dir],
+    [
+      '-m',
+      'pip',
+      'download',
+      '--no-deps',
+      '--only-binary=:all:',
+      '--python-version',
+      WHEEL.pythonVersion,
+      ...platformArgs,
+      `${WHEEL.project}==${WHEEL.version}`,
+      '-d',
+      dir,
+    ],
     { stdio: 'inherit' },
   );
   if (r.status !== 0 || !existsSync(file)) {
-    fail(`pip could not download ${WHEEL.file} into ${dir} (exit ${r.status}). Check access to the package index (pip config list), or put the file there by hand (see the backend README, "Native engine without internet").`);
+    fail(
+      `pip could not download ${WHEEL.file} into ${dir} (exit ${r.status}). Check access to the package index (pip config list), or put the file there by hand (see the backend README, "Native engine without internet").`,
+    );
   }
   const got = await sha256(file);
   if (got !== WHEEL.sha256) {
@@ -238,7 +263,12 @@ function addonPath(pkgDir) {
 function buildIn(pkgDir, tfDir, nodedir) {
   const deps = join(pkgDir, 'deps');
   const mark = join(deps, MARK_FILE);
-  const wanted = { tensorflow: WHEEL.version, sha256: WHEEL.sha256, napi: NAPI_VERSION, node: process.versions.modules };
+  const wanted = {
+    tensorflow: WHEEL.version,
+    sha256: WHEEL.sha256,
+    napi: NAPI_VERSION,
+    node: process.versions.modules,
+  };
   if (!args.has('--force') && existsSync(addonPath(pkgDir)) && existsSync(mark)) {
     const have = JSON.parse(readFileSync(mark, 'utf8'));
     if (JSON.stringify(have) === JSON.stringify(wanted)) {
@@ -248,10 +278,13 @@ function buildIn(pkgDir, tfDir, nodedir) {
   }
   const owned = (p) => existsSync(p) && !existsSync(mark);
   if (owned(deps) || owned(join(pkgDir, 'lib')) || owned(join(pkgDir, 'build'))) {
-    fail(`${pkgDir} already has deps/, lib/ or build/ that this script did not make (tfjs-node's own install ran?): remove them or reinstall tfjs-node, then run again.`);
+    fail(
+      `${pkgDir} already has deps/, lib/ or build/ that this script did not make (tfjs-node's own install ran?): remove them or reinstall tfjs-node, then run again.`,
+    );
   }
   // Only directories this script made (marked) are replaced.
-  for (const d of ['deps', 'lib', 'build', `build-tmp-napi-v${NAPI_VERSION}`]) rmSync(join(pkgDir, d), { recursive: true, force: true });
+  for (const d of ['deps', 'lib', 'build', `build-tmp-napi-v${NAPI_VERSION}`])
+    rmSync(join(pkgDir, d), { recursive: true, force: true });
   copyTree(join(tfDir, 'include'), join(deps, 'include'));
   mkdirSync(join(deps, 'lib'), { recursive: true });
   for (const lib of LIBS) place(join(tfDir, 'lib', lib), join(deps, 'lib', lib));
@@ -262,17 +295,28 @@ function buildIn(pkgDir, tfDir, nodedir) {
   const preGyp = createRequire(join(pkgDir, 'package.json')).resolve('@mapbox/node-pre-gyp/bin/node-pre-gyp');
   log(`building the addon in ${pkgDir} (node-pre-gyp, about 30–60 s)…`);
   const t0 = Date.now();
-  const r = spawnSync(process.execPath, [preGyp, 'install', '--build-from-source', `--napi_build_version=${NAPI_VERSION}`], {
-    cwd: pkgDir,
-    encoding: 'utf8',
-    env: { ...process.env, npm_config_nodedir: nodedir, npm_config_build_from_source: 'true', JOBS: process.env.JOBS ?? '2' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [preGyp, 'install', '--build-from-source', `--napi_build_version=${NAPI_VERSION}`],
+    {
+      cwd: pkgDir,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        npm_config_nodedir: nodedir,
+        npm_config_build_from_source: 'true',
+        JOBS: process.env.JOBS ?? '2',
+      },
+    },
+  );
   if (r.status !== 0 || !existsSync(addonPath(pkgDir))) {
     process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').slice(-40).join('\n'));
     fail(`building tfjs_binding.node in ${pkgDir} failed (exit ${r.status}); the compiler output is above.`);
   }
   writeFileSync(mark, JSON.stringify(wanted, null, 2));
-  log(`built ${addonPath(pkgDir)} (${(statSync(addonPath(pkgDir)).size / 1024).toFixed(0)} KB) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  log(
+    `built ${addonPath(pkgDir)} (${(statSync(addonPath(pkgDir)).size / 1024).toFixed(0)} KB) in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  );
 }
 
 /** Loads tfjs-node in a fresh process and checks the backend and one gradient. */
@@ -286,21 +330,30 @@ const version = tf.backend().binding && tf.backend().binding.TF_Version;
 console.log(JSON.stringify({ backend, got, version, tfjs: tf.version['tfjs-node'] }));
 `;
   const r = run(process.execPath, ['-e', probe], { env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } });
-  const line = r.out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = r.out
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!r.ok || line === undefined) return { ok: false, why: r.out.trim().split('\n').slice(-5).join(' | ') };
   const res = JSON.parse(line);
   const right = res.got.length === 3 && res.got.every((v, i) => Math.abs(v - 2 * (i + 1)) < 1e-6);
   if (res.backend !== 'tensorflow' || !right) {
     return { ok: false, why: `backend ${res.backend}, d/dx sum(x²) at [1,2,3] = ${JSON.stringify(res.got)}` };
   }
-  return { ok: true, why: `tf.getBackend() = tensorflow, TensorFlow ${res.version ?? '?'} under tfjs-node ${res.tfjs}, d/dx sum(x²) at [1,2,3] = [${res.got.join(', ')}]` };
+  return {
+    ok: true,
+    why: `tf.getBackend() = tensorflow, TensorFlow ${res.version ?? '?'} under tfjs-node ${res.tfjs}, d/dx sum(x²) at [1,2,3] = [${res.got.join(', ')}]`,
+  };
 }
 
 async function main() {
   checkPlatform();
   const dirs = tfjsNodeDirs();
   if (dirs.length === 0) {
-    fail('no package of this workspace resolves @tensorflow/tfjs-node: run `pnpm install` first (it links tfjs-node without building it).');
+    fail(
+      'no package of this workspace resolves @tensorflow/tfjs-node: run `pnpm install` first (it links tfjs-node without building it).',
+    );
   }
   if (args.has('--check')) {
     let ok = true;
@@ -311,7 +364,9 @@ async function main() {
     }
     process.exit(ok ? 0 : 1);
   }
-  const needsBuild = args.has('--force') || dirs.some((d) => !existsSync(addonPath(d)) || !existsSync(join(d, 'deps', MARK_FILE)));
+  const needsBuild =
+    args.has('--force') ||
+    dirs.some((d) => !existsSync(addonPath(d)) || !existsSync(join(d, 'deps', MARK_FILE)));
   let tfDir;
   let nodedir;
   if (needsBuild) {

@@ -154,7 +154,7 @@ function applyThreads(threads: NativeThreads | undefined): void {
 function orderFor(workload: BackendWorkload | undefined): { order: readonly BackendName[]; why: string } {
   if (workload === undefined) return { order: DEFAULT_ORDER, why: 'fastest available' };
   if (workload.convolutional === true) {
-    return { order: DEFAULT_ORDER, why: 'convolutional model: TensorFlow\'s kernels are the fastest' };
+    return { order: DEFAULT_ORDER, why: "convolutional model: TensorFlow's kernels are the fastest" };
   }
   const macs = workload.multiplyAdds;
   if (macs !== undefined && macs >= NATIVE_MIN_MULTIPLY_ADDS) {

@@ -104,7 +104,11 @@ const OPS: Record<string, () => tf.Tensor | tf.Tensor[]> = {
       [
         `grad ${name}`,
         // same shapes: tfjs's Maximum/Minimum/SquaredDifference gradients do not reduce broadcast axes (any backend)
-        () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(f(a, b)))([t(300 + i, [4, 5, 6]), t(400 + i, [4, 5, 6])]),
+        () =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(f(a, b)))([
+            t(300 + i, [4, 5, 6]),
+            t(400 + i, [4, 5, 6]),
+          ]),
       ],
     ]),
   ),
@@ -121,7 +125,11 @@ const OPS: Record<string, () => tf.Tensor | tf.Tensor[]> = {
   ],
   'int32 floorDiv': () => tf.floorDiv(ti(602, [5, 6], -50, 50), ti(603, [5, 6], 1, 7)),
   'int32 mod': () => tf.mod(ti(602, [5, 6], -50, 50), ti(603, [5, 6], 1, 7)),
-  'int32 abs/neg/sign': () => [tf.abs(ti(604, [30], -9, 9)), tf.neg(ti(604, [30], -9, 9)), tf.sign(ti(604, [30], -9, 9))],
+  'int32 abs/neg/sign': () => [
+    tf.abs(ti(604, [30], -9, 9)),
+    tf.neg(ti(604, [30], -9, 9)),
+    tf.sign(ti(604, [30], -9, 9)),
+  ],
   'int32 round': () => tf.round(ti(605, [30], -9, 9)),
   'int32 maximum/minimum': () => [
     tf.maximum(ti(607, [30], -9, 9), ti(608, [30], -9, 9)),
@@ -133,7 +141,10 @@ const OPS: Record<string, () => tf.Tensor | tf.Tensor[]> = {
     tf.argMax(ti(609, [6, 7], -9, 9), 1),
   ],
   'cast float→int32': () => tf.cast(t(610, [40], -5, 5), 'int32'),
-  'cast int32→float/bool': () => [tf.cast(ti(611, [40], -3, 3), 'float32'), tf.cast(ti(611, [40], -3, 3), 'bool')],
+  'cast int32→float/bool': () => [
+    tf.cast(ti(611, [40], -3, 3), 'float32'),
+    tf.cast(ti(611, [40], -3, 3), 'bool'),
+  ],
   // comparisons and selection
   comparisons: () => {
     const a = t(620, [40]);
@@ -142,10 +153,9 @@ const OPS: Record<string, () => tf.Tensor | tf.Tensor[]> = {
   },
   where: () => tf.where(tf.greater(t(622, [5, 6]), 0), t(623, [5, 6]), t(624, [5, 6])),
   'grad where': () =>
-    tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.where(tf.greater(t(622, [5, 6]), 0), a, tf.mul(b, 2))))([
-      t(622, [5, 6]),
-      t(623, [5, 6]),
-    ]),
+    tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.where(tf.greater(t(622, [5, 6]), 0), a, tf.mul(b, 2))),
+    )([t(622, [5, 6]), t(623, [5, 6])]),
   isNaN: () => tf.isNaN(tf.div(t(625, [20]), tf.round(t(626, [20])))),
   // reductions
   reductions: () => {
@@ -210,7 +220,10 @@ const OPS: Record<string, () => tf.Tensor | tf.Tensor[]> = {
       const b = (): tf.Tensor => t(810 + i, tb ? [9, 33] : [33, 9]);
       return [
         [`matMul tA=${ta} tB=${tb}`, () => tf.matMul(a(), b(), ta, tb)],
-        [`grad matMul tA=${ta} tB=${tb}`, () => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, ta, tb)))([a(), b()])],
+        [
+          `grad matMul tA=${ta} tB=${tb}`,
+          () => tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, ta, tb)))([a(), b()]),
+        ],
       ];
     }),
   ),
@@ -251,41 +264,92 @@ const OPS: Record<string, () => tf.Tensor | tf.Tensor[]> = {
           `fused conv2d (bias + relu) s=${s} ${pad} + grad`,
           () => {
             const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Tensor =>
-              tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: s, pad, bias: c, activation: 'relu' });
-            return [f(x(), w(), t(920, [5])), ...tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(f(a, b, c)))([x(), w(), t(920, [5])])];
+              tf.fused.conv2d({
+                x: a as tf.Tensor4D,
+                filter: b as tf.Tensor4D,
+                strides: s,
+                pad,
+                bias: c,
+                activation: 'relu',
+              });
+            return [
+              f(x(), w(), t(920, [5])),
+              ...tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(f(a, b, c)))([
+                x(),
+                w(),
+                t(920, [5]),
+              ]),
+            ];
           },
         ],
         [`maxPool s=${s} ${pad}`, () => tf.maxPool(x() as tf.Tensor4D, 2, s, pad)],
-        [`grad maxPool s=${s} ${pad}`, () => grad1((a) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, s, pad), t(930 + i, tf.maxPool(x() as tf.Tensor4D, 2, s, pad).shape))), x())],
+        [
+          `grad maxPool s=${s} ${pad}`,
+          () =>
+            grad1(
+              (a) =>
+                tf.sum(
+                  tf.mul(
+                    tf.maxPool(a as tf.Tensor4D, 2, s, pad),
+                    t(930 + i, tf.maxPool(x() as tf.Tensor4D, 2, s, pad).shape),
+                  ),
+                ),
+              x(),
+            ),
+        ],
         [`avgPool s=${s} ${pad}`, () => tf.avgPool(x() as tf.Tensor4D, 3, s, pad)],
-        [`grad avgPool s=${s} ${pad}`, () => grad1((a) => tf.sum(tf.square(tf.avgPool(a as tf.Tensor4D, 3, s, pad))), x())],
+        [
+          `grad avgPool s=${s} ${pad}`,
+          () => grad1((a) => tf.sum(tf.square(tf.avgPool(a as tf.Tensor4D, 3, s, pad))), x()),
+        ],
         [
           `depthwiseConv2d s=${s} ${pad} + grad`,
           () => {
             const dw = (): tf.Tensor => t(940 + i, [3, 3, 3, 2]);
             const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
               tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, s, pad);
-            return [f(x(), dw()), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(f(a, b))))([x(), dw()])];
+            return [
+              f(x(), dw()),
+              ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(f(a, b))))([x(), dw()]),
+            ];
           },
         ],
       ];
     }),
   ),
   'conv1d + grad': () => {
-    const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.conv1d(a as tf.Tensor3D, b as tf.Tensor3D, 1, 'same');
-    return [f(t(950, [2, 12, 4]), t(951, [3, 4, 6])), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(f(a, b))))([t(950, [2, 12, 4]), t(951, [3, 4, 6])])];
+    const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
+      tf.conv1d(a as tf.Tensor3D, b as tf.Tensor3D, 1, 'same');
+    return [
+      f(t(950, [2, 12, 4]), t(951, [3, 4, 6])),
+      ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(f(a, b))))([
+        t(950, [2, 12, 4]),
+        t(951, [3, 4, 6]),
+      ]),
+    ];
   },
   'conv2dTranspose + grad': () => {
     const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
       tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [2, 10, 10, 3], 2, 'same');
-    return [f(t(952, [2, 5, 5, 4]), t(953, [3, 3, 3, 4])), ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(f(a, b))))([t(952, [2, 5, 5, 4]), t(953, [3, 3, 3, 4])])];
+    return [
+      f(t(952, [2, 5, 5, 4]), t(953, [3, 3, 3, 4])),
+      ...tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(f(a, b))))([
+        t(952, [2, 5, 5, 4]),
+        t(953, [3, 3, 3, 4]),
+      ]),
+    ];
   },
   'batchNorm + grad': () => {
     const f = (x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor): tf.Tensor =>
       tf.batchNorm(x, m, v, o, s, 1e-3);
     const args = (): tf.Tensor[] => [t(960, [6, 4, 5]), t(961, [5]), pos(962, [5]), t(963, [5]), t(964, [5])];
     const a = args();
-    return [f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!), ...tf.grads((x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor) => tf.sum(tf.square(f(x, m, v, o, s))))(args())];
+    return [
+      f(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!),
+      ...tf.grads((x: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor) =>
+        tf.sum(tf.square(f(x, m, v, o, s))),
+      )(args()),
+    ];
   },
   'moments + grad': () => {
     const m = tf.moments(t(965, [6, 4, 5]), [0, 1]);
@@ -305,16 +369,52 @@ const OPS: Record<string, () => tf.Tensor | tf.Tensor[]> = {
   oneHot: () => [tf.oneHot(ti(974, [9], 0, 4), 4), tf.oneHot(ti(974, [9], 0, 4), 4, 2, -1)],
   'concat/slice/stack + grad': () =>
     grad1(
-      (x) => tf.sum(tf.square(tf.concat([tf.slice(x, [0, 1], [4, 4]), tf.stack([x, x], 2).reshape([4, -1])], 1))),
+      (x) =>
+        tf.sum(tf.square(tf.concat([tf.slice(x, [0, 1], [4, 4]), tf.stack([x, x], 2).reshape([4, -1])], 1))),
       t(975, [4, 6]),
     ),
   'pad/transpose/tile/reverse': () => {
     const x = t(976, [3, 4, 2]);
-    return [tf.pad(x, [[1, 0], [0, 2], [1, 1]], 0.5), tf.transpose(x, [2, 0, 1]), tf.tile(x, [2, 1, 3]), tf.reverse(x, [1])];
+    return [
+      tf.pad(
+        x,
+        [
+          [1, 0],
+          [0, 2],
+          [1, 1],
+        ],
+        0.5,
+      ),
+      tf.transpose(x, [2, 0, 1]),
+      tf.tile(x, [2, 1, 3]),
+      tf.reverse(x, [1]),
+    ];
   },
   'grad pad/transpose/tile': () =>
-    grad1((x) => tf.sum(tf.square(tf.tile(tf.transpose(tf.pad(x, [[1, 0], [0, 2], [1, 1]]), [2, 0, 1]), [2, 1, 1]))), t(976, [3, 4, 2])),
-  'dropout-free random: none; linspace/range/fill': () => [tf.linspace(-1, 1, 7), tf.range(0, 10, 3), tf.fill([2, 3], 0.25)],
+    grad1(
+      (x) =>
+        tf.sum(
+          tf.square(
+            tf.tile(
+              tf.transpose(
+                tf.pad(x, [
+                  [1, 0],
+                  [0, 2],
+                  [1, 1],
+                ]),
+                [2, 0, 1],
+              ),
+              [2, 1, 1],
+            ),
+          ),
+        ),
+      t(976, [3, 4, 2]),
+    ),
+  'dropout-free random: none; linspace/range/fill': () => [
+    tf.linspace(-1, 1, 7),
+    tf.range(0, 10, 3),
+    tf.fill([2, 3], 0.25),
+  ],
 };
 
 /**
@@ -332,7 +432,12 @@ const KNOWN_DIFFERENCES: Readonly<Record<string, 'fixed' | 'cpu is wrong'>> = {
 };
 
 /** Central finite differences of f at x on the active backend (exact up to rounding for quadratic f). */
-function finiteDifferences(f: (x: tf.Tensor) => tf.Tensor, x: Float32Array, shape: number[], h = 0.1): Float32Array {
+function finiteDifferences(
+  f: (x: tf.Tensor) => tf.Tensor,
+  x: Float32Array,
+  shape: number[],
+  h = 0.1,
+): Float32Array {
   const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const at = (d: number): number => {
@@ -352,7 +457,10 @@ function finiteDifferences(f: (x: tf.Tensor) => tf.Tensor, x: Float32Array, shap
 
 describe.skipIf(!available && !required)('tensorflow (tfjs-node) vs cpu, op by op', () => {
   beforeAll(() => {
-    expect(loadError, 'MULTITASK_TEST_BACKEND=tensorflow but tfjs-node does not load: run `pnpm native`').toBe('');
+    expect(
+      loadError,
+      'MULTITASK_TEST_BACKEND=tensorflow but tfjs-node does not load: run `pnpm native`',
+    ).toBe('');
     expect(registerNativeFixes()).toEqual(['Round']);
   });
 
@@ -363,7 +471,9 @@ describe.skipIf(!available && !required)('tensorflow (tfjs-node) vs cpu, op by o
       expect(got.length).toBe(want.length);
       const errors = got.map((g, i) => relativeError(g, want[i]!));
       if (KNOWN_DIFFERENCES[name] === 'cpu is wrong') {
-        expect(Math.max(...errors), `${name} now agrees with cpu: update KNOWN_DIFFERENCES`).toBeGreaterThan(TOL);
+        expect(Math.max(...errors), `${name} now agrees with cpu: update KNOWN_DIFFERENCES`).toBeGreaterThan(
+          TOL,
+        );
         const [s, pad] = name.includes('s=2') ? [2, 'same' as const] : [1, 'same' as const];
         const loss = (a: tf.Tensor): tf.Tensor => tf.sum(tf.square(tf.avgPool(a as tf.Tensor4D, 3, s, pad)));
         const x = randomArray(2 * 11 * 10 * 3, 900 + (s === 2 ? 1 : 2));
@@ -377,7 +487,10 @@ describe.skipIf(!available && !required)('tensorflow (tfjs-node) vs cpu, op by o
         }
         return;
       }
-      expect(Math.max(...errors), `${name}: relative errors ${errors.map((e) => e.toExponential(1)).join(', ')}`).toBeLessThanOrEqual(TOL);
+      expect(
+        Math.max(...errors),
+        `${name}: relative errors ${errors.map((e) => e.toExponential(1)).join(', ')}`,
+      ).toBeLessThanOrEqual(TOL);
     });
   }
 });

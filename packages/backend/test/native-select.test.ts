@@ -24,7 +24,11 @@ const required = process.env.MULTITASK_TEST_BACKEND === 'tensorflow';
 describe.skipIf(!nativeBuilt() && !required)('selectBackend with tfjs-node built', () => {
   it('sets the thread counts before TensorFlow loads, reports them, and refuses other counts afterwards', async () => {
     expect(tf.findBackend('tensorflow')).toBeNull(); // not loaded yet in this process
-    const s = await selectBackend({ prefer: 'tensorflow', strict: true, threads: { intraOp: 1, interOp: 1 } });
+    const s = await selectBackend({
+      prefer: 'tensorflow',
+      strict: true,
+      threads: { intraOp: 1, interOp: 1 },
+    });
     expect(s.name).toBe('tensorflow');
     expect(tf.getBackend()).toBe('tensorflow');
     expect(process.env.TF_NUM_INTRAOP_THREADS).toBe('1');
@@ -33,7 +37,9 @@ describe.skipIf(!nativeBuilt() && !required)('selectBackend with tfjs-node built
     expect(s.reason).toBe('native TensorFlow via tfjs-node, 1 intra-op / 1 inter-op threads (requested)');
     expect(s.kernels).toEqual(['Round']);
     // the same counts again are fine; other counts cannot be honoured any more
-    await expect(selectBackend({ prefer: 'tensorflow', threads: { intraOp: 1 } })).resolves.toMatchObject({ threads: 1 });
+    await expect(selectBackend({ prefer: 'tensorflow', threads: { intraOp: 1 } })).resolves.toMatchObject({
+      threads: 1,
+    });
     await expect(selectBackend({ threads: { intraOp: 2 } })).rejects.toMatchObject({
       code: 'BACKEND_ERROR',
       message: expect.stringMatching(
@@ -46,7 +52,9 @@ describe.skipIf(!nativeBuilt() && !required)('selectBackend with tfjs-node built
   it('picks wasm for a small dense model and tfjs-node for a convolutional one, saying why', async () => {
     const small = await selectBackend({ workload: { multiplyAdds: 65_000 } });
     expect(small.name).toBe('wasm');
-    expect(small.reason).toMatch(/^WebAssembly .*\(small dense model \(65 k multiply-adds per step < 4\.0 M\)/);
+    expect(small.reason).toMatch(
+      /^WebAssembly .*\(small dense model \(65 k multiply-adds per step < 4\.0 M\)/,
+    );
     const conv = await selectBackend({ workload: { convolutional: true } });
     expect(conv.name).toBe('tensorflow');
     expect(conv.reason).toMatch(

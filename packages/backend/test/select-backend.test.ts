@@ -101,12 +101,15 @@ describe('selectBackend', () => {
     );
   });
 
-  it.skipIf(!absent)('picks wasm by default here (tfjs-node absent or without its addon) and names the reason', async () => {
-    const s = await selectBackend();
-    expect(s.name).toBe('wasm');
-    expect(['module-not-found', 'native-addon-not-found']).toContain(s.attempts[0]!.failure);
-    expect(s.reason).toMatch(/tfjs-node is (not installed|installed without its native addon)/);
-  });
+  it.skipIf(!absent)(
+    'picks wasm by default here (tfjs-node absent or without its addon) and names the reason',
+    async () => {
+      const s = await selectBackend();
+      expect(s.name).toBe('wasm');
+      expect(['module-not-found', 'native-addon-not-found']).toContain(s.attempts[0]!.failure);
+      expect(s.reason).toMatch(/tfjs-node is (not installed|installed without its native addon)/);
+    },
+  );
 
   it('does not trust a tfjs-node that registered no backend with this tfjs-core', async () => {
     const s = await selectBackend({ importNative: () => Promise.resolve({}) });
@@ -137,7 +140,9 @@ describe('selectBackend', () => {
     expect(small.name).toBe('wasm');
     expect(loads).toBe(0);
     expect(small.attempts.map((a) => a.name)).toEqual(['wasm']);
-    expect(small.reason).toMatch(/\(small dense model \(65 k multiply-adds per step < 4\.0 M\): per-op overhead/);
+    expect(small.reason).toMatch(
+      /\(small dense model \(65 k multiply-adds per step < 4\.0 M\): per-op overhead/,
+    );
     const unknown = await selectBackend({ importNative, workload: {} });
     expect(unknown.reason).toMatch(/small dense model \(size unknown/);
     const conv = await selectBackend({ importNative, workload: { convolutional: true, multiplyAdds: 10 } });
@@ -154,10 +159,14 @@ describe('selectBackend', () => {
       selectBackend({ prefer: 'tensorflow', strict: true, importNative: () => Promise.reject(esmMissing) }),
     ).rejects.toMatchObject({
       code: 'BACKEND_ERROR',
-      message: expect.stringMatching(/requested backend 'tensorflow' could not start \(strict\): tfjs-node is not installed/),
+      message: expect.stringMatching(
+        /requested backend 'tensorflow' could not start \(strict\): tfjs-node is not installed/,
+      ),
     });
     expect(tf.getBackend()).toBe('wasm');
-    await expect(selectBackend({ threads: { intraOp: 0 } })).rejects.toThrow(/threads\.intraOp must be an integer from 1 to 1024, got 0/);
+    await expect(selectBackend({ threads: { intraOp: 0 } })).rejects.toThrow(
+      /threads\.intraOp must be an integer from 1 to 1024, got 0/,
+    );
     await expect(selectBackend({ threads: { interOp: 1.5 } })).rejects.toThrow(/threads\.interOp/);
   });
 
