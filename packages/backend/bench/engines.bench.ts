@@ -145,6 +145,8 @@ describe.skipIf(process.env.MULTITASK_BENCH_ENGINE !== undefined)('engines', () 
           'ms/step CPU': t === undefined ? '—' : fmt(t.cpuMs),
           '× PyTorch 1 thread (wall)':
             t === undefined || ref === undefined ? '—' : `${(t.wallMs / ref.wallMs).toFixed(2)}×`,
+          '× PyTorch 1 thread (CPU)':
+            t === undefined || ref === undefined ? '—' : `${(t.cpuMs / ref.cpuMs).toFixed(2)}×`,
         });
       }
     }
