@@ -51,14 +51,15 @@ function runEngine(env: Record<string, string>, cases: EngineCase[]): Map<string
     },
   );
   const out = `${r.stdout}${r.stderr}`;
-  const lines = out.split('\n').filter((l) => l.startsWith('@@engine-step '));
+  // vitest may put colour codes before a test's first output line: match anywhere in the line
+  const lines = [...out.matchAll(/@@engine-step (\{.*\})/g)].map((m) => m[1]!);
   if (lines.length === 0) {
     const why = out.split('\n').find((l) => /Error|could not start/.test(l)) ?? `exit ${String(r.status)}`;
     return why.trim().slice(0, 160);
   }
   const m = new Map<string, Timing>();
   for (const l of lines) {
-    const o = JSON.parse(l.slice('@@engine-step '.length)) as EngineCase & Timing;
+    const o = JSON.parse(l) as EngineCase & Timing;
     m.set(`${o.model}/${o.batch}`, { wallMs: o.wallMs, cpuMs: o.cpuMs });
   }
   return m;
