@@ -419,8 +419,8 @@ const OPS: Record<string, () => tf.Tensor | tf.Tensor[]> = {
 
 /**
  * Ops whose tensorflow result differs from cpu beyond TOL on TensorFlow 2.21's libraries, and what is done about it.
- * `'fixed'`: `registerNativeFixes()` re-registers a corrected kernel, so the op must now agree; `'documented'`: the
- * difference is kept and explained in the README.
+ * `'fixed'`: `registerNativeFixes()` re-registers a corrected kernel, so the op must now agree; `'cpu is wrong'`: the
+ * op must still differ from cpu AND match finite differences on tensorflow (explained in the README).
  */
 const KNOWN_DIFFERENCES: Readonly<Record<string, 'fixed' | 'cpu is wrong'>> = {
   // TF 2.21's Round kernel returns zeros for int32 (TF 2.9.1, which the binding was written for, returned x).
