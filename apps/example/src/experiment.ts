@@ -1,6 +1,6 @@
 /** Builds and runs one experiment from a config: data, model, strategy, trainer, evaluation. */
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend, type BackendSelection } from '@multitask/backend';
+import { selectBackend, type BackendSelection, type BackendWorkload } from '@multitask/backend';
 import {
   MultitaskError,
   MultitaskModel,
@@ -61,6 +61,20 @@ function makeOptimizer(config: ExperimentConfig): tf.Optimizer {
   }
 }
 
+/**
+ * What selectBackend needs to pick the engine before the data is loaded: conv backbones are "convolutional"; a dense
+ * backbone's multiply-adds per step are estimated from its units (the input width taken as the first layer's).
+ */
+function workloadOf(config: ExperimentConfig): BackendWorkload {
+  if (config.backbone.type === 'multi-lenet' || config.backbone.type === 'resnet')
+    return { convolutional: true };
+  const units = config.backbone.options.units;
+  if (!Array.isArray(units) || !units.every((u) => typeof u === 'number') || units.length === 0) return {};
+  const widths = [units[0]!, ...units];
+  const perRow = widths.slice(1).reduce((sum, w, i) => sum + w * widths[i]!, 0);
+  return { multiplyAdds: perRow * config.training.batchSize };
+}
+
 /** Runs the experiment described by `config` and returns its result. Frees every tensor it made. */
 export async function runExperiment(
   config: ExperimentConfig,
@@ -73,9 +87,10 @@ export async function runExperiment(
   const loadData = datasets.get(config.dataset.name);
   const taskMakers = config.tasks.map((t) => taskRegistry.get(t.type));
 
-  const selection = await selectBackend(
-    config.backend && config.backend !== 'auto' ? { prefer: config.backend } : {},
-  );
+  const selection = await selectBackend({
+    ...(config.backend && config.backend !== 'auto' ? { prefer: config.backend } : {}),
+    workload: workloadOf(config),
+  });
   hooks.onBackend?.(selection);
   const loaded = await loadData(config.dataset.options);
   // A config may use some of the data set's tasks (e.g. a single-task baseline): hide the others' targets.

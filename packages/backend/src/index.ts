@@ -3,13 +3,15 @@
  * with multitask's training kernels, else cpu.
  * @packageDocumentation
  */
-export { selectBackend } from './select-backend.ts';
+export { selectBackend, NATIVE_MIN_MULTIPLY_ADDS } from './select-backend.ts';
 export { ensureGradients } from './gradients.ts';
 export type {
   BackendName,
   SelectBackendOptions,
   BackendSelection,
   BackendAttempt,
+  BackendWorkload,
+  NativeThreads,
 } from './select-backend.ts';
 export {
   registerTrainingKernels,
@@ -17,5 +19,6 @@ export {
   trainingKernelNames,
 } from './training-kernels.ts';
 export type { TrainingKernelBackend } from './training-kernels.ts';
+export { registerNativeFixes } from './native-fixes.ts';
 export { classifyNativeLoadError } from './native-load-error.ts';
 export type { NativeLoadFailure } from './native-load-error.ts';

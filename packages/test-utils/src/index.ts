@@ -2,10 +2,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { expect, vi } from 'vitest';
 
-/** The backend the test run uses: `MULTITASK_TEST_BACKEND` (`cpu` or `wasm`), `cpu` when unset. */
-export function testBackendName(): 'cpu' | 'wasm' {
+/**
+ * The backend the test run uses: `MULTITASK_TEST_BACKEND` (`cpu`, `wasm` or `tensorflow` — tfjs-node, built by
+ * `pnpm native`), `cpu` when unset.
+ */
+export function testBackendName(): 'cpu' | 'wasm' | 'tensorflow' {
   const v = process.env.MULTITASK_TEST_BACKEND ?? 'cpu';
-  if (v !== 'cpu' && v !== 'wasm') throw new Error(`MULTITASK_TEST_BACKEND must be cpu or wasm, got "${v}"`);
+  if (v !== 'cpu' && v !== 'wasm' && v !== 'tensorflow')
+    throw new Error(`MULTITASK_TEST_BACKEND must be cpu, wasm or tensorflow, got "${v}"`);
   return v;
 }
 
