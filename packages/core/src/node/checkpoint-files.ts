@@ -158,10 +158,13 @@ export async function readCheckpoint(dir: string): Promise<CheckpointData> {
   } catch (e) {
     throw ioError(`${manifestFile} is not valid JSON: ${(e as Error).message}`, manifestFile, e);
   }
-  const weightSpecs = parseWeightSpecs(
-    typeof parsed === 'object' && parsed !== null ? (parsed as { weightSpecs?: unknown }).weightSpecs : undefined,
-    manifestFile,
-  );
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw ioError(
+      `${manifestFile} must hold a JSON object, got ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed} — the checkpoint is corrupted.`,
+      manifestFile,
+    );
+  }
+  const weightSpecs = parseWeightSpecs((parsed as { weightSpecs?: unknown }).weightSpecs, manifestFile);
   const expected = weightSpecsByteLength(weightSpecs);
   if (bytes.byteLength !== expected) {
     throw ioError(
