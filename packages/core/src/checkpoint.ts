@@ -301,8 +301,8 @@ function firstDifference(a: unknown, b: unknown, path: string): string | undefin
 }
 
 /** True when every element of a typed array is finite. */
-function allFinite(values: ArrayLike<number>): boolean {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+function allFinite(values: Float32Array): boolean {
+  for (const v of values) if (!Number.isFinite(v)) return false;
   return true;
 }
 
@@ -411,7 +411,7 @@ export async function restoreCheckpoint(
     });
   }
   const iterSpec = specOf.get('optimizer/0');
-  if (iterSpec === undefined || iterSpec.shape.length !== 0) {
+  if (iterSpec?.shape.length !== 0) {
     throw checkpointError(
       `${source}: "optimizer/0" (the optimizer's step count) is missing or not a scalar — the optimizer state is of the wrong kind.`,
       { key: 'optimizer/0' },

@@ -64,7 +64,7 @@ function build(options: { optimizer?: tf.Optimizer; units?: number; strategyName
     ],
   });
   const strategy = learnedWeighting();
-  if (options.strategyName !== undefined) strategy.name = options.strategyName;
+  if (options.strategyName !== undefined) (strategy as { name: string }).name = options.strategyName;
   const optimizer = options.optimizer ?? tf.train.adam(0.02);
   const curve: number[] = [];
   const trainer = new Trainer({
@@ -187,7 +187,7 @@ async function trainerFingerprint(t: ReturnType<typeof build>): Promise<unknown>
   const values = opt.map((w) => Array.from(w.tensor.dataSync()));
   tf.dispose(opt.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
   return {
-    vars: snapshot([...t.model.trainableVariables, ...t.strategy.variables]),
+    vars: snapshot([...t.model.trainableVariables, ...(t.strategy.variables ?? [])]),
     state: t.trainer.state(),
     strategy: t.strategy.state(),
     optimizer: values,
@@ -243,14 +243,14 @@ const corruptions: readonly [string, (dir: string) => void, RegExp][] = [
   ['manifest null', (d) => editManifest(d, () => null), /manifest\.json must hold a JSON object, got null/],
   ['manifest an array', (d) => editManifest(d, () => [1, 2]), /must hold a JSON object, got an array/],
   ['weightSpecs of the wrong kind', (d) => editManifest(d, (m) => void ((m as Manifest).weightSpecs[0]!.dtype = 'float64')), /weightSpecs\[0\]" must be/],
-  ['no rng', (d) => editManifest(d, (m) => void delete m.rng), /"rng" must be an object/],
+  ['no rng', (d) => editManifest(d, (m) => { delete m.rng; }), /"rng" must be an object/],
   ['rng of strings', (d) => editManifest(d, (m) => void ((m as Manifest).rng.trainer = ['a', 'b', 'c', 'd'])), /"rng\.trainer" must be four 32-bit/],
   ['rng all zero', (d) => editManifest(d, (m) => void ((m as Manifest).rng.strategy = [0, 0, 0, 0])), /"rng\.strategy" must be four 32-bit unsigned integers, not all 0/],
   ['rng too short', (d) => editManifest(d, (m) => void ((m as Manifest).rng.trainer = [1, 2])), /"rng\.trainer"/],
   ['step a string', (d) => editManifest(d, (m) => void (m.step = '3')), /"step" must be an integer ≥ 0, got string "3"/],
   ['epoch negative', (d) => editManifest(d, (m) => void (m.epoch = -1)), /"epoch" must be an integer ≥ 0/],
   ['format from the future', (d) => editManifest(d, (m) => void (m.format = 99)), /has format 99; this version reads format 1/],
-  ['no model', (d) => editManifest(d, (m) => void delete m.model), /"model" must be an object/],
+  ['no model', (d) => editManifest(d, (m) => { delete m.model; }), /"model" must be an object/],
   ['tensors not an array', (d) => editManifest(d, (m) => void (m.tensors = {})), /"tensors" must be an array/],
   ['strategy state of the wrong kind', (d) => editManifest(d, (m) => void ((m as Manifest).strategy.state = { calls: 'many' })), /strategy "learned" refused the saved state/],
   ['another strategy', (d) => editManifest(d, (m) => void ((m as Manifest).strategy.name = 'uncertainty')), /written with strategy "uncertainty"/],

@@ -193,7 +193,8 @@ export async function readCheckpoint(dir: string): Promise<CheckpointData> {
       );
     }
   }
-  const { weightSpecs: _specs, ...rest } = parsed as Record<string, unknown>;
+  const rest: Record<string, unknown> = { ...(parsed as Record<string, unknown>) };
+  delete rest.weightSpecs;
   const manifest = parseCheckpointManifest(rest, manifestFile);
   const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   return { manifest, weightSpecs, weightData };
@@ -280,7 +281,7 @@ export function checkpointCallback(
     new MultitaskError('INVALID_OPTION', `[@multitask/core] checkpointCallback: ${message}`, {
       details: { option },
     });
-  if (typeof dir !== 'string' || dir === '') throw invalid('dir', `dir must be a non-empty path, got ${String(dir)}.`);
+  if (typeof dir !== 'string' || dir === '') throw invalid('dir', `dir must be a non-empty path, got ${JSON.stringify(dir)}.`);
   const every = options.everyEpochs ?? 1;
   if (typeof every !== 'number' || !Number.isSafeInteger(every) || every < 1)
     throw invalid('everyEpochs', `everyEpochs must be an integer ≥ 1, got ${String(every)}.`);
