@@ -31,7 +31,6 @@ function extraOptimizerVariables(optimizer: tf.Optimizer): [string, Variable][] 
   ]);
 }
 
-
 /** The plain-JSON part of a checkpoint (`manifest.json`). */
 export interface CheckpointManifest {
   /** Format version ({@link CHECKPOINT_FORMAT}). */
@@ -260,10 +259,7 @@ export function parseWeightSpecs(raw: unknown, source = 'checkpoint'): tf.io.Wei
 
 /** Byte length of the weights a list of specs describes. */
 export function weightSpecsByteLength(specs: readonly tf.io.WeightsManifestEntry[]): number {
-  return specs.reduce(
-    (n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'bool' ? 1 : 4),
-    0,
-  );
+  return specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (s.dtype === 'bool' ? 1 : 4), 0);
 }
 
 /** Order-insensitive equality of JSON objects. */
@@ -340,7 +336,9 @@ export async function restoreCheckpoint(
   const listed = manifest.tensors;
   if (
     listed.length !== weightSpecs.length ||
-    listed.some((t, i) => t.key !== weightSpecs[i]!.name || !tf.util.arraysEqual([...t.shape], weightSpecs[i]!.shape))
+    listed.some(
+      (t, i) => t.key !== weightSpecs[i]!.name || !tf.util.arraysEqual([...t.shape], weightSpecs[i]!.shape),
+    )
   ) {
     throw checkpointError(
       `${source}: the manifest's "tensors" and "weightSpecs" disagree — the checkpoint is corrupted.`,

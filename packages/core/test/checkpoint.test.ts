@@ -39,8 +39,8 @@ function learnedWeighting(): LossWeighting & { calls: number } {
     variables: [logw],
     combine(losses: readonly tf.Scalar[]) {
       self.calls++;
-      return tf.tidy(
-        () => tf.sum<tf.Scalar>(tf.add(tf.mul(tf.exp(tf.neg(logw)), tf.stack([...losses])), logw)),
+      return tf.tidy(() =>
+        tf.sum<tf.Scalar>(tf.add(tf.mul(tf.exp(tf.neg(logw)), tf.stack([...losses])), logw)),
       );
     },
     getConfig: () => ({}),
@@ -110,7 +110,11 @@ describe('checkpoints', () => {
     await full.trainer.fit(data, { ...fit, epochs: 34 });
     const a = build();
     const dir = join(root, 'adam-late');
-    await a.trainer.fit(data, { ...fit, epochs: 30, callbacks: [checkpointCallback(dir, a.trainer, { everyEpochs: 10 })] });
+    await a.trainer.fit(data, {
+      ...fit,
+      epochs: 30,
+      callbacks: [checkpointCallback(dir, a.trainer, { everyEpochs: 10 })],
+    });
     a.dispose();
     const b = build();
     expect((await loadCheckpoint(dir, b.trainer)).step).toBe(90);
@@ -204,10 +208,16 @@ function editManifest(dir: string, edit: (m: Record<string, unknown>) => unknown
 }
 
 function resign(dir: string): void {
-  const sum = (f: string): string => createHash('sha256').update(readFileSync(join(dir, f))).digest('hex');
+  const sum = (f: string): string =>
+    createHash('sha256')
+      .update(readFileSync(join(dir, f)))
+      .digest('hex');
   writeFileSync(
     join(dir, 'checksums.json'),
-    JSON.stringify({ algorithm: 'sha256', files: { 'manifest.json': sum('manifest.json'), 'weights.bin': sum('weights.bin') } }),
+    JSON.stringify({
+      algorithm: 'sha256',
+      files: { 'manifest.json': sum('manifest.json'), 'weights.bin': sum('weights.bin') },
+    }),
   );
 }
 
@@ -229,53 +239,170 @@ type Manifest = Record<string, unknown> & {
 
 const corruptions: readonly [string, (dir: string) => void, RegExp][] = [
   ['truncated weights', (d) => truncateSync(join(d, 'weights.bin'), 7), /weights\.bin has 7 bytes/],
-  ['truncated manifest', (d) => truncateSync(join(d, 'manifest.json'), 30), /manifest\.json is not valid JSON/],
-  ['a flipped weight bit', (d) => editWeights(d, (b) => void (b[5] = b[5]! ^ 0x10)), /weights\.bin does not match its SHA-256/],
-  ['zeroed weight bytes', (d) => editWeights(d, (b) => b.fill(0, 0, 64)), /weights\.bin does not match its SHA-256/],
-  ['NaN weights (re-signed)', (d) => editWeights(d, (b) => b.writeFloatLE(NaN, 8), true), /tensor "backbone\/0" holds NaN/],
-  ['Infinity weights (re-signed)', (d) => editWeights(d, (b) => b.writeFloatLE(Infinity, 0), true), /holds NaN or infinite/],
-  ['a changed manifest', (d) => writeFileSync(join(d, 'manifest.json'), readFileSync(join(d, 'manifest.json'), 'utf8').replace('"epoch": 1', '"epoch": 2')), /manifest\.json does not match its SHA-256/],
+  [
+    'truncated manifest',
+    (d) => truncateSync(join(d, 'manifest.json'), 30),
+    /manifest\.json is not valid JSON/,
+  ],
+  [
+    'a flipped weight bit',
+    (d) => editWeights(d, (b) => void (b[5] = b[5]! ^ 0x10)),
+    /weights\.bin does not match its SHA-256/,
+  ],
+  [
+    'zeroed weight bytes',
+    (d) => editWeights(d, (b) => b.fill(0, 0, 64)),
+    /weights\.bin does not match its SHA-256/,
+  ],
+  [
+    'NaN weights (re-signed)',
+    (d) => editWeights(d, (b) => b.writeFloatLE(NaN, 8), true),
+    /tensor "backbone\/0" holds NaN/,
+  ],
+  [
+    'Infinity weights (re-signed)',
+    (d) => editWeights(d, (b) => b.writeFloatLE(Infinity, 0), true),
+    /holds NaN or infinite/,
+  ],
+  [
+    'a changed manifest',
+    (d) =>
+      writeFileSync(
+        join(d, 'manifest.json'),
+        readFileSync(join(d, 'manifest.json'), 'utf8').replace('"epoch": 1', '"epoch": 2'),
+      ),
+    /manifest\.json does not match its SHA-256/,
+  ],
   ['missing weights.bin', (d) => rmSync(join(d, 'weights.bin')), /Cannot read checkpoint.*weights\.bin/],
-  ['missing manifest.json', (d) => rmSync(join(d, 'manifest.json')), /Cannot read checkpoint.*manifest\.json/],
-  ['missing checksums.json', (d) => rmSync(join(d, 'checksums.json')), /Cannot read checkpoint.*checksums\.json/],
-  ['checksums of the wrong kind', (d) => writeFileSync(join(d, 'checksums.json'), '{"files": [1]}'), /has no SHA-256 for manifest\.json/],
+  [
+    'missing manifest.json',
+    (d) => rmSync(join(d, 'manifest.json')),
+    /Cannot read checkpoint.*manifest\.json/,
+  ],
+  [
+    'missing checksums.json',
+    (d) => rmSync(join(d, 'checksums.json')),
+    /Cannot read checkpoint.*checksums\.json/,
+  ],
+  [
+    'checksums of the wrong kind',
+    (d) => writeFileSync(join(d, 'checksums.json'), '{"files": [1]}'),
+    /has no SHA-256 for manifest\.json/,
+  ],
   ['manifest {}', (d) => editManifest(d, () => ({})), /"weightSpecs" must be an array, got nothing/],
   ['manifest null', (d) => editManifest(d, () => null), /manifest\.json must hold a JSON object, got null/],
   ['manifest an array', (d) => editManifest(d, () => [1, 2]), /must hold a JSON object, got an array/],
-  ['weightSpecs of the wrong kind', (d) => editManifest(d, (m) => void ((m as Manifest).weightSpecs[0]!.dtype = 'float64')), /weightSpecs\[0\]" must be/],
-  ['no rng', (d) => editManifest(d, (m) => { delete m.rng; }), /"rng" must be an object/],
-  ['rng of strings', (d) => editManifest(d, (m) => void ((m as Manifest).rng.trainer = ['a', 'b', 'c', 'd'])), /"rng\.trainer" must be four 32-bit/],
-  ['rng all zero', (d) => editManifest(d, (m) => void ((m as Manifest).rng.strategy = [0, 0, 0, 0])), /"rng\.strategy" must be four 32-bit unsigned integers, not all 0/],
-  ['rng too short', (d) => editManifest(d, (m) => void ((m as Manifest).rng.trainer = [1, 2])), /"rng\.trainer"/],
-  ['step a string', (d) => editManifest(d, (m) => void (m.step = '3')), /"step" must be an integer ≥ 0, got string "3"/],
+  [
+    'weightSpecs of the wrong kind',
+    (d) => editManifest(d, (m) => void ((m as Manifest).weightSpecs[0]!.dtype = 'float64')),
+    /weightSpecs\[0\]" must be/,
+  ],
+  [
+    'no rng',
+    (d) =>
+      editManifest(d, (m) => {
+        delete m.rng;
+      }),
+    /"rng" must be an object/,
+  ],
+  [
+    'rng of strings',
+    (d) => editManifest(d, (m) => void ((m as Manifest).rng.trainer = ['a', 'b', 'c', 'd'])),
+    /"rng\.trainer" must be four 32-bit/,
+  ],
+  [
+    'rng all zero',
+    (d) => editManifest(d, (m) => void ((m as Manifest).rng.strategy = [0, 0, 0, 0])),
+    /"rng\.strategy" must be four 32-bit unsigned integers, not all 0/,
+  ],
+  [
+    'rng too short',
+    (d) => editManifest(d, (m) => void ((m as Manifest).rng.trainer = [1, 2])),
+    /"rng\.trainer"/,
+  ],
+  [
+    'step a string',
+    (d) => editManifest(d, (m) => void (m.step = '3')),
+    /"step" must be an integer ≥ 0, got string "3"/,
+  ],
   ['epoch negative', (d) => editManifest(d, (m) => void (m.epoch = -1)), /"epoch" must be an integer ≥ 0/],
-  ['format from the future', (d) => editManifest(d, (m) => void (m.format = 99)), /has format 99; this version reads format 1/],
-  ['no model', (d) => editManifest(d, (m) => { delete m.model; }), /"model" must be an object/],
-  ['tensors not an array', (d) => editManifest(d, (m) => void (m.tensors = {})), /"tensors" must be an array/],
-  ['strategy state of the wrong kind', (d) => editManifest(d, (m) => void ((m as Manifest).strategy.state = { calls: 'many' })), /strategy "learned" refused the saved state/],
-  ['another strategy', (d) => editManifest(d, (m) => void ((m as Manifest).strategy.name = 'uncertainty')), /written with strategy "uncertainty"/],
-  ['another optimizer', (d) => editManifest(d, (m) => void ((m as Manifest).optimizer.className = 'SGD')), /written with optimizer SGD, but the trainer uses Adam/],
-  ['optimizer slots of the wrong shape', (d) => editManifest(d, (m) => {
-    const mm = m as Manifest;
-    const i = mm.weightSpecs.findIndex((s) => s.name === 'optimizer/1');
-    // Swap the shapes of a slot and a bias-sized tensor of equal byte size is not possible: make the slot [1, N].
-    const n = mm.weightSpecs[i]!.shape.reduce((a, b) => a * b, 1);
-    mm.weightSpecs[i]!.shape = [n, 1, 1];
-    mm.tensors[i]!.shape = [n, 1, 1];
-  }), /optimizer slot "optimizer\/1" has shape/],
-  ['the step count not a scalar', (d) => editManifest(d, (m) => {
-    const mm = m as Manifest;
-    const i = mm.weightSpecs.findIndex((s) => s.name === 'optimizer/0');
-    mm.weightSpecs[i]!.shape = [1];
-    mm.tensors[i]!.shape = [1];
-  }), /"optimizer\/0" \(the optimizer's step count\) is missing or not a scalar/],
-  ['a wrong variable name', (d) => editManifest(d, (m) => {
-    const mm = m as Manifest;
-    mm.weightSpecs[0]!.name = 'backbone/x';
-    mm.tensors[0]!.key = 'backbone/x';
-  }), /has no tensor "backbone\/0"/],
-  ['tensors and specs disagreeing', (d) => editManifest(d, (m) => void ((m as Manifest).tensors[0]!.key = 'backbone/9')), /"tensors" and "weightSpecs" disagree/],
-  ['another model (same shapes, other config)', (d) => editManifest(d, (m) => void ((m as Manifest).model.backbone.options.dropout = 0.5)), /another model: its config differs .* at "backbone\.options\.dropout"/],
+  [
+    'format from the future',
+    (d) => editManifest(d, (m) => void (m.format = 99)),
+    /has format 99; this version reads format 1/,
+  ],
+  [
+    'no model',
+    (d) =>
+      editManifest(d, (m) => {
+        delete m.model;
+      }),
+    /"model" must be an object/,
+  ],
+  [
+    'tensors not an array',
+    (d) => editManifest(d, (m) => void (m.tensors = {})),
+    /"tensors" must be an array/,
+  ],
+  [
+    'strategy state of the wrong kind',
+    (d) => editManifest(d, (m) => void ((m as Manifest).strategy.state = { calls: 'many' })),
+    /strategy "learned" refused the saved state/,
+  ],
+  [
+    'another strategy',
+    (d) => editManifest(d, (m) => void ((m as Manifest).strategy.name = 'uncertainty')),
+    /written with strategy "uncertainty"/,
+  ],
+  [
+    'another optimizer',
+    (d) => editManifest(d, (m) => void ((m as Manifest).optimizer.className = 'SGD')),
+    /written with optimizer SGD, but the trainer uses Adam/,
+  ],
+  [
+    'optimizer slots of the wrong shape',
+    (d) =>
+      editManifest(d, (m) => {
+        const mm = m as Manifest;
+        const i = mm.weightSpecs.findIndex((s) => s.name === 'optimizer/1');
+        // Swap the shapes of a slot and a bias-sized tensor of equal byte size is not possible: make the slot [1, N].
+        const n = mm.weightSpecs[i]!.shape.reduce((a, b) => a * b, 1);
+        mm.weightSpecs[i]!.shape = [n, 1, 1];
+        mm.tensors[i]!.shape = [n, 1, 1];
+      }),
+    /optimizer slot "optimizer\/1" has shape/,
+  ],
+  [
+    'the step count not a scalar',
+    (d) =>
+      editManifest(d, (m) => {
+        const mm = m as Manifest;
+        const i = mm.weightSpecs.findIndex((s) => s.name === 'optimizer/0');
+        mm.weightSpecs[i]!.shape = [1];
+        mm.tensors[i]!.shape = [1];
+      }),
+    /"optimizer\/0" \(the optimizer's step count\) is missing or not a scalar/,
+  ],
+  [
+    'a wrong variable name',
+    (d) =>
+      editManifest(d, (m) => {
+        const mm = m as Manifest;
+        mm.weightSpecs[0]!.name = 'backbone/x';
+        mm.tensors[0]!.key = 'backbone/x';
+      }),
+    /has no tensor "backbone\/0"/,
+  ],
+  [
+    'tensors and specs disagreeing',
+    (d) => editManifest(d, (m) => void ((m as Manifest).tensors[0]!.key = 'backbone/9')),
+    /"tensors" and "weightSpecs" disagree/,
+  ],
+  [
+    'another model (same shapes, other config)',
+    (d) => editManifest(d, (m) => void ((m as Manifest).model.backbone.options.dropout = 0.5)),
+    /another model: its config differs .* at "backbone\.options\.dropout"/,
+  ],
 ];
 
 describe('checkpoint corruption: each kind refused with CHECKPOINT_ERROR, the trainer left as it was', () => {
@@ -316,12 +443,18 @@ describe('checkpoint corruption: each kind refused with CHECKPOINT_ERROR, the tr
     await saveCheckpoint(dir, sgd.trainer);
     const adam = build();
     const before = await trainerFingerprint(adam);
-    await expect(loadCheckpoint(dir, adam.trainer)).rejects.toThrow(/written with optimizer SGD, but the trainer uses Adam/);
+    await expect(loadCheckpoint(dir, adam.trainer)).rejects.toThrow(
+      /written with optimizer SGD, but the trainer uses Adam/,
+    );
     expect(await trainerFingerprint(adam)).toEqual(before);
     const small = build({ units: 5 });
-    await expect(loadCheckpoint(dir, small.trainer)).rejects.toThrow(/tensor "backbone\/0" has shape \[4, 8\]/);
+    await expect(loadCheckpoint(dir, small.trainer)).rejects.toThrow(
+      /tensor "backbone\/0" has shape \[4, 8\]/,
+    );
     const renamed = build({ strategyName: 'other' });
-    await expect(loadCheckpoint(dir, renamed.trainer)).rejects.toThrow(/written with strategy "learned", but the trainer uses "other"/);
+    await expect(loadCheckpoint(dir, renamed.trainer)).rejects.toThrow(
+      /written with strategy "learned", but the trainer uses "other"/,
+    );
     for (const t of [sgd, adam, small, renamed]) t.dispose();
   });
 
@@ -382,7 +515,9 @@ describe('the rename window and stale directories', () => {
     expect(found?.skipped.map((s) => s.path)).toEqual([dir]);
     expect((await loadCheckpoint(dir, t.trainer)).epoch).toBe(1);
     editWeights(join(parent, '.ckpt.old-1-dead'), (b) => void (b[0] = b[0]! ^ 1));
-    await expect(loadCheckpoint(dir, t.trainer)).rejects.toThrow(/No intact checkpoint in .*fallback\/ckpt:\n.*SHA-256.*\n.*SHA-256/);
+    await expect(loadCheckpoint(dir, t.trainer)).rejects.toThrow(
+      /No intact checkpoint in .*fallback\/ckpt:\n.*SHA-256.*\n.*SHA-256/,
+    );
     expect(await findCheckpoint(join(parent, 'nothing'))).toBeUndefined();
     for (const x of [r, t]) x.dispose();
   });
@@ -390,10 +525,14 @@ describe('the rename window and stale directories', () => {
   test('checkpointCallback checks its options', () => {
     const r = build();
     for (const everyEpochs of [0, NaN, -1, 1.5, Infinity]) {
-      expect(() => checkpointCallback(join(root, 'x'), r.trainer, { everyEpochs })).toThrow(/everyEpochs must be an integer ≥ 1/);
+      expect(() => checkpointCallback(join(root, 'x'), r.trainer, { everyEpochs })).toThrow(
+        /everyEpochs must be an integer ≥ 1/,
+      );
     }
     expect(() => checkpointCallback('', r.trainer)).toThrow(/dir must be a non-empty path/);
-    expect(() => checkpointCallback('x', r.trainer, { extra: 3 as never })).toThrow(/extra must be a function/);
+    expect(() => checkpointCallback('x', r.trainer, { extra: 3 as never })).toThrow(
+      /extra must be a function/,
+    );
     r.dispose();
   });
 });

@@ -109,7 +109,10 @@ export async function saveCheckpoint(
     const manifestText = `${JSON.stringify({ ...data.manifest, weightSpecs: data.weightSpecs }, null, 1)}\n`;
     await writeDurable(join(tmp, MANIFEST), manifestText);
     // Written last: a directory whose checksums verify is complete.
-    const sums = { algorithm: 'sha256', files: { [MANIFEST]: sha256(manifestText), [WEIGHTS]: sha256(weights) } };
+    const sums = {
+      algorithm: 'sha256',
+      files: { [MANIFEST]: sha256(manifestText), [WEIGHTS]: sha256(weights) },
+    };
     await writeDurable(join(tmp, CHECKSUMS), `${JSON.stringify(sums, null, 1)}\n`);
     await syncDirectory(tmp);
     await options.onStage?.('written');
@@ -184,7 +187,10 @@ export async function readCheckpoint(dir: string): Promise<CheckpointData> {
     [WEIGHTS, sha256(bytes)],
   ] as const) {
     if (typeof listed[file] !== 'string') {
-      throw ioError(`${checksumsFile} has no SHA-256 for ${file} — the checkpoint is corrupted.`, checksumsFile);
+      throw ioError(
+        `${checksumsFile} has no SHA-256 for ${file} — the checkpoint is corrupted.`,
+        checksumsFile,
+      );
     }
     if (listed[file] !== actual) {
       throw ioError(
@@ -228,7 +234,8 @@ export async function findCheckpoint(dir: string): Promise<FoundCheckpoint | und
     } catch (e) {
       if (!isMultitaskError(e)) throw e;
       // A temporary directory without its checksums is a write that was cut short: not worth reporting.
-      if (!(tmp.includes(path) && !existsSync(join(path, CHECKSUMS)))) failed.push({ path, reason: e.message });
+      if (!(tmp.includes(path) && !existsSync(join(path, CHECKSUMS))))
+        failed.push({ path, reason: e.message });
     }
   }
   if (intact.length === 0) {
@@ -239,7 +246,9 @@ export async function findCheckpoint(dir: string): Promise<FoundCheckpoint | und
       { details: { file: dir } },
     );
   }
-  intact.sort((a, b) => b.data.manifest.step - a.data.manifest.step || b.data.manifest.epoch - a.data.manifest.epoch);
+  intact.sort(
+    (a, b) => b.data.manifest.step - a.data.manifest.step || b.data.manifest.epoch - a.data.manifest.epoch,
+  );
   const best = intact[0]!;
   return { path: best.path, data: best.data, skipped: failed };
 }
@@ -281,7 +290,8 @@ export function checkpointCallback(
     new MultitaskError('INVALID_OPTION', `[@multitask/core] checkpointCallback: ${message}`, {
       details: { option },
     });
-  if (typeof dir !== 'string' || dir === '') throw invalid('dir', `dir must be a non-empty path, got ${JSON.stringify(dir)}.`);
+  if (typeof dir !== 'string' || dir === '')
+    throw invalid('dir', `dir must be a non-empty path, got ${JSON.stringify(dir)}.`);
   const every = options.everyEpochs ?? 1;
   if (typeof every !== 'number' || !Number.isSafeInteger(every) || every < 1)
     throw invalid('everyEpochs', `everyEpochs must be an integer ≥ 1, got ${String(every)}.`);
