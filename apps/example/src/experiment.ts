@@ -16,7 +16,7 @@ import {
   type TrainingControl,
 } from '@multitask/core';
 import { findCheckpoint, saveCheckpoint } from '@multitask/core/node';
-import type { ExperimentConfig } from './config.ts';
+import { DEFAULT_METRICS, nearest, type ExperimentConfig } from './config.ts';
 import { onlyTasks } from './task-subset.ts';
 import { backbones, datasets, metricFactories, tasks as taskRegistry, weightings } from './registries.ts';
 
@@ -220,10 +220,24 @@ export async function runExperiment(
   });
   const model = new MultitaskModel({ backbone, tasks });
   const strategy = makeStrategy(config.strategy.options);
+  try {
+    // A part echoes the options it understood in its config: any other key is a typo (e.g. "dropuot").
+    unknownOptions('backbone.options', config.backbone.options, backbone.getConfig().options, ['tasks']);
+    config.tasks.forEach((spec, i) => { unknownOptions(`tasks[${i}].options`, spec.options, tasks[i]!.head.getConfig().options, ['metrics']); },
+    );
+    unknownOptions('strategy.options', config.strategy.options, strategy.getConfig(), []);
+  } catch (e) {
+    strategy.dispose();
+    model.dispose();
+    throw e;
+  }
   const optimizer = makeOptimizer(config);
   const metrics: Record<string, MetricFactory[]> = {};
   for (const [i, spec] of config.tasks.entries())
-    metrics[spec.name] = metricFactories(spec.name, spec.metrics ?? tasks[i]!.metrics ?? []);
+    metrics[spec.name] = metricFactories(
+      spec.name,
+      spec.metrics ?? DEFAULT_METRICS[spec.type] ?? tasks[i]!.metrics ?? [],
+    );
   let lastWeights: Readonly<Record<string, number>> | undefined;
   const journal: JournalEntry[] = [];
   const history: EpochEvent[] = [];
@@ -356,6 +370,24 @@ export async function runExperiment(
     strategy.dispose();
     optimizer.dispose();
     model.dispose();
+  }
+}
+
+function unknownOptions(
+  path: string,
+  given: { readonly [key: string]: JsonValue },
+  understood: { readonly [key: string]: JsonValue },
+  alsoKnown: readonly string[],
+): void {
+  const known = [...new Set([...Object.keys(understood), ...alsoKnown])];
+  for (const key of Object.keys(given)) {
+    if (key === '$comment' || known.includes(key)) continue;
+    const guess = nearest(key, known);
+    throw new MultitaskError(
+      'INVALID_CONFIG',
+      `[multitask] ${path}.${key} is not an option of this part${guess !== undefined ? ` — did you mean "${guess}"?` : ''} Known: ${known.join(', ')}.`,
+      { details: { field: `${path}.${key}` } },
+    );
   }
 }
 

@@ -191,7 +191,7 @@ describe('multitask compare --out: every run a unit, --resume continues the seri
     const out = join(dir, 'cli-parted');
     const b = await run([...args, '--out', out], (o) => o.includes('strategy static:'));
     expect(b.code).toBe(130);
-    expect(b.err).toMatch(/Continue the series with:\n  multitask compare .* --resume\n/);
+    expect(b.err).toMatch(/Continue the series with:\n {2}multitask compare .* --resume\n/);
     const c = await run([...args, '--out', out, '--resume']);
     expect(c.code).toBe(0);
     const report = (d: string): ExperimentReport =>
