@@ -246,8 +246,13 @@ class Validator {
     return v;
   }
 
+  /** The field's value; `fallback` only when the key is absent (an explicit `null` is a value, and refused). */
+  present(o: Json, key: string, fallback: JsonValue): JsonValue | undefined {
+    return key in o ? o[key] : fallback;
+  }
+
   options(o: Json, path: string): Json {
-    const v = o.options ?? {};
+    const v = this.present(o, 'options', {});
     if (!isObject(v)) this.fail(`${path}.options`, 'must be an object', o.options);
     return v;
   }
@@ -350,13 +355,13 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
   if (!Array.isArray(tasks) || tasks.length === 0)
     v.fail('tasks', 'must be a non-empty array of tasks.', tasks);
   const strategy = v.object(
-    root.strategy ?? { name: 'static' },
+    v.present(root, 'strategy', { name: 'static' }),
     'strategy',
     ['name', 'options'],
     'must be an object like { "name": "static" }.',
   );
   const optimizer = v.object(
-    root.optimizer ?? {},
+    v.present(root, 'optimizer', {}),
     'optimizer',
     ['name', 'learningRate'],
     'must be an object like { "name": "adam", "learningRate": 0.001 }.',
@@ -369,7 +374,7 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
     'adam',
   );
   const lr = v.number(optimizer, 'learningRate', 'optimizer.learningRate', { above: 0, max: 1e6 }, 0.001);
-  const training = v.object(root.training ?? {}, 'training', TRAINING_KEYS, 'must be an object.');
+  const training = v.object(v.present(root, 'training', {}), 'training', TRAINING_KEYS, 'must be an object.');
   const mode = v.choice(
     training,
     'gradientMode',
@@ -385,7 +390,7 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
     undefined,
   );
   const backend = v.choice(root, 'backend', 'backend', ['auto', 'tensorflow', 'wasm', 'cpu'], 'auto');
-  const name = root.name === undefined ? 'experiment' : v.string(root, 'name', 'name');
+  const name = 'name' in root ? v.string(root, 'name', 'name') : 'experiment';
 
   const datasetName = v.registered(dataset, 'name', 'dataset.name', datasets);
   const datasetOptions = v.options(dataset, 'dataset');
@@ -409,7 +414,7 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
     names.add(taskName);
     const type = v.registered(task, 'type', `${path}.type`, taskRegistry);
     const metrics = task.metrics;
-    if (metrics !== undefined) {
+    if ('metrics' in task) {
       if (!Array.isArray(metrics)) v.fail(`${path}.metrics`, 'must be an array of metric names.', metrics);
       metrics.forEach((m, j) => {
         v.metric(m, `${path}.metrics[${j}]`, type);
@@ -419,7 +424,7 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
       name: taskName,
       type,
       options: v.options(task, path),
-      ...(metrics !== undefined ? { metrics: metrics as string[] } : {}),
+      ...('metrics' in task ? { metrics: metrics as string[] } : {}),
     };
   });
 
@@ -427,10 +432,9 @@ export function parseConfig(raw: unknown, file: string): ExperimentConfig {
   const strategyOptions = v.options(strategy, 'strategy');
   v.taskNames(strategyOptions, 'strategy.options', [...names]);
 
-  const diagnosticsEvery =
-    training.diagnosticsEvery === undefined
-      ? undefined
-      : v.int(training, 'diagnosticsEvery', 'training.diagnosticsEvery', 0, 1e9);
+  const diagnosticsEvery = !('diagnosticsEvery' in training)
+    ? undefined
+    : v.int(training, 'diagnosticsEvery', 'training.diagnosticsEvery', 0, 1e9);
   return {
     name,
     dataset: { name: datasetName, options: datasetOptions },
