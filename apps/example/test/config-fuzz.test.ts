@@ -296,6 +296,36 @@ describe('config fuzzing (fast-check, seeded): every invalid config a MultitaskE
     console.log(`config fuzzing: ${n} invalid config files refused by \`multitask train\` before training`);
   });
 
+  test('options a part does not understand are refused before training, naming the nearest option', async () => {
+    const cases: [(c: Record<string, unknown>) => void, RegExp][] = [
+      [
+        (c) => ((c.backbone as { options: Record<string, unknown> }).options.dropuot = 0.1),
+        /backbone\.options\.dropuot is not an option of this part — did you mean "dropout"\?/,
+      ],
+      [
+        (c) => ((c.tasks as { options: Record<string, unknown> }[])[0]!.options.numClases = 3),
+        /tasks\[0\]\.options\.numClases is not an option of this part — did you mean "numClasses"\?/,
+      ],
+      [
+        (c) => (c.strategy = { name: 'static', options: { weigths: { species: 1 } } }),
+        /strategy\.options\.weigths is not an option of this part — did you mean "weights"\?/,
+      ],
+    ];
+    for (const [edit, message] of cases) {
+      const c = clone(base);
+      c.backend = 'cpu';
+      edit(c);
+      const file = join(dir, 'options.json');
+      writeFileSync(file, JSON.stringify(c));
+      let out = '';
+      let err = '';
+      const code = await main(['train', '--config', file], { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+      expect(code).toBe(1);
+      expect(err).toMatch(message);
+      expect(out).not.toMatch(/epoch/);
+    }
+  });
+
   test('the reported typos and values', () => {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form edits of a parsed JSON file
     type Loose = Record<string, any>;
