@@ -319,7 +319,10 @@ describe('config fuzzing (fast-check, seeded): every invalid config a MultitaskE
       writeFileSync(file, JSON.stringify(c));
       let out = '';
       let err = '';
-      const code = await main(['train', '--config', file], { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+      const code = await main(['train', '--config', file], {
+        stdout: (t) => (out += t),
+        stderr: (t) => (err += t),
+      });
       expect(code).toBe(1);
       expect(err).toMatch(message);
       expect(out).not.toMatch(/epoch/);

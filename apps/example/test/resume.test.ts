@@ -93,6 +93,31 @@ describe('multitask train --out: a checkpoint every epoch, --resume, interruptio
     expect(readdirSync(parted).sort()).toEqual(['checkpoint', 'result.json']);
   });
 
+  test('SIGINT/SIGTERM to the process: stop after the step, exit 130, handlers removed afterwards', async () => {
+    const file = config();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const listeners = process.listenerCount(signal);
+      const outDir = join(dir, `signal-${signal}`);
+      let out = '';
+      let err = '';
+      let sent = false;
+      const code = await main(['train', '--config', file, '--epochs', '4', '--out', outDir], {
+        stdout: (t) => {
+          out += t;
+          if (!sent && out.includes('epoch    1/4')) {
+            sent = true;
+            process.emit(signal, signal);
+          }
+        },
+        stderr: (t) => (err += t),
+      });
+      expect(code).toBe(130);
+      expect(err).toContain(`multitask: ${signal} — stopping after the current step`);
+      expect(err).toMatch(/1 completed epoch\(s\) are saved in/);
+      expect(process.listenerCount(signal)).toBe(listeners);
+    }
+  });
+
   test('--out is checked before training: a file, result.json a directory, a read-only directory', async () => {
     const file = config();
     const plain = join(dir, 'plain-file');
