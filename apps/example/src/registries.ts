@@ -2,14 +2,7 @@
  * The explicit registries the CLI resolves config names with. Nothing registers itself on import: this file is
  * the one place that lists what the app offers.
  */
-import {
-  cgcBackbone,
-  crossStitchBackbone,
-  mlpBackbone,
-  mmoeBackbone,
-  multiLeNetBackbone,
-  resnetBackbone,
-} from '@multitask/backbones';
+import { cgcBackbone, crossStitchBackbone, mlpBackbone, mmoeBackbone, multiLeNetBackbone, resnetBackbone } from '@multitask/backbones';
 import {
   createRegistry,
   MultitaskError,
@@ -119,26 +112,25 @@ export const datasets: Registry<(options: Options) => Promise<LoadedDataset>> = 
  * Backbone factories by config type; they receive the data set (for input sizes), the seed, and the task names
  * (for the sharing schemes, which build one gate or column per task).
  */
-export const backbones: Registry<
-  (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) => Backbone
-> = createRegistry('backbone', {
-  mlp: (options: Options, data: LoadedDataset, seed: number) =>
-    mlpBackbone({ inputSize: data.inputSize, seed, ...(options as { units: number[] }) }),
-  'multi-lenet': (options: Options, data: LoadedDataset, seed: number) =>
-    multiLeNetBackbone({
-      inputShape: data.inputShape as [number, number, number],
-      seed,
-      ...options,
-    }),
-  resnet: (options: Options, data: LoadedDataset, seed: number) =>
-    resnetBackbone({ inputShape: data.inputShape as [number, number, number], seed, ...options }),
-  mmoe: (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
-    mmoeBackbone({ inputSize: data.inputSize, tasks, seed, ...options }),
-  cgc: (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
-    cgcBackbone({ inputSize: data.inputSize, tasks, seed, ...options }),
-  'cross-stitch': (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
-    crossStitchBackbone({ inputSize: data.inputSize, tasks, seed, ...(options as { units: number[] }) }),
-});
+export const backbones: Registry<(options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) => Backbone> =
+  createRegistry('backbone', {
+    mlp: (options: Options, data: LoadedDataset, seed: number) =>
+      mlpBackbone({ inputSize: data.inputSize, seed, ...(options as { units: number[] }) }),
+    'multi-lenet': (options: Options, data: LoadedDataset, seed: number) =>
+      multiLeNetBackbone({
+        inputShape: data.inputShape as [number, number, number],
+        seed,
+        ...options,
+      }),
+    resnet: (options: Options, data: LoadedDataset, seed: number) =>
+      resnetBackbone({ inputShape: data.inputShape as [number, number, number], seed, ...options }),
+    mmoe: (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
+      mmoeBackbone({ inputSize: data.inputSize, tasks, seed, ...options }),
+    cgc: (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
+      cgcBackbone({ inputSize: data.inputSize, tasks, seed, ...options }),
+    'cross-stitch': (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
+      crossStitchBackbone({ inputSize: data.inputSize, tasks, seed, ...(options as { units: number[] }) }),
+  });
 
 /** Task factories by config type (from @multitask/heads). */
 export const tasks: Registry<(name: string, options: Options) => Task> = createRegistry(
