@@ -119,6 +119,12 @@ function prepareOut(dir: string, files: readonly string[]): void {
   } catch (e) {
     throw outError(dir, `is not writable (${errnoOf(e)}).`, e);
   }
+  // Leftovers of a command killed while writing: never a complete set, so never needed.
+  for (const f of readdirSync(dir)) {
+    if (f.startsWith('.write-') || f.startsWith('.multitask-probe-')) {
+      rmSync(join(dir, f), { recursive: true, force: true });
+    }
+  }
   for (const f of files) {
     const path = join(dir, f);
     if (existsSync(path) && statSync(path).isDirectory()) {

@@ -80,6 +80,8 @@ describe('multitask train --out: a checkpoint every epoch, --resume, interruptio
     const again = await run(args);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/holds a checkpoint of an earlier run \(2 epochs done\) — pass --resume/);
+    mkdirSync(join(parted, '.write-killed'));
+    writeFileSync(join(parted, '.write-killed', 'result.json'), '{"partial');
     const c = await run([...args, '--resume', '--json']);
     expect(c.err).toBe('');
     expect(c.code).toBe(0);
