@@ -10,8 +10,17 @@ import {
   type ExperimentReport,
   type RunRecord,
 } from '@multitask/eval';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ExperimentConfig } from './config.ts';
-import { runExperiment, type ExperimentResult, type RunHooks } from './experiment.ts';
+import {
+  decodeNumbers,
+  encodeNumbers,
+  jsonDifference,
+  runExperiment,
+  type ExperimentResult,
+  type RunHooks,
+} from './experiment.ts';
 import { weightings } from './registries.ts';
 
 /** Options of {@link runComparison}. */
@@ -28,8 +37,88 @@ export interface CompareOptions {
   readonly onRunStart?: (label: string) => void;
   /** Progress: called after each run with its label and result. */
   readonly onRunEnd?: (label: string, result: ExperimentResult) => void;
-  /** Forwarded to every run (backend selection, epochs). */
-  readonly hooks?: Pick<RunHooks, 'onBackend' | 'onEpoch'>;
+  /** Forwarded to every run (backend selection, epochs, resume). */
+  readonly hooks?: Pick<RunHooks, 'onBackend' | 'onEpoch' | 'onResume'>;
+  /**
+   * Keep every run in its own directory `out/runs/<run>/` (a checkpoint after every epoch, `run.json` once it
+   * finished), so that an interrupted series can be continued with `resume`.
+   */
+  readonly out?: string;
+  /** Skip runs whose `run.json` exists and continue an interrupted run from its checkpoint (needs `out`). */
+  readonly resume?: boolean;
+  /** When aborted, the running run stops after its current step (see `RunInterrupted`). */
+  readonly signal?: AbortSignal;
+}
+
+/** A finished run as stored in `run.json`. */
+interface SavedRun {
+  readonly config: ExperimentConfig;
+  readonly result: ExperimentResult;
+  readonly record?: RunRecord;
+}
+
+/** The directory name of one run: strategy or baseline, and seed (a later `--seeds` adds one unit per seed). */
+export function runDirectoryName(kind: 'strategy' | 'baseline', name: string, seed: number): string {
+  const safe = name.replace(/[^A-Za-z0-9_.-]+/g, '_');
+  return `${kind}-${safe}-seed-${seed}`;
+}
+
+/**
+ * Runs one unit of a series in `dir` (when given): a finished unit (its `run.json` written for the same config)
+ * is read back, otherwise the run trains with a checkpoint in `dir/checkpoint` and writes `run.json` at the end.
+ */
+async function runUnit(
+  dir: string | undefined,
+  config: ExperimentConfig,
+  options: CompareOptions,
+  train: (checkpointing?: Parameters<typeof runExperiment>[2]) => Promise<ExperimentResult>,
+  record: (result: ExperimentResult) => RunRecord | undefined,
+): Promise<{ result: ExperimentResult; record?: RunRecord }> {
+  if (dir === undefined) {
+    const result = await train();
+    const r = record(result);
+    return { result, ...(r ? { record: r } : {}) };
+  }
+  const file = join(dir, 'run.json');
+  if (existsSync(file)) {
+    if (options.resume !== true) {
+      throw new MultitaskError(
+        'INVALID_OPTION',
+        `[multitask] ${dir} holds a finished run of an earlier series — pass --resume to continue that series, or choose another --out.`,
+        { details: { option: 'resume', file: dir } },
+      );
+    }
+    let saved: SavedRun;
+    try {
+      saved = decodeNumbers(JSON.parse(readFileSync(file, 'utf8'))) as SavedRun;
+    } catch (e) {
+      throw new MultitaskError('IO_ERROR', `[multitask] Cannot read ${file}: ${(e as Error).message}`, {
+        cause: e,
+        details: { file },
+      });
+    }
+    const diff = jsonDifference(saved.config, JSON.parse(JSON.stringify(config)));
+    if (diff !== undefined) {
+      throw new MultitaskError(
+        'INVALID_OPTION',
+        `[multitask] ${file} was written for another config (it differs at "${diff}") — resume with the same config and options, or choose another --out.`,
+        { details: { file, field: diff } },
+      );
+    }
+    return { result: saved.result, ...(saved.record ? { record: saved.record } : {}) };
+  }
+  mkdirSync(dir, { recursive: true });
+  const result = await train({
+    dir: join(dir, 'checkpoint'),
+    resume: options.resume === true,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const r = record(result);
+  const saved: SavedRun = { config, result, ...(r ? { record: r } : {}) };
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(encodeNumbers(saved))}\n`);
+  renameSync(tmp, file);
+  return { result, ...(r ? { record: r } : {}) };
 }
 
 /**
@@ -82,6 +171,15 @@ export async function runComparison(
       },
     );
   }
+  if (options.resume === true && options.out === undefined) {
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      '[multitask] compare: resume needs out (the series directory).',
+      {
+        details: { option: 'resume' },
+      },
+    );
+  }
   const seen = new Set<string>();
   for (const name of options.strategies) {
     weightings.get(name); // throws UNKNOWN_NAME listing the known strategies, before any training
@@ -101,27 +199,38 @@ export async function runComparison(
   const every = options.diagnosticsEvery ?? (configured > 0 ? configured : 5);
   const taskNames = config.tasks.map((t) => t.name);
   const runs: RunRecord[] = [];
+  const unitDir = (kind: 'strategy' | 'baseline', name: string): string | undefined =>
+    options.out === undefined
+      ? undefined
+      : join(options.out, 'runs', runDirectoryName(kind, name, config.training.seed));
   for (const name of options.strategies) {
     const label = `strategy ${name}`;
     options.onRunStart?.(label);
-    const conflicts = conflictRecorder();
-    const history = historyRecorder();
     const runConfig: ExperimentConfig = {
       ...config,
       strategy: name === config.strategy.name ? config.strategy : { name, options: {} },
       training: { ...config.training, diagnosticsEvery: every },
     };
-    const result = await runExperiment(runConfig, { ...options.hooks, callbacks: [conflicts, history] });
+    const conflicts = conflictRecorder();
+    const history = historyRecorder();
+    const { result, record } = await runUnit(
+      unitDir('strategy', name),
+      runConfig,
+      options,
+      (checkpointing) =>
+        runExperiment(runConfig, { ...options.hooks, callbacks: [conflicts, history] }, checkpointing),
+      (r) => ({
+        strategy: name,
+        tasks: taskNames,
+        epochs: history.epochs(),
+        conflicts: conflicts.summary(),
+        finalMetrics: reportMetrics(r.test),
+        seconds: r.seconds,
+        notes: `backend ${r.backend.name} · ${r.steps} steps${r.gradientMode ? ` · gradients w.r.t. ${r.gradientMode}` : ''}`,
+      }),
+    );
     options.onRunEnd?.(label, result);
-    runs.push({
-      strategy: name,
-      tasks: taskNames,
-      epochs: history.epochs(),
-      conflicts: conflicts.summary(),
-      finalMetrics: reportMetrics(result.test),
-      seconds: result.seconds,
-      notes: `backend ${result.backend.name} · ${result.steps} steps${result.gradientMode ? ` · gradients w.r.t. ${result.gradientMode}` : ''}`,
-    });
+    runs.push(record!);
   }
   let baselines: TaskMetrics | undefined;
   if (options.baselines) {
@@ -130,14 +239,18 @@ export async function runComparison(
       train: async (names) => {
         const label = `baseline ${names.join(', ')}`;
         options.onRunStart?.(label);
-        const result = await runExperiment(
-          {
-            ...config,
-            tasks: config.tasks.filter((t) => names.includes(t.name)),
-            strategy: { name: 'static', options: {} },
-            training: { ...config.training, diagnosticsEvery: 0 },
-          },
-          { ...options.hooks },
+        const baseConfig: ExperimentConfig = {
+          ...config,
+          tasks: config.tasks.filter((t) => names.includes(t.name)),
+          strategy: { name: 'static', options: {} },
+          training: { ...config.training, diagnosticsEvery: 0 },
+        };
+        const { result } = await runUnit(
+          unitDir('baseline', names.join('+')),
+          baseConfig,
+          options,
+          (checkpointing) => runExperiment(baseConfig, { ...options.hooks }, checkpointing),
+          () => undefined,
         );
         options.onRunEnd?.(label, result);
         return reportMetrics(result.test);

@@ -4,15 +4,19 @@ import { selectBackend, type BackendSelection, type BackendWorkload } from '@mul
 import {
   MultitaskError,
   MultitaskModel,
+  restoreCheckpoint,
   Trainer,
   type EpochEvent,
+  type GradientStatsEvent,
   type JsonValue,
   type MetricFactory,
   type StepEvent,
   type TaskMetrics,
   type TrainerCallback,
+  type TrainingControl,
 } from '@multitask/core';
-import type { ExperimentConfig } from './config.ts';
+import { findCheckpoint, saveCheckpoint } from '@multitask/core/node';
+import { DEFAULT_METRICS, nearest, type ExperimentConfig } from './config.ts';
 import { onlyTasks } from './task-subset.ts';
 import { backbones, datasets, metricFactories, tasks as taskRegistry, weightings } from './registries.ts';
 
@@ -42,9 +46,123 @@ export interface ExperimentResult {
 
 /** Hooks for progress output. */
 export interface RunHooks {
+  /** Called once the backend is chosen. */
   readonly onBackend?: (selection: BackendSelection) => void;
+  /** Called after every epoch trained in this process (not for epochs replayed from a checkpoint). */
   readonly onEpoch?: (event: EpochEvent, total: number) => void;
+  /** Extra trainer callbacks; on resume they first see every event of the checkpointed epochs again. */
   readonly callbacks?: readonly TrainerCallback[];
+  /** Called when a run continues from a checkpoint, with the epochs it had completed. */
+  readonly onResume?: (info: {
+    readonly epoch: number;
+    readonly step: number;
+    readonly path: string;
+  }) => void;
+}
+
+/** Checkpointing of one run: a checkpoint after every epoch, resume, and stopping on request. */
+export interface RunCheckpointing {
+  /** Directory of the run's checkpoint (written atomically after every epoch). */
+  readonly dir: string;
+  /**
+   * Continue from the newest intact checkpoint in `dir` when there is one (it must have been written for the
+   * same config). Without `resume`, an existing checkpoint is an error rather than silently overwritten.
+   */
+  readonly resume: boolean;
+  /** When aborted, training stops after the current step and the run rejects with {@link RunInterrupted}. */
+  readonly signal?: AbortSignal;
+}
+
+/** Thrown by {@link runExperiment} when its `signal` stopped training; the last epoch's checkpoint is kept. */
+export class RunInterrupted extends Error {
+  override readonly name = 'RunInterrupted';
+  /** Epochs completed and saved in the checkpoint. */
+  readonly epoch: number;
+  /** Steps run before stopping. */
+  readonly step: number;
+  /** The checkpoint directory. */
+  readonly dir: string;
+
+  /**
+   * @param epoch - epochs completed and saved in the checkpoint
+   * @param step - steps run before stopping
+   * @param dir - the checkpoint directory
+   */
+  constructor(epoch: number, step: number, dir: string) {
+    super(`interrupted at step ${step}; the checkpoint in ${dir} holds ${epoch} completed epoch(s)`);
+    this.epoch = epoch;
+    this.step = step;
+    this.dir = dir;
+  }
+}
+
+/** One recorded trainer event, replayed into fresh callbacks on resume. */
+type JournalEntry =
+  | { readonly kind: 'step'; readonly event: StepEvent }
+  | { readonly kind: 'stats'; readonly event: GradientStatsEvent }
+  | { readonly kind: 'epoch'; readonly event: EpochEvent };
+
+/** What a run stores in its checkpoint besides the trainer: the config and every event so far. */
+interface RunExtra {
+  readonly config: ExperimentConfig;
+  readonly journal: JournalEntry[];
+}
+
+/** JSON cannot hold NaN or ±Infinity: they are written as `{ "$number": "NaN" }` and read back. */
+export function encodeNumbers(value: unknown): JsonValue {
+  if (typeof value === 'number' && !Number.isFinite(value)) return { $number: String(value) };
+  if (Array.isArray(value)) return value.map(encodeNumbers);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, encodeNumbers(v)]),
+    );
+  }
+  return value as JsonValue;
+}
+
+/** The inverse of {@link encodeNumbers}. */
+export function decodeNumbers(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeNumbers);
+  if (typeof value === 'object' && value !== null) {
+    const o = value as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === '$number' && typeof o.$number === 'string') return Number(o.$number);
+    return Object.fromEntries(keys.map((k) => [k, decodeNumbers(o[k])]));
+  }
+  return value;
+}
+
+/** Where two JSON values first differ (a path such as `training.epochs`), or undefined when equal. */
+export function jsonDifference(a: unknown, b: unknown, path = ''): string | undefined {
+  if (a === b) return undefined;
+  const here = path === '' ? '(root)' : path;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return here;
+    for (let i = 0; i < a.length; i++) {
+      const d = jsonDifference(a[i], b[i], `${path}[${i}]`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  if (
+    typeof a === 'object' &&
+    a !== null &&
+    typeof b === 'object' &&
+    b !== null &&
+    !Array.isArray(a) &&
+    !Array.isArray(b)
+  ) {
+    const ao = a as Record<string, unknown>;
+    const bo = b as Record<string, unknown>;
+    for (const k of new Set([...Object.keys(ao), ...Object.keys(bo)])) {
+      const d = jsonDifference(ao[k], bo[k], path === '' ? k : `${path}.${k}`);
+      if (d !== undefined) return d;
+    }
+    return undefined;
+  }
+  return Number.isNaN(a) && Number.isNaN(b) ? undefined : here;
 }
 
 function makeOptimizer(config: ExperimentConfig): tf.Optimizer {
@@ -75,10 +193,15 @@ function workloadOf(config: ExperimentConfig): BackendWorkload {
   return { multiplyAdds: perRow * config.training.batchSize };
 }
 
-/** Runs the experiment described by `config` and returns its result. Frees every tensor it made. */
+/**
+ * Runs the experiment described by `config` and returns its result. Frees every tensor it made. With
+ * `checkpointing`, a checkpoint is written after every epoch and, with `resume`, the run continues from the newest
+ * intact one — ending exactly as an uninterrupted run would (same backend).
+ */
 export async function runExperiment(
   config: ExperimentConfig,
   hooks: RunHooks = {},
+  checkpointing?: RunCheckpointing,
 ): Promise<ExperimentResult> {
   const started = Date.now();
   // Resolve every name before any work, so a typo fails fast with the list of known names.
@@ -112,11 +235,30 @@ export async function runExperiment(
   });
   const model = new MultitaskModel({ backbone, tasks });
   const strategy = makeStrategy(config.strategy.options);
+  try {
+    // A part echoes the options it understood in its config: any other key is a typo (e.g. "dropuot").
+    unknownOptions('backbone.options', config.backbone.options, backbone.getConfig().options, ['tasks']);
+    config.tasks.forEach((spec, i) => { unknownOptions(`tasks[${i}].options`, spec.options, tasks[i]!.head.getConfig().options, ['metrics']); },
+    );
+    unknownOptions('strategy.options', config.strategy.options, strategy.getConfig(), []);
+  } catch (e) {
+    strategy.dispose();
+    model.dispose();
+    throw e;
+  }
   const optimizer = makeOptimizer(config);
   const metrics: Record<string, MetricFactory[]> = {};
   for (const [i, spec] of config.tasks.entries())
-    metrics[spec.name] = metricFactories(spec.name, spec.metrics ?? tasks[i]!.metrics ?? []);
+    metrics[spec.name] = metricFactories(
+      spec.name,
+      spec.metrics ?? DEFAULT_METRICS[spec.type] ?? tasks[i]!.metrics ?? [],
+    );
   let lastWeights: Readonly<Record<string, number>> | undefined;
+  const journal: JournalEntry[] = [];
+  const history: EpochEvent[] = [];
+  const keepJournal = checkpointing !== undefined;
+  const extraCallbacks = hooks.callbacks ?? [];
+  const run = { interrupted: false };
   const trainer = new Trainer({
     model,
     strategy,
@@ -130,46 +272,137 @@ export async function runExperiment(
       : {}),
     callbacks: [
       {
-        onStepEnd: (e: StepEvent) => {
+        onStepEnd: (e: StepEvent, control: TrainingControl) => {
           if (e.weights) lastWeights = e.weights;
+          if (keepJournal) journal.push({ kind: 'step', event: e });
+          if (checkpointing?.signal?.aborted === true) {
+            run.interrupted = true;
+            control.stop('interrupted');
+          }
         },
-        onEpochEnd: (e: EpochEvent) => hooks.onEpoch?.(e, config.training.epochs),
+        onGradientStats: (e: GradientStatsEvent) => {
+          if (keepJournal) journal.push({ kind: 'stats', event: e });
+        },
+        onEpochEnd: (e: EpochEvent) => {
+          // An interrupted epoch is not complete: it is neither recorded nor checkpointed.
+          if (run.interrupted) return;
+          history.push(e);
+          if (keepJournal) journal.push({ kind: 'epoch', event: e });
+          hooks.onEpoch?.(e, config.training.epochs);
+        },
       },
-      ...(hooks.callbacks ?? []),
+      ...extraCallbacks.map((cb) => ({
+        ...cb,
+        onEpochEnd: async (e: EpochEvent, control: TrainingControl) => {
+          if (!run.interrupted) await cb.onEpochEnd?.(e, control);
+        },
+      })),
+      ...(checkpointing !== undefined
+        ? [
+            {
+              onEpochEnd: async () => {
+                if (run.interrupted) return;
+                const extra: RunExtra = { config, journal };
+                await saveCheckpoint(checkpointing.dir, trainer, encodeNumbers(extra));
+              },
+            },
+          ]
+        : []),
     ],
   });
   try {
-    const fit = await trainer.fit(data.train, {
-      epochs: config.training.epochs,
-      batchSize: config.training.batchSize,
-      ...(data.validation ? { validation: data.validation } : {}),
-    });
+    if (checkpointing !== undefined) {
+      const found = await findCheckpoint(checkpointing.dir);
+      if (found !== undefined && !checkpointing.resume) {
+        throw new MultitaskError(
+          'INVALID_OPTION',
+          `[multitask] ${checkpointing.dir} holds a checkpoint of an earlier run (${found.data.manifest.epoch} epochs done) — pass --resume to continue it, or choose another --out.`,
+          { details: { option: 'resume', file: checkpointing.dir } },
+        );
+      }
+      if (found !== undefined) {
+        const saved = decodeNumbers(found.data.manifest.extra) as Partial<RunExtra> | undefined;
+        const diff = jsonDifference(saved?.config, JSON.parse(JSON.stringify(config)));
+        if (diff !== undefined || !Array.isArray(saved?.journal)) {
+          throw new MultitaskError(
+            'CHECKPOINT_ERROR',
+            `[multitask] The checkpoint in ${found.path} was written for another config (it differs at "${diff ?? 'journal'}") — resume with the same config and options, or choose another --out.`,
+            { details: { file: found.path, field: diff ?? 'journal' } },
+          );
+        }
+        await restoreCheckpoint(trainer, found.data, found.path);
+        const control: TrainingControl = { stop: () => undefined };
+        for (const entry of saved.journal) {
+          journal.push(entry);
+          if (entry.kind === 'step') {
+            if (entry.event.weights) lastWeights = entry.event.weights;
+            for (const cb of extraCallbacks) await cb.onStepEnd?.(entry.event, control);
+          } else if (entry.kind === 'stats') {
+            for (const cb of extraCallbacks) await cb.onGradientStats?.(entry.event);
+          } else {
+            history.push(entry.event);
+            for (const cb of extraCallbacks) await cb.onEpochEnd?.(entry.event, control);
+          }
+        }
+        hooks.onResume?.({ epoch: trainer.epoch, step: trainer.step, path: found.path });
+      }
+    }
+    const remaining = config.training.epochs - trainer.epoch;
+    let fit: Awaited<ReturnType<Trainer['fit']>> | undefined;
+    if (remaining > 0) {
+      fit = await trainer.fit(data.train, {
+        epochs: remaining,
+        batchSize: config.training.batchSize,
+        ...(data.validation ? { validation: data.validation } : {}),
+      });
+    }
+    if (run.interrupted && checkpointing !== undefined) {
+      throw new RunInterrupted(history.length, trainer.step, checkpointing.dir);
+    }
     const test = await trainer.evaluate(data.test, { batchSize: 256 });
     const info = strategyInfo(strategy);
+    // A run resumed after its last epoch trains no step here: its mode is the one its gradient statistics recorded.
+    const lastStats = [...journal].reverse().find((e) => e.kind === 'stats');
+    const mode = fit?.gradientMode ?? (lastStats?.kind === 'stats' ? lastStats.event.mode : undefined);
     return {
       name: config.name,
       dataset: config.dataset.name,
       strategy: strategy.name,
       backend: { name: selection.name, reason: selection.reason },
       seed,
-      epochs: fit.epochs,
-      steps: fit.steps,
-      ...(fit.gradientMode ? { gradientMode: fit.gradientMode } : {}),
+      epochs: history.length,
+      steps: trainer.step,
+      ...(mode ? { gradientMode: mode } : {}),
       seconds: (Date.now() - started) / 1000,
       test,
-      history: fit.history,
+      history,
       ...(lastWeights ? { weights: lastWeights } : {}),
       strategyState: strategy.state(),
       ...(info ? { strategyInfo: info } : {}),
       ...(data.notes ? { notes: data.notes } : {}),
     };
-  } catch (e) {
-    if (e instanceof MultitaskError) throw e;
-    throw e;
   } finally {
     strategy.dispose();
     optimizer.dispose();
     model.dispose();
+  }
+}
+
+function unknownOptions(
+  path: string,
+  given: { readonly [key: string]: JsonValue },
+  understood: { readonly [key: string]: JsonValue },
+  alsoKnown: readonly string[],
+): void {
+  const known = [...new Set([...Object.keys(understood), ...alsoKnown])];
+  for (const key of Object.keys(given)) {
+    if (key === '$comment' || known.includes(key)) continue;
+    const guess = nearest(key, known);
+    throw new MultitaskError(
+      'INVALID_CONFIG',
+      `[multitask] ${path}.${key} is not an option of this part${guess !== undefined ? ` — did you mean "${guess}"?` : ''} Known: ${known.join(', ')}.`,
+      { details: { field: `${path}.${key}` } },
+    );
   }
 }
 

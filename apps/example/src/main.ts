@@ -1,5 +1,15 @@
 /** The `multitask` command line, as a function (the `cli.ts` entry runs it on `process.argv`). */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isMultitaskError, MultitaskError } from '@multitask/core';
@@ -7,63 +17,192 @@ import { reportJson, reportMarkdown, type ExperimentReport } from '@multitask/ev
 import { writeReport } from '@multitask/eval/node';
 import { runComparison } from './compare.ts';
 import { loadConfig, type ExperimentConfig } from './config.ts';
-import { runExperiment, type ExperimentResult } from './experiment.ts';
+import { RunInterrupted, runExperiment, type ExperimentResult } from './experiment.ts';
 import { formatResult } from './format.ts';
 
 const USAGE = `Usage:
-  multitask train --config FILE [--strategy NAME] [--epochs N] [--seed S] [--out DIR] [--json]
+  multitask train --config FILE [--strategy NAME] [--epochs N] [--seed S] [--out DIR [--resume]] [--json]
 
   --config FILE    experiment config (JSON), e.g. configs/penguins.json
   --strategy NAME  weighting strategy, overriding the config (static, uncertainty, mgda, …)
   --epochs N       number of epochs, overriding the config
   --seed S         seed (≥ 1) of everything random, overriding the config
-  --out DIR        write result.json into DIR
+  --out DIR        write result.json into DIR, and a checkpoint after every epoch into DIR/checkpoint
+  --resume         continue the run in --out DIR from its newest intact checkpoint (same config and options)
   --json           print one machine-readable JSON result object instead of text
 
   multitask compare --config FILE --strategies A,B[,…] [--epochs N] [--seed S] [--every K] [--baselines]
-                    [--out DIR] [--json]
+                    [--out DIR [--resume]] [--json]
 
   --strategies A,B train the config once per strategy (same seed, data and initial weights) and compare them
   --every K        record per-task gradient statistics (cosines, conflicts) every K steps (default 5)
   --baselines      also train each task alone (strategy static, same backbone and budget) and report Δm%
-  --out DIR        write DIR/report.json, DIR/report.md and DIR/report.html (plots as inline SVG)
+  --out DIR        write DIR/report.json, DIR/report.md and DIR/report.html (plots as inline SVG); every run
+                   keeps a checkpoint and, once finished, its result in DIR/runs/<run>/
+  --resume         continue the series in --out DIR: finished runs are read back, the interrupted one continues
   --json           print one JSON object { summary, report } instead of the Markdown table
 
   multitask report --from DIR [--out DIR2]
 
   --from DIR       re-render report.md and report.html from DIR/report.json (into DIR2, default DIR) and
                    print the Markdown
+
+Ctrl-C (SIGINT) or SIGTERM stops a run after the current step; the checkpoint of the last completed epoch stays
+in --out, and the command exits with code 130 saying how to resume. A second Ctrl-C exits at once.
 `;
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be an integer ≥ 1, got "${value}".`);
+  if (!/^\s*[+-]?\d+(\.\d*)?(e[+-]?\d+)?\s*$/i.test(value) || !Number.isInteger(n) || n < 1) {
+    throw new UsageError(`${flag} must be an integer ≥ 1, got "${value}".`);
+  }
+  if (!Number.isSafeInteger(n)) {
+    throw new UsageError(`${flag} must be at most ${Number.MAX_SAFE_INTEGER}, got "${value}".`);
+  }
   return n;
 }
 
 class UsageError extends Error {}
 
-/** Writes a file atomically: to a temporary name, then renamed into place. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+/** Options that take a value: in `--seed -1`, `-1` is the value, not an unknown option. */
+const VALUE_OPTIONS = new Set([
+  '--config',
+  '--strategy',
+  '--strategies',
+  '--epochs',
+  '--seed',
+  '--every',
+  '--out',
+  '--from',
+]);
+
+function joinNegativeValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    if (VALUE_OPTIONS.has(a) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
+
+function outError(dir: string, problem: string, cause?: unknown): MultitaskError {
+  return new MultitaskError('IO_ERROR', `[multitask] --out ${dir}: ${problem}`, {
+    ...(cause !== undefined ? { cause } : {}),
+    details: { option: 'out', file: dir },
+  });
+}
+
+function errnoOf(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+/**
+ * Checks, before any training, that `dir` is (or can be made) a writable directory and that none of `files` in
+ * it is a directory.
+ */
+function prepareOut(dir: string, files: readonly string[]): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw outError(dir, 'is a file, not a directory.');
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw outError(dir, `cannot be created (${errnoOf(e)}).`, e);
+  }
+  const probe = join(dir, `.multitask-probe-${process.pid}`);
+  try {
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    throw outError(dir, `is not writable (${errnoOf(e)}).`, e);
+  }
+  // Leftovers of a command killed while writing: never a complete set, so never needed.
+  for (const f of readdirSync(dir)) {
+    if (f.startsWith('.write-') || f.startsWith('.multitask-probe-')) {
+      rmSync(join(dir, f), { recursive: true, force: true });
+    }
+  }
+  for (const f of files) {
+    const path = join(dir, f);
+    if (existsSync(path) && statSync(path).isDirectory()) {
+      throw outError(
+        dir,
+        `${path} is a directory, where a result file goes — remove it or choose another --out.`,
+      );
+    }
+  }
+}
+
+/**
+ * Writes a set of files into `dir` together: all of them into a temporary directory first, then each renamed into
+ * place, so that a failure while writing leaves the previous set untouched and no partial file behind.
+ */
+async function writeSet(dir: string, write: (tmp: string) => Promise<unknown>): Promise<void> {
+  let tmp: string | undefined;
+  try {
+    tmp = mkdtempSync(join(dir, '.write-'));
+    await write(tmp);
+    for (const f of readdirSync(tmp)) renameSync(join(tmp, f), join(dir, f));
+  } catch (e) {
+    throw outError(dir, `writing the results failed: ${(e as Error).message}`, e);
+  } finally {
+    if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** An AbortSignal raised by the first SIGINT/SIGTERM (a second one exits at once); `done` removes the handlers. */
+function interruptSignal(io: CliIo): { signal: AbortSignal; done: () => void } {
+  if (io.signal !== undefined) return { signal: io.signal, done: () => undefined };
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(INTERRUPTED);
+    io.stderr(
+      `\nmultitask: ${name} — stopping after the current step (press Ctrl-C again to quit at once)…\n`,
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    done: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/** Exit code of a run stopped by SIGINT/SIGTERM (128 + SIGINT). */
+const INTERRUPTED = 130;
+
+/** The command line that continues an interrupted command: the same arguments plus `--resume`. */
+function resumeCommand(command: string, args: readonly string[]): string {
+  const quoted = args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`));
+  return ['multitask', command, ...quoted, ...(args.includes('--resume') ? [] : ['--resume'])].join(' ');
+}
+
+/** Thrown to end a command that was interrupted; carries the text to print. */
+class Interrupted extends Error {}
 
 async function train(args: string[], io: CliIo): Promise<void> {
   const { values } = parseArgs({
-    args,
+    args: joinNegativeValues(args),
     options: {
       config: { type: 'string' },
       strategy: { type: 'string' },
       epochs: { type: 'string' },
       seed: { type: 'string' },
       out: { type: 'string' },
+      resume: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  if (values.resume && values.out === undefined)
+    throw new UsageError('--resume needs --out DIR (the run to continue).');
   if (values.config === undefined) throw new UsageError('--config FILE is required.');
   const base = loadConfig(values.config);
   const epochs = positiveInt(values.epochs, '--epochs');
@@ -82,31 +221,63 @@ async function train(args: string[], io: CliIo): Promise<void> {
     : (line: string): void => {
         io.stdout(`${line}\n`);
       };
+  const out = values.out;
+  if (out !== undefined) prepareOut(out, ['result.json']);
   log(
     `multitask train — ${config.name}: ${config.tasks.map((t) => t.name).join(', ')} · strategy ${config.strategy.name} · seed ${config.training.seed}`,
   );
-  const result: ExperimentResult = await runExperiment(config, {
-    onBackend: (b) => {
-      log(`backend: ${b.name} (${b.reason})`);
-    },
-    onEpoch: (e, total) => {
-      const every = Math.max(1, Math.round(total / 10));
-      if ((e.epoch + 1) % every === 0 || e.epoch === 0 || e.epoch + 1 === total) {
-        const losses = Object.entries(e.trainLosses)
-          .map(([t, l]) => `${t} ${l.toFixed(4)}`)
-          .join('  ');
-        log(
-          `epoch ${String(e.epoch + 1).padStart(4)}/${total}  train loss: ${losses}  (${e.seconds.toFixed(2)} s)`,
-        );
-      }
-    },
-  });
-  if (values.out !== undefined) {
-    mkdirSync(values.out, { recursive: true });
-    writeAtomic(join(values.out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const interrupt = out !== undefined ? interruptSignal(io) : undefined;
+  let result: ExperimentResult;
+  try {
+    result = await runExperiment(
+      config,
+      {
+        onResume: (r) => {
+          log(`resumed from ${r.path} after epoch ${r.epoch} (step ${r.step})`);
+        },
+        onBackend: (b) => {
+          log(`backend: ${b.name} (${b.reason})`);
+        },
+        onEpoch: (e, total) => {
+          const every = Math.max(1, Math.round(total / 10));
+          if ((e.epoch + 1) % every === 0 || e.epoch === 0 || e.epoch + 1 === total) {
+            const losses = Object.entries(e.trainLosses)
+              .map(([t, l]) => `${t} ${l.toFixed(4)}`)
+              .join('  ');
+            log(
+              `epoch ${String(e.epoch + 1).padStart(4)}/${total}  train loss: ${losses}  (${e.seconds.toFixed(2)} s)`,
+            );
+          }
+        },
+      },
+      out !== undefined
+        ? {
+            dir: join(out, 'checkpoint'),
+            resume: values.resume,
+            ...(interrupt ? { signal: interrupt.signal } : {}),
+          }
+        : undefined,
+    );
+  } catch (e) {
+    if (e instanceof RunInterrupted) {
+      throw new Interrupted(
+        `multitask: interrupted at step ${e.step}; ${e.epoch} completed epoch(s) are saved in ${e.dir}.\n` +
+          `Continue with:\n  ${resumeCommand('train', args)}\n`,
+      );
+    }
+    throw e;
+  } finally {
+    interrupt?.done();
   }
+  // Printed before writing, so that a failing disk never loses the result.
   if (values.json) io.stdout(`${JSON.stringify(result)}\n`);
   else log(formatResult(result));
+  if (out !== undefined) {
+    await writeSet(out, (tmp) => {
+      writeFileSync(join(tmp, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+      return Promise.resolve();
+    });
+  }
 }
 
 function overrides(
@@ -131,7 +302,7 @@ function oneLine(report: ExperimentReport): string {
 
 async function compare(args: string[], io: CliIo): Promise<void> {
   const { values } = parseArgs({
-    args,
+    args: joinNegativeValues(args),
     options: {
       config: { type: 'string' },
       strategies: { type: 'string' },
@@ -140,10 +311,13 @@ async function compare(args: string[], io: CliIo): Promise<void> {
       every: { type: 'string' },
       baselines: { type: 'boolean', default: false },
       out: { type: 'string' },
+      resume: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  if (values.resume && values.out === undefined)
+    throw new UsageError('--resume needs --out DIR (the series to continue).');
   if (values.config === undefined) throw new UsageError('--config FILE is required.');
   if (values.strategies === undefined)
     throw new UsageError('--strategies A,B is required (e.g. static,mgda).');
@@ -166,40 +340,62 @@ async function compare(args: string[], io: CliIo): Promise<void> {
   log(
     `multitask compare — ${config.name}: ${strategies.join(', ')}${values.baselines ? ' + single-task baselines' : ''} · ${config.training.epochs} epochs · seed ${config.training.seed}`,
   );
+  const out = values.out;
+  if (out !== undefined) prepareOut(out, ['report.json', 'report.md', 'report.html']);
   let backendShown = false;
-  const report = await runComparison(config, {
-    strategies,
-    baselines: values.baselines,
-    ...(every !== undefined ? { diagnosticsEvery: every } : {}),
-    createdAt: new Date().toISOString(),
-    hooks: {
-      onBackend: (b) => {
-        if (!backendShown) log(`backend: ${b.name} (${b.reason})`);
-        backendShown = true;
+  const interrupt = out !== undefined ? interruptSignal(io) : undefined;
+  let report: ExperimentReport;
+  try {
+    report = await runComparison(config, {
+      strategies,
+      baselines: values.baselines,
+      ...(every !== undefined ? { diagnosticsEvery: every } : {}),
+      createdAt: new Date().toISOString(),
+      ...(out !== undefined ? { out, resume: values.resume } : {}),
+      ...(interrupt ? { signal: interrupt.signal } : {}),
+      hooks: {
+        onBackend: (b) => {
+          if (!backendShown) log(`backend: ${b.name} (${b.reason})`);
+          backendShown = true;
+        },
+        onResume: (r) => {
+          log(`  resumed from ${r.path} after epoch ${r.epoch} (step ${r.step})`);
+        },
       },
-    },
-    onRunEnd: (label, r) => {
-      const metrics = Object.entries(r.test)
-        .map(
-          ([t, m]) =>
-            `${t} ${Object.entries(m)
-              .filter(([k]) => k !== 'loss')
-              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-              .join(' ')}`,
-        )
-        .join(' · ');
-      log(`${label}: ${r.steps} steps in ${r.seconds.toFixed(1)} s — ${metrics}`);
-    },
-  });
-  let written: string | undefined;
-  if (values.out !== undefined) written = (await writeReport(values.out, report)).html;
-  if (values.json) {
-    io.stdout(`${oneLine(report)}\n`);
-    return;
+      onRunEnd: (label, r) => {
+        const metrics = Object.entries(r.test)
+          .map(
+            ([t, m]) =>
+              `${t} ${Object.entries(m)
+                .filter(([k]) => k !== 'loss')
+                .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+                .join(' ')}`,
+          )
+          .join(' · ');
+        log(`${label}: ${r.steps} steps in ${r.seconds.toFixed(1)} s — ${metrics}`);
+      },
+    });
+  } catch (e) {
+    if (e instanceof RunInterrupted) {
+      throw new Interrupted(
+        `multitask: interrupted at step ${e.step}; ${e.epoch} completed epoch(s) of this run are saved in ${e.dir}, finished runs in ${join(out!, 'runs')}.\n` +
+          `Continue the series with:\n  ${resumeCommand('compare', args)}\n`,
+      );
+    }
+    throw e;
+  } finally {
+    interrupt?.done();
   }
-  log('');
-  log(reportMarkdown(report).trimEnd());
-  if (written !== undefined) log(`\nreport written to ${values.out} (open ${written})`);
+  // Printed before writing, so that a failing disk never loses the comparison.
+  if (values.json) io.stdout(`${oneLine(report)}\n`);
+  else {
+    log('');
+    log(reportMarkdown(report).trimEnd());
+  }
+  if (out !== undefined) {
+    await writeSet(out, (tmp) => writeReport(tmp, report));
+    if (!values.json) log(`\nreport written to ${out} (open ${join(out, 'report.html')})`);
+  }
 }
 
 /** Turns the `null`s of a report.json (NaN and ±Infinity when written) back into NaN. */
@@ -214,7 +410,7 @@ function nullsToNaN(value: unknown): unknown {
 
 async function report(args: string[], io: CliIo): Promise<void> {
   const { values } = parseArgs({
-    args,
+    args: joinNegativeValues(args),
     options: { from: { type: 'string' }, out: { type: 'string' } },
     strict: true,
   });
@@ -246,7 +442,8 @@ async function report(args: string[], io: CliIo): Promise<void> {
   }
   const restored = nullsToNaN(saved) as ExperimentReport;
   const out = values.out ?? values.from;
-  await writeReport(out, restored);
+  prepareOut(out, ['report.json', 'report.md', 'report.html']);
+  await writeSet(out, (tmp) => writeReport(tmp, restored));
   io.stdout(`${reportMarkdown(restored).trimEnd()}\n\nreport written to ${out}\n`);
 }
 
@@ -256,6 +453,11 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   /** Errors and usage. */
   readonly stderr: (text: string) => void;
+  /**
+   * Stops a checkpointed run after its current step, as SIGINT/SIGTERM do (for embedding and tests). When absent,
+   * `train` and `compare` with `--out` listen to SIGINT and SIGTERM while they run.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const processIo: CliIo = {
@@ -282,6 +484,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     ) {
       io.stderr(`multitask: ${e.message}\n\n${USAGE}`);
       return 2;
+    }
+    if (e instanceof Interrupted) {
+      io.stderr(e.message);
+      return INTERRUPTED;
     }
     if (isMultitaskError(e)) {
       io.stderr(`multitask: ${e.message}\n`);

@@ -29,7 +29,11 @@ function splitmix32(seed: number): () => number {
 export class Rng {
   #s: [number, number, number, number];
 
-  /** @param seed - any finite number; equal seeds give equal streams */
+  /**
+   * @param seed - an integer with |seed| ≤ 2⁵³−1 (`Number.MAX_SAFE_INTEGER`; a fraction is rounded down): equal
+   *   seeds give equal streams, different seeds different ones. Larger numbers are refused with `INVALID_OPTION`:
+   *   JavaScript cannot tell them from their neighbours, so they would silently fold into one run.
+   */
   constructor(seed: number) {
     if (!Number.isFinite(seed)) {
       throw new MultitaskError(
@@ -40,9 +44,38 @@ export class Rng {
         },
       );
     }
-    const next = splitmix32(Math.floor(seed) ^ Math.floor(seed / 0x100000000));
-    this.#s = [next(), next(), next(), next()];
-    if (this.#s.every((x) => x === 0)) this.#s[0] = 1;
+    if (Math.abs(seed) > Number.MAX_SAFE_INTEGER) {
+      throw new MultitaskError(
+        'INVALID_OPTION',
+        `[@multitask/core] seed must be at most ${Number.MAX_SAFE_INTEGER} (2^53 − 1) in magnitude, got ${seed}: larger numbers are not exact in JavaScript, so different seeds would give the same run.`,
+        { details: { option: 'seed' } },
+      );
+    }
+    const whole = Math.floor(seed);
+    const hi = Math.floor(whole / 0x100000000);
+    const lo = whole - hi * 0x100000000;
+    if (hi === 0) {
+      this.#s = Rng.#mix(lo);
+    } else {
+      // Both 32-bit halves drawn separately, so that no two safe integers share a stream.
+      const a = splitmix32(lo);
+      const b = splitmix32((hi ^ 0x5bd1e995) >>> 0);
+      this.#s = [a() ^ b(), a() ^ b(), a() ^ b(), a() ^ b()].map((x) => x >>> 0) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      if (this.#s.every((x) => x === 0)) this.#s[0] = 1;
+    }
+  }
+
+  /** The state of a generator seeded with the 32-bit word `word` (the historical seeding, kept for forks). */
+  static #mix(word: number): [number, number, number, number] {
+    const next = splitmix32(word);
+    const s: [number, number, number, number] = [next(), next(), next(), next()];
+    if (s.every((x) => x === 0)) s[0] = 1;
+    return s;
   }
 
   /** Rebuilds a generator from a saved {@link RngState}. */
@@ -97,7 +130,11 @@ export class Rng {
 
   /** A new independent generator seeded from this one. */
   fork(): Rng {
-    return new Rng(this.nextUint32() * 0x100000000 + this.nextUint32());
+    // As generators were always forked: the 64 drawn bits rounded to a double, the halves XOR-ed into one word.
+    const wide = this.nextUint32() * 0x100000000 + this.nextUint32();
+    const r = new Rng(1);
+    r.#s = Rng.#mix((Math.floor(wide) ^ Math.floor(wide / 0x100000000)) >>> 0);
+    return r;
   }
 
   /** Shuffles `items` in place (Fisher–Yates) and returns it. */

@@ -172,7 +172,20 @@ export async function readCsv(input: TextInput, options: CsvOptions): Promise<Ra
   }
   let position: number[] = [];
   const bind = (header: readonly string[], line: number): void => {
-    const index = new Map(header.map((h, k) => [h.trim(), k]));
+    const index = new Map<string, number>();
+    header.forEach((h, k) => {
+      const name = h.trim();
+      const first = index.get(name);
+      if (first !== undefined) {
+        throw cellError(
+          file,
+          line,
+          name,
+          `the header names this column twice (fields ${first + 1} and ${k + 1}) — rename one of them.`,
+        );
+      }
+      index.set(name, k);
+    });
     position = Object.keys(options.schema).map((n) => {
       const k = index.get(n);
       if (k === undefined) throw cellError(file, line, n, `the schema column is not in the header (${header.map((h) => h.trim()).join(', ')}).`);

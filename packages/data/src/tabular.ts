@@ -96,6 +96,38 @@ export function cellError(file: string, line: number, column: string, message: s
   });
 }
 
+/** A decimal numeral: optional sign, digits with an optional fraction (or a fraction alone), optional exponent. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Reads a number cell: a JSON number, or a string holding a decimal numeral. Hexadecimal, binary and octal
+ * numerals (`0x10`, `0b11`, `0o7`), `Infinity`, `NaN` and numbers too large for a 64-bit float (`1e999`) are
+ * refused with file, line and column instead of being read as something else.
+ */
+function numberCell(text: unknown, raw: unknown, file: string, line: number, column: string): number {
+  const hint = "fix the cell, or declare the column type 'category' or list the value in missing.";
+  if (typeof text === 'number') {
+    if (!Number.isFinite(text)) {
+      throw cellError(file, line, column, `the number is not finite (${String(text)}; a literal such as 1e999 is too large for a 64-bit float) — ${hint}`);
+    }
+    return text;
+  }
+  if (typeof text !== 'string') throw cellError(file, line, column, `${JSON.stringify(raw)} is not a number — ${hint}`);
+  if (!DECIMAL.test(text)) {
+    const kind = /^[+-]?0[xX]/.test(text)
+      ? ' (a hexadecimal numeral: only decimal numbers are read)'
+      : /^[+-]?0[bBoO]/.test(text)
+        ? ' (a binary or octal numeral: only decimal numbers are read)'
+        : '';
+    throw cellError(file, line, column, `${JSON.stringify(raw)} is not a decimal number${kind} — ${hint}`);
+  }
+  const v = Number(text);
+  if (!Number.isFinite(v)) {
+    throw cellError(file, line, column, `${JSON.stringify(raw)} is too large for a 64-bit float — ${hint}`);
+  }
+  return v;
+}
+
 /** Role of a column with defaults applied. */
 export function roleOf(spec: ColumnSpec): 'input' | 'target' | 'ignore' {
   return spec.role ?? 'input';
@@ -140,11 +172,7 @@ export function rawTableBuilder(schema: TableSchema, file: string): RawTableBuil
             row[j] = NaN;
             continue;
           }
-          const v = typeof text === 'number' ? text : typeof text === 'string' ? Number(text) : NaN;
-          if (!Number.isFinite(v)) {
-            throw cellError(file, line, n, `${JSON.stringify(raw)} is not a number — fix the cell, or declare the column type 'category' or list the value in missing.`);
-          }
-          row[j] = v;
+          row[j] = numberCell(text, raw, file, line, n);
         } else {
           if (isMissing) row[j] = null;
           else if (typeof text === 'string' || typeof text === 'number' || typeof text === 'boolean') row[j] = String(text);

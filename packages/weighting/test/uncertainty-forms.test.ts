@@ -3,7 +3,8 @@
  * optima σ² = L (regression) and σ² = 2L (classification), derived by hand in the comments.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { isMultitaskError, Rng, type StepContext } from '@multitask/core';
+import { Rng, type StepContext } from '@multitask/core';
+import { expectMultitaskError } from '@multitask/test-utils';
 import { describe, expect, it } from 'vitest';
 import { uncertaintyWeighting } from '../src/index.ts';
 
@@ -88,7 +89,7 @@ describe('uncertaintyWeighting forms', () => {
     }
   });
 
-  it('the default is unchanged (Σ e^{−s}L + s) and an unknown form is an INVALID_OPTION naming it', () => {
+  it('the default is unchanged (Σ e^{−s}L + s) and an unknown form is an INVALID_OPTION naming it', async () => {
     const s = uncertaintyWeighting({ tasks: ['a'] });
     try {
       expect(evaluate(s, [2], ['a']).total).toBeCloseTo(2, 6);
@@ -96,12 +97,8 @@ describe('uncertaintyWeighting forms', () => {
     } finally {
       s.dispose();
     }
-    let error: unknown;
-    try {
-      uncertaintyWeighting({ form: 'gaussian' as never });
-    } catch (e) {
-      error = e;
-    }
-    expect(isMultitaskError(error) && error.code === 'INVALID_OPTION' && error.details.option).toBe('form');
+    await expectMultitaskError(() => uncertaintyWeighting({ form: 'gaussian' as never }), 'INVALID_OPTION', undefined, {
+      option: 'form',
+    });
   });
 });

@@ -1,6 +1,17 @@
 /**
- * Node-only helpers of @multitask/core: checkpoints on disk, written atomically.
+ * Node-only helpers of @multitask/core: checkpoints on disk, written atomically and verified on load.
  * @packageDocumentation
  */
-export { saveCheckpoint, loadCheckpoint, readCheckpoint, checkpointCallback } from './checkpoint-files.ts';
-export type { CheckpointCallbackOptions } from './checkpoint-files.ts';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  readCheckpoint,
+  findCheckpoint,
+  checkpointCallback,
+} from './checkpoint-files.ts';
+export type {
+  CheckpointCallbackOptions,
+  CheckpointWriteStage,
+  FoundCheckpoint,
+  SaveCheckpointOptions,
+} from './checkpoint-files.ts';
