@@ -8,6 +8,7 @@ import { writeReport } from '@multitask/eval/node';
 import { runComparison } from './compare.ts';
 import { loadConfig, type ExperimentConfig } from './config.ts';
 import { runExperiment, type ExperimentResult } from './experiment.ts';
+import { exportDataCommand } from './export-data.ts';
 import { formatResult } from './format.ts';
 
 const USAGE = `Usage:
@@ -270,6 +271,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     if (command === 'train') await train(rest, io);
     else if (command === 'compare') await compare(rest, io);
     else if (command === 'report') await report(rest, io);
+    else if (command === 'export-data') await exportDataCommand(rest, io);
     else if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.stdout(USAGE);
       return command === undefined ? 2 : 0;
