@@ -5,7 +5,8 @@
  *
  * Layout of the output directory (written atomically: built under a temporary name, then renamed into place):
  *
- * - `manifest.json` — `{ format: "multitask-export/1", config, tasks, inputShape, splits, notes }`; each split
+ * - `manifest.json` — `{ format: "multitask-export/1", config, tasks, inputShape, splits, notes }` (`config`: the
+ *   name, file, data set, backbone, optimizer and training recipe; `tasks`: name, type, options); each split
  *   (`train`, `test`, and `validation` when the data set has one) lists its row count and, per array, the file,
  *   `dtype` (`float32` or `int32`) and `shape`.
  * - `<split>-inputs.npy` — the inputs (`[rows, …inputShape]`, as the backbone receives them); named inputs are
@@ -79,10 +80,16 @@ export interface ExportManifest {
     readonly name: string;
     readonly file?: string;
     readonly dataset: { readonly name: string; readonly options: { readonly [key: string]: JsonValue } };
+    readonly backbone: { readonly type: string; readonly options: { readonly [key: string]: JsonValue } };
+    readonly optimizer: { readonly name: string; readonly learningRate: number };
     readonly training: { readonly epochs: number; readonly batchSize: number; readonly seed: number };
   };
-  /** The tasks in config order (the `i` of `targets-<i>` files). */
-  readonly tasks: readonly { readonly name: string; readonly type: string }[];
+  /** The tasks in config order (the `i` of `targets-<i>` files), with their config options (e.g. `numClasses`). */
+  readonly tasks: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly options: { readonly [key: string]: JsonValue };
+  }[];
   /** Shape of one input row. */
   readonly inputShape: readonly number[];
   readonly splits: Readonly<Record<string, ExportSplit>>;
@@ -126,10 +133,7 @@ class NpyWriter {
   #rowShape: readonly number[] | undefined;
   #rows = 0;
 
-  constructor(
-    readonly path: string,
-    dtype: ExportDtype,
-  ) {
+  constructor(path: string, dtype: ExportDtype) {
     this.#dtype = dtype;
     this.#fd = openSync(path, 'w');
     writeSync(this.#fd, Buffer.alloc(HEADER_BYTES, 0x20));
@@ -368,13 +372,15 @@ export async function exportData(
         name: config.name,
         ...(options.configFile !== undefined ? { file: options.configFile } : {}),
         dataset: config.dataset,
+        backbone: config.backbone,
+        optimizer: config.optimizer,
         training: {
           epochs: config.training.epochs,
           batchSize: config.training.batchSize,
           seed: config.training.seed,
         },
       },
-      tasks: config.tasks.map((t) => ({ name: t.name, type: t.type })),
+      tasks: config.tasks.map((t) => ({ name: t.name, type: t.type, options: t.options })),
       inputShape: [...loaded.inputShape],
       splits,
       ...(loaded.notes ? { notes: loaded.notes } : {}),
