@@ -114,7 +114,10 @@ function npyHeader(dtype: ExportDtype, shape: readonly number[]): Buffer {
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${dims}, }`;
   const room = HEADER_BYTES - 10;
   if (dict.length + 1 > room) {
-    throw new MultitaskError('INTERNAL', `[multitask] export-data: shape ${dims} does not fit a .npy header.`);
+    throw new MultitaskError(
+      'INTERNAL',
+      `[multitask] export-data: shape ${dims} does not fit a .npy header.`,
+    );
   }
   const out = Buffer.alloc(HEADER_BYTES, 0x20);
   out.write('\x93NUMPY', 0, 'latin1');
@@ -188,7 +191,8 @@ function dtypeOf(t: Tensor, what: string): ExportDtype {
 
 async function valuesOf(t: Tensor, dtype: ExportDtype): Promise<Float32Array | Int32Array> {
   const data = await t.data();
-  if (dtype === 'float32') return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+  if (dtype === 'float32')
+    return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
   return data instanceof Int32Array ? data : Int32Array.from(data as ArrayLike<number>);
 }
 
@@ -264,7 +268,8 @@ async function exportSplit(
           tw.append(await valuesOf(target, tw.dtype), target.shape, what);
           const mask = batch.masks?.[task];
           const mw = writer(`mask:${task}`, `${split}-masks-${i}.npy`, 'float32');
-          if (mask === undefined) mw.append(new Float32Array(n).fill(1), [n], `the ${split} masks of "${task}"`);
+          if (mask === undefined)
+            mw.append(new Float32Array(n).fill(1), [n], `the ${split} masks of "${task}"`);
           else mw.append(await valuesOf(mask, 'float32'), [n], `the ${split} masks of "${task}"`);
         }
         rows += n;
@@ -353,7 +358,9 @@ export async function exportData(
   const sources: [string, DataSource][] = [
     ['train', onlyTasks(loaded.train, names)],
     ['test', onlyTasks(loaded.test, names)],
-    ...(loaded.validation ? [['validation', onlyTasks(loaded.validation, names)] as [string, DataSource]] : []),
+    ...(loaded.validation
+      ? [['validation', onlyTasks(loaded.validation, names)] as [string, DataSource]]
+      : []),
   ];
   const tmp = `${out}.tmp-${process.pid}`;
   try {
@@ -365,7 +372,8 @@ export async function exportData(
   }
   try {
     const splits: Record<string, ExportSplit> = {};
-    for (const [split, source] of sources) splits[split] = await exportSplit(split, source, names, tmp, chunkRows);
+    for (const [split, source] of sources)
+      splits[split] = await exportSplit(split, source, names, tmp, chunkRows);
     const manifest: ExportManifest = {
       format: EXPORT_FORMAT,
       config: {
@@ -421,7 +429,8 @@ export function readNpy(file: string): NpyArray {
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw bad('header without descr/shape');
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw bad('header without descr/shape');
   if (fortran === 'True') throw bad('Fortran order');
   const dtype: ExportDtype | undefined = descr === '<f4' ? 'float32' : descr === '<i4' ? 'int32' : undefined;
   if (dtype === undefined) throw bad(`dtype ${descr} (expected <f4 or <i4)`);
@@ -432,7 +441,8 @@ export function readNpy(file: string): NpyArray {
     .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLen;
-  if (buf.length - offset !== count * 4) throw bad(`${buf.length - offset} data bytes for shape (${shape.join(', ')})`);
+  if (buf.length - offset !== count * 4)
+    throw bad(`${buf.length - offset} data bytes for shape (${shape.join(', ')})`);
   const bytes = buf.buffer.slice(buf.byteOffset + offset, buf.byteOffset + offset + count * 4);
   return { dtype, shape, data: dtype === 'float32' ? new Float32Array(bytes) : new Int32Array(bytes) };
 }
@@ -479,7 +489,8 @@ export async function exportDataCommand(
     return;
   }
   const lines = Object.entries(manifest.splits).map(
-    ([split, s]) => `  ${split}: ${s.rows} rows${s.inputs ? ` · inputs [${s.inputs.shape.join(', ')}] ${s.inputs.dtype}` : ''}`,
+    ([split, s]) =>
+      `  ${split}: ${s.rows} rows${s.inputs ? ` · inputs [${s.inputs.shape.join(', ')}] ${s.inputs.dtype}` : ''}`,
   );
   io.stdout(
     `export-data — ${manifest.config.name}: tasks ${manifest.tasks.map((t) => t.name).join(', ')}\n` +

@@ -43,7 +43,9 @@ export function formatDuration(s: number): string {
 }
 
 function lossText(losses: Readonly<Record<string, number>>): string {
-  const parts = Object.entries(losses).map(([t, l]) => `${t} ${Number.isFinite(l) ? l.toFixed(4) : String(l)}`);
+  const parts = Object.entries(losses).map(
+    ([t, l]) => `${t} ${Number.isFinite(l) ? l.toFixed(4) : String(l)}`,
+  );
   return parts.length > 0 ? `loss ${parts.join(' ')}` : 'loss —';
 }
 

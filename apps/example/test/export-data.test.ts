@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +21,16 @@ const configs = join(dirname(fileURLToPath(import.meta.url)), '..', 'configs');
 const dir = mkdtempSync(join(tmpdir(), 'multitask-export-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The parts of a config file the tests edit. */
+interface RawConfig {
+  backend?: string;
+  dataset: { options: Record<string, unknown> };
+  tasks: { name: string }[];
+}
+
 /** A config from `configs/` with edits, pinned to the test backend, written to a temp file. */
-function configFile(name: string, edit: (c: Record<string, any>) => void = () => undefined): string {
-  const c = JSON.parse(readFileSync(join(configs, name), 'utf8')) as Record<string, any>;
+function configFile(name: string, edit: (c: RawConfig) => void = () => undefined): string {
+  const c = JSON.parse(readFileSync(join(configs, name), 'utf8')) as RawConfig;
   c.backend = testBackendName();
   edit(c);
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
@@ -113,6 +128,16 @@ describe('multitask export-data', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as ExportManifest;
     expect(manifest.splits.test!.rows).toBe(12);
     expect(manifest.config.training).toEqual({ epochs: 3, batchSize: 256, seed: 1 });
+    // What the PyTorch reference reads to rebuild the model and the recipe.
+    expect(manifest.tasks.map((t) => [t.name, t.options.numClasses])).toEqual([
+      ['left', 10],
+      ['right', 10],
+    ]);
+    expect(manifest.config.backbone).toEqual({
+      type: 'multi-lenet',
+      options: { filters: [10, 20], units: 50, dropout: 0.5 },
+    });
+    expect(manifest.config.optimizer).toEqual({ name: 'adam', learningRate: 0.001 });
     const loaded = await datasets.get('multi-mnist')({ seed: 1, maxShift: 2, trainSize: 30, testSize: 12 });
     const train = loaded.train as unknown as {
       example(i: number): { image: Float32Array; left: number; right: number };
@@ -130,7 +155,7 @@ describe('multitask export-data', () => {
 
     const rightOnly = configFile('multi-mnist-small.json', (c) => {
       Object.assign(c.dataset.options, { trainSize: 30, testSize: 12 });
-      c.tasks = c.tasks.filter((t: { name: string }) => t.name === 'right');
+      c.tasks = c.tasks.filter((t) => t.name === 'right');
     });
     const out2 = join(dir, 'mm-right');
     expect((await run(['export-data', '--config', rightOnly, '--out', out2, '--json'])).code).toBe(0);
