@@ -19,6 +19,7 @@ import datetime
 import json
 import math
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -49,7 +50,9 @@ PAPER = {
     "mgda": (97.26, 95.90),
 }
 ROW_NAMES = {"single-left": "single task (left)", "single-right": "single task (right)", "static": "equal weights",
-             "uncertainty": "uncertainty", "gradnorm": "GradNorm", "mgda": "MGDA-UB"}
+             "uncertainty": "uncertainty", "gradnorm": "GradNorm", "mgda": "MGDA-UB", "pcgrad": "PCGrad",
+             "cagrad": "CAGrad", "imtl-g": "IMTL-G", "aligned-mtl": "Aligned-MTL", "upgrad": "UPGrad",
+             "nash-mtl": "Nash-MTL", "famo": "FAMO", "dwa": "DWA"}
 
 
 def now_iso():
@@ -121,11 +124,13 @@ def plan_runs(plan, args):
 
 
 def command_for(run, args, work, resume):
+    # <rundir>/out is the run's own --out (created by the run); logs and run.json sit beside it in <rundir>.
     rundir = os.path.join(work, "runs", args.plan, run["side"], f"{run['row']}-seed-{run['seed']}")
+    outdir = os.path.join(rundir, "out")
     if run["side"] == "reference":
         cmd = [args.python, REFERENCE, "--data", os.path.join(work, "data"), "--strategy", run["row"],
                "--seed", str(run["seed"]), "--epochs", str(run["epochs"]), "--threads", str(args.threads),
-               "--out", os.path.join(rundir, "result.json")]
+               "--out", os.path.join(outdir, "result.json")]
         return rundir, cmd
     config = args.config
     strategy = run["row"]
@@ -134,7 +139,7 @@ def command_for(run, args, work, resume):
         config = os.path.join(work, "configs", f"{os.path.splitext(os.path.basename(args.config))[0]}-{task}.json")
         strategy = "static"
     cmd = ["node", CLI, "train", "--config", config, "--strategy", strategy, "--epochs", str(run["epochs"]),
-           "--seed", str(run["seed"]), "--out", rundir, "--json"]
+           "--seed", str(run["seed"]), "--out", outdir, "--json"]
     if resume:
         cmd.append("--resume")
     return rundir, cmd
@@ -180,7 +185,7 @@ def run_series(args):
         r["rundir"], r["cmd"] = rundir, cmd
         if r["id"] in done:
             continue
-        if read_json(os.path.join(rundir, "result.json")) is not None and os.path.exists(
+        if read_json(os.path.join(rundir, "out", "result.json")) is not None and os.path.exists(
                 os.path.join(rundir, "run.json")):
             continue  # finished but not yet recorded: picked up below
         todo.append(r)
@@ -196,7 +201,7 @@ def run_series(args):
     for r in runs:
         if r["id"] not in done:
             meta = read_json(os.path.join(r["rundir"], "run.json"))
-            result = read_json(os.path.join(r["rundir"], "result.json"))
+            result = read_json(os.path.join(r["rundir"], "out", "result.json"))
             if meta is not None and result is not None:
                 done[r["id"]] = {**meta, "result": summarise_result(result)}
     save()
@@ -233,11 +238,11 @@ def run_series(args):
         if proc.returncode != 0:
             sys.exit(f"[series {args.plan}] {r['id']} failed (exit {proc.returncode}); see {r['rundir']}/stderr.txt "
                      "— fix and rerun the same command to continue")
-        result = read_json(os.path.join(r["rundir"], "result.json"))
+        result = read_json(os.path.join(r["rundir"], "out", "result.json"))
         if result is None and r["side"] == "app":  # an app without --out result.json: its --json stdout
             with open(os.path.join(r["rundir"], "stdout.txt"), encoding="utf-8") as f:
                 result = json.loads(f.read().strip().splitlines()[-1])
-            write_json_atomic(os.path.join(r["rundir"], "result.json"), result)
+            write_json_atomic(os.path.join(r["rundir"], "out", "result.json"), result)
         meta = {
             "id": r["id"], "side": r["side"], "row": r["row"], "seed": r["seed"], "epochs": r["epochs"],
             "command": " ".join(rel(c) if os.sep in c else c for c in r["cmd"]),
@@ -327,6 +332,8 @@ def main(argv=None):
     p.add_argument("--rows", help="override the plan's rows, e.g. static,mgda")
     p.add_argument("--dry-run", action="store_true", help="print the runs and commands; run nothing")
     args = p.parse_args(argv)
+    # SIGTERM (e.g. `kill PID`) ends like Ctrl-C: the running child is killed, finished runs stay recorded.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.config = os.path.abspath(args.config)
     args.results = os.path.abspath(args.results)
     if args.summary:
