@@ -12,3 +12,14 @@ export type { CompareOptions } from './compare.ts';
 export { onlyTasks } from './task-subset.ts';
 export { main } from './main.ts';
 export type { CliIo } from './main.ts';
+export { EXPORT_FORMAT, exportData, exportDataCommand, readNpy } from './export-data.ts';
+export type {
+  ExportArray,
+  ExportDataOptions,
+  ExportDtype,
+  ExportManifest,
+  ExportSplit,
+  NpyArray,
+} from './export-data.ts';
+export { formatDuration, progressReporter } from './progress.ts';
+export type { ProgressOptions, ProgressReporter } from './progress.ts';

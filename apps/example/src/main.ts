@@ -18,6 +18,7 @@ import { writeReport } from '@multitask/eval/node';
 import { runComparison } from './compare.ts';
 import { loadConfig, type ExperimentConfig } from './config.ts';
 import { RunInterrupted, runExperiment, type ExperimentResult } from './experiment.ts';
+import { exportDataCommand } from './export-data.ts';
 import { formatResult } from './format.ts';
 
 const USAGE = `Usage:
@@ -46,6 +47,11 @@ const USAGE = `Usage:
 
   --from DIR       re-render report.md and report.html from DIR/report.json (into DIR2, default DIR) and
                    print the Markdown
+
+  multitask export-data --config FILE --out DIR [--json]
+
+  --out DIR        write the train/test arrays the app trains on for FILE (after loading, splitting and task
+                   selection) as NumPy .npy files plus DIR/manifest.json, atomically (for the PyTorch reference)
 
 Ctrl-C (SIGINT) or SIGTERM stops a run after the current step; the checkpoint of the last completed epoch stays
 in --out, and the command exits with code 130 saying how to resume. A second Ctrl-C exits at once.
@@ -472,6 +478,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     if (command === 'train') await train(rest, io);
     else if (command === 'compare') await compare(rest, io);
     else if (command === 'report') await report(rest, io);
+    else if (command === 'export-data') await exportDataCommand(rest, io);
     else if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       io.stdout(USAGE);
       return command === undefined ? 2 : 0;

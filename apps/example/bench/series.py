@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""The MultiMNIST reproduction series (issue "Reproduce the MultiMNIST table"): runs the app and the same-recipe
+PyTorch reference run by run, resumable, and writes the raw results to docs/results/<plan>.json.
+
+Python 3 standard library only (the reference runs need the venv of bench/reference/README.md). Run from anywhere:
+
+    python3 apps/example/bench/series.py --plan 3ep              # 36 runs: 6 rows x seeds 1-3 x {app, reference}
+    python3 apps/example/bench/series.py --plan 10ep             # 12 runs: 6 rows x seed 1 x {app, reference}
+    python3 apps/example/bench/series.py --plan extra            # 8 runs: 8 more strategies, 3 epochs, seed 1, app only
+    python3 apps/example/bench/series.py --plan 3ep --dry-run    # print the runs and their commands, run nothing
+    python3 apps/example/bench/series.py --summary               # print the Markdown tables of docs/results/*.json
+
+A run whose result exists (in the work directory or already in the results file) is skipped, so an interrupted
+series continues where it stopped. Every finished run is written into the results file at once (atomically),
+with its command, the commit, the backend and the wall time.
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+APP = os.path.dirname(HERE)
+REPO = os.path.dirname(os.path.dirname(APP))
+CLI = os.path.join(APP, "dist", "cli.js")
+REFERENCE = os.path.join(HERE, "reference", "run.py")
+
+SIX_ROWS = ["single-left", "single-right", "static", "uncertainty", "gradnorm", "mgda"]
+EXTRA = ["pcgrad", "cagrad", "imtl-g", "aligned-mtl", "upgrad", "nash-mtl", "famo", "dwa"]
+PLANS = {
+    "3ep": {"epochs": 3, "seeds": [1, 2, 3], "rows": SIX_ROWS, "sides": ["app", "reference"],
+            "title": "3 epochs, seeds 1-3"},
+    "10ep": {"epochs": 10, "seeds": [1], "rows": SIX_ROWS, "sides": ["app", "reference"],
+             "title": "10 epochs, seed 1"},
+    "extra": {"epochs": 3, "seeds": [1], "rows": EXTRA, "sides": ["app"],
+              "title": "3 epochs, seed 1, more strategies (app only)"},
+}
+# Sener & Koltun 2018, Table 1, MultiMNIST (left / right accuracy %, 100 epochs).
+PAPER = {
+    "single-task": (97.23, 95.90),
+    "static": (96.46, 94.99),
+    "uncertainty": (96.47, 95.29),
+    "gradnorm": (96.27, 94.84),
+    "mgda": (97.26, 95.90),
+}
+ROW_NAMES = {"single-left": "single task (left)", "single-right": "single task (right)", "static": "equal weights",
+             "uncertainty": "uncertainty", "gradnorm": "GradNorm", "mgda": "MGDA-UB", "pcgrad": "PCGrad",
+             "cagrad": "CAGrad", "imtl-g": "IMTL-G", "aligned-mtl": "Aligned-MTL", "upgrad": "UPGrad",
+             "nash-mtl": "Nash-MTL", "famo": "FAMO", "dwa": "DWA"}
+
+
+def now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def write_json_atomic(path, value):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(json.dumps(value, indent=2, allow_nan=False) + "\n")
+    os.replace(tmp, path)
+
+
+def read_json(path, default=None):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return default
+
+
+def git_commit():
+    try:
+        head = subprocess.run(["git", "-C", REPO, "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return head + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def cli_supports(flag):
+    """Whether the built CLI's `train` knows `flag` (e.g. --resume, once the reliability issue has landed)."""
+    out = subprocess.run(["node", CLI, "--help"], capture_output=True, text=True)
+    return flag in out.stdout
+
+
+def single_task_config(config_path, task, out_path):
+    """The config with one task only (the app hides the other task's targets), strategy static."""
+    with open(config_path, encoding="utf-8") as f:
+        c = json.load(f)
+    names = [t["name"] for t in c["tasks"]]
+    if task not in names:
+        sys.exit(f"{config_path} has no task {task!r} (it has {', '.join(names)})")
+    c["tasks"] = [t for t in c["tasks"] if t["name"] == task]
+    c["name"] = f"{c.get('name', 'experiment')}-{task}"
+    c["strategy"] = {"name": "static"}
+    write_json_atomic(out_path, c)
+    return out_path
+
+
+def plan_runs(plan, args):
+    p = PLANS[plan]
+    epochs = args.epochs or p["epochs"]
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else p["seeds"]
+    rows = args.rows.split(",") if args.rows else p["rows"]
+    sides = [args.only] if args.only else p["sides"]
+    runs = []
+    for seed in seeds:
+        for row in rows:
+            for side in sides:
+                if side == "reference" and row not in SIX_ROWS:
+                    continue
+                runs.append({"id": f"{side}/{row}/seed-{seed}", "side": side, "row": row, "seed": seed,
+                             "epochs": epochs})
+    return runs
+
+
+def command_for(run, args, work, resume):
+    # <rundir>/out is the run's own --out (created by the run); logs and run.json sit beside it in <rundir>.
+    rundir = os.path.join(work, "runs", args.plan, run["side"], f"{run['row']}-seed-{run['seed']}")
+    outdir = os.path.join(rundir, "out")
+    if run["side"] == "reference":
+        cmd = [args.python, REFERENCE, "--data", os.path.join(work, "data"), "--strategy", run["row"],
+               "--seed", str(run["seed"]), "--epochs", str(run["epochs"]), "--threads", str(args.threads),
+               "--out", os.path.join(outdir, "result.json")]
+        return rundir, cmd
+    config = args.config
+    strategy = run["row"]
+    if run["row"].startswith("single-"):
+        task = run["row"][len("single-"):]
+        config = os.path.join(work, "configs", f"{os.path.splitext(os.path.basename(args.config))[0]}-{task}.json")
+        strategy = "static"
+    cmd = ["node", CLI, "train", "--config", config, "--strategy", strategy, "--epochs", str(run["epochs"]),
+           "--seed", str(run["seed"]), "--out", outdir, "--json"]
+    if resume:
+        cmd.append("--resume")
+    return rundir, cmd
+
+
+def rel(path):
+    """A path relative to the repository when inside it (for the commands recorded in the results)."""
+    a = os.path.abspath(path)
+    return os.path.relpath(a, REPO) if a.startswith(REPO + os.sep) else a
+
+
+def summarise_result(result):
+    keep = ["name", "strategy", "backend", "seed", "epochs", "steps", "gradientMode", "seconds", "test", "history",
+            "weights", "strategyInfo", "recipe", "tasks"]
+    return {k: result[k] for k in keep if k in result}
+
+
+def run_series(args):
+    work = os.path.abspath(args.work)
+    results_path = os.path.join(args.results, f"{args.plan}.json")
+    runs = plan_runs(args.plan, args)
+    resume = not args.dry_run and os.path.exists(CLI) and cli_supports("--resume")
+    existing = read_json(results_path, {"runs": []})
+    done = {r["id"]: r for r in existing.get("runs", [])}
+    header = {
+        "plan": args.plan,
+        "title": PLANS[args.plan]["title"],
+        "config": rel(args.config),
+        "data": "written by: node apps/example/dist/cli.js export-data --config "
+                f"{rel(args.config)} --out <work>/data",
+        "paper": {"source": "Sener & Koltun 2018, Table 1, MultiMNIST, 100 epochs",
+                  "accuracyPercent": {k: {"left": v[0], "right": v[1]} for k, v in PAPER.items()}},
+    }
+
+    def save():
+        ordered = [done[r["id"]] for r in runs if r["id"] in done]
+        ordered += [r for i, r in done.items() if i not in {x["id"] for x in runs}]
+        write_json_atomic(results_path, {**header, "updatedAt": now_iso(), "runs": ordered})
+
+    todo = []
+    for r in runs:
+        rundir, cmd = command_for(r, args, work, resume)
+        r["rundir"], r["cmd"] = rundir, cmd
+        if r["id"] in done:
+            continue
+        if read_json(os.path.join(rundir, "out", "result.json")) is not None and os.path.exists(
+                os.path.join(rundir, "run.json")):
+            continue  # finished but not yet recorded: picked up below
+        todo.append(r)
+    print(f"[series {args.plan}] {len(runs)} runs, {len(runs) - len(todo)} done, {len(todo)} to run"
+          f"{' (app runs with --resume)' if resume else ''}; results: {rel(results_path)}", file=sys.stderr)
+    if args.dry_run:
+        for r in runs:
+            state = "done" if r not in todo else "todo"
+            print(f"{state:4}  {r['id']:32}  {' '.join(rel(c) if os.sep in c else c for c in r['cmd'])}")
+        return
+
+    # Runs finished in an earlier session but not recorded (e.g. killed between the run and the save).
+    for r in runs:
+        if r["id"] not in done:
+            meta = read_json(os.path.join(r["rundir"], "run.json"))
+            result = read_json(os.path.join(r["rundir"], "out", "result.json"))
+            if meta is not None and result is not None:
+                done[r["id"]] = {**meta, "result": summarise_result(result)}
+    save()
+
+    needs_app = any(r["side"] == "app" for r in todo)
+    needs_ref = any(r["side"] == "reference" for r in todo)
+    if needs_ref and not os.path.exists(args.python):
+        sys.exit(f"{args.python} not found — see apps/example/bench/reference/README.md for the venv, or pass "
+                 "--python or --only app")
+    if needs_app and not os.path.exists(CLI):
+        sys.exit(f"{rel(CLI)} is missing — build first: npx -y pnpm@12.21.0 turbo run build "
+                 "--filter @multitask/example...")
+    if needs_ref and not os.path.exists(os.path.join(work, "data", "manifest.json")):
+        cmd = ["node", CLI, "export-data", "--config", args.config, "--out", os.path.join(work, "data")]
+        print(f"[series {args.plan}] exporting the data: {' '.join(cmd)}", file=sys.stderr)
+        subprocess.run(cmd, check=True)
+    for row in {r["row"] for r in todo if r["side"] == "app" and r["row"].startswith("single-")}:
+        single_task_config(args.config, row[len("single-"):],
+                           os.path.join(work, "configs",
+                                        f"{os.path.splitext(os.path.basename(args.config))[0]}-{row[7:]}.json"))
+
+    walls = {"app": [], "reference": []}
+    for i, r in enumerate(todo):
+        os.makedirs(r["rundir"], exist_ok=True)
+        left = [x for x in todo[i:]]
+        est = sum((statistics.mean(walls[x["side"]]) if walls[x["side"]] else math.nan) for x in left)
+        eta = "" if math.isnan(est) else f" · series ETA {est / 60:.0f} min"
+        print(f"[series {args.plan}] run {i + 1}/{len(todo)}: {r['id']}{eta}", file=sys.stderr, flush=True)
+        started_at, t0 = now_iso(), time.time()
+        with open(os.path.join(r["rundir"], "stdout.txt"), "w") as out, \
+                open(os.path.join(r["rundir"], "stderr.txt"), "a") as err:
+            proc = subprocess.run(r["cmd"], stdout=out, stderr=err, cwd=REPO)
+        wall = time.time() - t0
+        if proc.returncode != 0:
+            sys.exit(f"[series {args.plan}] {r['id']} failed (exit {proc.returncode}); see {r['rundir']}/stderr.txt "
+                     "— fix and rerun the same command to continue")
+        result = read_json(os.path.join(r["rundir"], "out", "result.json"))
+        if result is None and r["side"] == "app":  # an app without --out result.json: its --json stdout
+            with open(os.path.join(r["rundir"], "stdout.txt"), encoding="utf-8") as f:
+                result = json.loads(f.read().strip().splitlines()[-1])
+            write_json_atomic(os.path.join(r["rundir"], "out", "result.json"), result)
+        meta = {
+            "id": r["id"], "side": r["side"], "row": r["row"], "seed": r["seed"], "epochs": r["epochs"],
+            "command": " ".join(rel(c) if os.sep in c else c for c in r["cmd"]),
+            "commit": git_commit(),
+            "backend": result.get("backend", {}).get("name", "unknown"),
+            "wallSeconds": round(wall, 1),
+            "startedAt": started_at,
+            "finishedAt": now_iso(),
+            "host": {"cpus": os.cpu_count(), "loadAverage1m": round(os.getloadavg()[0], 2)},
+        }
+        write_json_atomic(os.path.join(r["rundir"], "run.json"), meta)
+        done[r["id"]] = {**meta, "result": summarise_result(result)}
+        save()
+        walls[r["side"]].append(wall)
+        acc = " ".join(f"{t} {100 * m['accuracy']:.2f}" for t, m in result["test"].items() if "accuracy" in m)
+        print(f"[series {args.plan}] {r['id']}: {acc} · {wall / 60:.1f} min", file=sys.stderr, flush=True)
+    print(f"[series {args.plan}] complete: {rel(results_path)}", file=sys.stderr)
+
+
+def mean_std(values):
+    if not values:
+        return None
+    m = statistics.mean(values)
+    s = statistics.stdev(values) if len(values) > 1 else None
+    return m, s, len(values)
+
+
+def fmt(ms):
+    if ms is None:
+        return "not yet run"
+    m, s, n = ms
+    return f"{m:.2f}" if s is None else f"{m:.2f} ± {s:.2f} (n={n})"
+
+
+def summary(args):
+    for plan in PLANS:
+        data = read_json(os.path.join(args.results, f"{plan}.json"))
+        print(f"### {PLANS[plan]['title']}\n")
+        if data is None:
+            print("not yet run\n")
+            continue
+        acc = {}
+        for r in data["runs"]:
+            for t, m in r["result"]["test"].items():
+                acc.setdefault((r["side"], r["row"], t), []).append(100 * m["accuracy"])
+        sides = PLANS[plan]["sides"]
+        with_paper = any(row in PAPER or row.startswith("single-") for row in PLANS[plan]["rows"])
+        head = [f"{side} {t}" for side in sides for t in ("left", "right")]
+        head += ["paper left", "paper right"] if with_paper else []
+        print(f"| row | {' | '.join(head)} |")
+        print(f"|---|{'---|' * len(head)}")
+        for row in PLANS[plan]["rows"]:
+            paper = PAPER.get("single-task" if row.startswith("single-") else row)
+            cells = []
+            for side in sides:
+                for t in ("left", "right"):
+                    if row.startswith("single-") and not row.endswith(t):
+                        cells.append("—")
+                    else:
+                        cells.append(fmt(mean_std(acc.get((side, row, t), []))))
+            if with_paper:
+                cells.append("—" if paper is None or row == "single-right" else f"{paper[0]:.2f}")
+                cells.append("—" if paper is None or row == "single-left" else f"{paper[1]:.2f}")
+            print(f"| {ROW_NAMES.get(row, row)} | {' | '.join(cells)} |")
+        walls = [r["wallSeconds"] for r in data["runs"]]
+        commits = sorted({r["commit"] for r in data["runs"]})
+        backends = sorted({f"{r['side']}: {r['backend']}" for r in data["runs"]})
+        print(f"\n{len(data['runs'])} runs · commits {', '.join(commits)} · {'; '.join(backends)} · wall per run "
+              f"{min(walls) / 60:.1f}–{max(walls) / 60:.1f} min\n")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--plan", choices=sorted(PLANS), help="which series to run")
+    p.add_argument("--summary", action="store_true", help="print the Markdown tables of the results and exit")
+    p.add_argument("--config", default=os.path.join(APP, "configs", "multi-mnist.json"))
+    p.add_argument("--work", default=os.environ.get("MULTITASK_SERIES_WORK", "/work/series"),
+                   help="work directory: exported data, per-run directories, logs (default /work/series)")
+    p.add_argument("--results", default=os.path.join(REPO, "docs", "results"),
+                   help="where <plan>.json goes (default docs/results)")
+    p.add_argument("--python", default=os.environ.get("MULTITASK_REFERENCE_PYTHON", "/work/venv-repro/bin/python"),
+                   help="the Python with torch for the reference runs")
+    p.add_argument("--threads", type=int, default=1, help="torch threads of the reference (default 1)")
+    p.add_argument("--only", choices=["app", "reference"], help="run one side only")
+    p.add_argument("--epochs", type=int, help="override the plan's epochs (smoke tests)")
+    p.add_argument("--seeds", help="override the plan's seeds, e.g. 1,2")
+    p.add_argument("--rows", help="override the plan's rows, e.g. static,mgda")
+    p.add_argument("--dry-run", action="store_true", help="print the runs and commands; run nothing")
+    args = p.parse_args(argv)
+    # SIGTERM (e.g. `kill PID`) ends like Ctrl-C: the running child is killed, finished runs stay recorded.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    args.config = os.path.abspath(args.config)
+    args.results = os.path.abspath(args.results)
+    if args.summary:
+        summary(args)
+    elif args.plan:
+        run_series(args)
+    else:
+        p.error("pass --plan NAME or --summary")
+
+
+if __name__ == "__main__":
+    main()
