@@ -2,7 +2,7 @@
  * Compares weighting strategies on one config: the same data, model and seed trained once per strategy, with
  * gradient-conflict diagnostics and histories, optionally against single-task baselines (Δm%).
  */
-import { MultitaskError, type TaskMetrics } from '@multitask/core';
+import { MultitaskError, type TaskMetrics, type TrainerCallback } from '@multitask/core';
 import {
   conflictRecorder,
   historyRecorder,
@@ -39,6 +39,11 @@ export interface CompareOptions {
   readonly onRunEnd?: (label: string, result: ExperimentResult) => void;
   /** Forwarded to every run (backend selection, epochs, resume). */
   readonly hooks?: Pick<RunHooks, 'onBackend' | 'onEpoch' | 'onResume'>;
+  /**
+   * Progress: an extra trainer callback for each run (e.g. `progressReporter`), given the run's label, its
+   * position (1-based) and the number of runs in the series.
+   */
+  readonly progress?: (label: string, index: number, total: number) => TrainerCallback;
   /**
    * Keep every run in its own directory `out/runs/<run>/` (a checkpoint after every epoch, `run.json` once it
    * finished), so that an interrupted series can be continued with `resume`.
@@ -199,6 +204,10 @@ export async function runComparison(
   const every = options.diagnosticsEvery ?? (configured > 0 ? configured : 5);
   const taskNames = config.tasks.map((t) => t.name);
   const runs: RunRecord[] = [];
+  const totalRuns = options.strategies.length + (options.baselines ? taskNames.length : 0);
+  let runIndex = 0;
+  const progressFor = (label: string): TrainerCallback[] =>
+    options.progress ? [options.progress(label, ++runIndex, totalRuns)] : [];
   const unitDir = (kind: 'strategy' | 'baseline', name: string): string | undefined =>
     options.out === undefined
       ? undefined
@@ -218,7 +227,11 @@ export async function runComparison(
       runConfig,
       options,
       (checkpointing) =>
-        runExperiment(runConfig, { ...options.hooks, callbacks: [conflicts, history] }, checkpointing),
+        runExperiment(
+          runConfig,
+          { ...options.hooks, callbacks: [conflicts, history, ...progressFor(label)] },
+          checkpointing,
+        ),
       (r) => ({
         strategy: name,
         tasks: taskNames,
@@ -249,7 +262,8 @@ export async function runComparison(
           unitDir('baseline', names.join('+')),
           baseConfig,
           options,
-          (checkpointing) => runExperiment(baseConfig, { ...options.hooks }, checkpointing),
+          (checkpointing) =>
+            runExperiment(baseConfig, { ...options.hooks, callbacks: progressFor(label) }, checkpointing),
           () => undefined,
         );
         options.onRunEnd?.(label, result);

@@ -20,6 +20,7 @@ import { loadConfig, type ExperimentConfig } from './config.ts';
 import { RunInterrupted, runExperiment, type ExperimentResult } from './experiment.ts';
 import { exportDataCommand } from './export-data.ts';
 import { formatResult } from './format.ts';
+import { progressReporter } from './progress.ts';
 
 const USAGE = `Usage:
   multitask train --config FILE [--strategy NAME] [--epochs N] [--seed S] [--out DIR [--resume]] [--json]
@@ -238,6 +239,16 @@ async function train(args: string[], io: CliIo): Promise<void> {
     result = await runExperiment(
       config,
       {
+        callbacks: io.progress
+          ? [
+              progressReporter({
+                write: io.stderr,
+                tty: io.stderrIsTTY === true,
+                label: config.strategy.name,
+                epochs: config.training.epochs,
+              }),
+            ]
+          : [],
         onResume: (r) => {
           log(`resumed from ${r.path} after epoch ${r.epoch} (step ${r.step})`);
         },
@@ -359,6 +370,18 @@ async function compare(args: string[], io: CliIo): Promise<void> {
       createdAt: new Date().toISOString(),
       ...(out !== undefined ? { out, resume: values.resume } : {}),
       ...(interrupt ? { signal: interrupt.signal } : {}),
+      ...(io.progress
+        ? {
+            progress: (label: string, index: number, total: number) =>
+              progressReporter({
+                write: io.stderr,
+                tty: io.stderrIsTTY === true,
+                run: { index, total },
+                label,
+                epochs: config.training.epochs,
+              }),
+          }
+        : {}),
       hooks: {
         onBackend: (b) => {
           if (!backendShown) log(`backend: ${b.name} (${b.reason})`);
@@ -457,8 +480,15 @@ async function report(args: string[], io: CliIo): Promise<void> {
 export interface CliIo {
   /** Normal output. */
   readonly stdout: (text: string) => void;
-  /** Errors and usage. */
+  /** Errors, usage and the live progress line. */
   readonly stderr: (text: string) => void;
+  /**
+   * Show the live progress line of `train` and `compare` on `stderr` (run i of N, epoch, step, per-task loss,
+   * elapsed, ETA). The process's IO turns it on; an embedding IO gets none unless it asks.
+   */
+  readonly progress?: boolean;
+  /** Whether `stderr` is a terminal: the progress line is then rewritten in place, else one line per epoch. */
+  readonly stderrIsTTY?: boolean;
   /**
    * Stops a checkpointed run after its current step, as SIGINT/SIGTERM do (for embedding and tests). When absent,
    * `train` and `compare` with `--out` listen to SIGINT and SIGTERM while they run.
@@ -469,6 +499,8 @@ export interface CliIo {
 const processIo: CliIo = {
   stdout: (t) => void process.stdout.write(t),
   stderr: (t) => void process.stderr.write(t),
+  progress: true,
+  stderrIsTTY: process.stderr.isTTY === true,
 };
 
 /** Runs the CLI on `argv` (without the node and script names); resolves to the exit code. */

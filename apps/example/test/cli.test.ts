@@ -58,6 +58,28 @@ describe('multitask train', () => {
     expect(JSON.parse(readFileSync(join(outDir, 'result.json'), 'utf8'))).toEqual(result);
   });
 
+  test('with progress on, --json keeps stdout one JSON object and stderr gets one progress line per epoch', async () => {
+    let out = '';
+    let err = '';
+    const code = await main(['train', '--config', config(), '--epochs', '3', '--seed', '3', '--json'], {
+      stdout: (t) => (out += t),
+      stderr: (t) => (err += t),
+      progress: true,
+      stderrIsTTY: false,
+    });
+    expect(code).toBe(0);
+    expect(out.trim().split('\n')).toHaveLength(1);
+    expect((JSON.parse(out) as ExperimentResult).epochs).toBe(3);
+    const lines = err.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    lines.forEach((line, i) => {
+      expect(line).toMatch(
+        new RegExp(`^\\[static\\] epoch ${i + 1}/3 · step \\d+.* species [\\d.]+ .*elapsed · ETA `),
+      );
+    });
+    expect(err).not.toContain('\r');
+  });
+
   test('configs/penguins-mmoe.json: an MMoE trunk with MGDA in representation mode learns penguins', async () => {
     const c = JSON.parse(readFileSync(join(configs, 'penguins-mmoe.json'), 'utf8')) as Record<string, unknown>;
     c.backend = testBackendName();
