@@ -4,7 +4,6 @@
  * @packageDocumentation
  */
 export { selectBackend } from './select-backend.ts';
-export { ensureGradients } from './gradients.ts';
 export type {
   BackendName,
   SelectBackendOptions,

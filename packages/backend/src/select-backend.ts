@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ensureGradients } from './gradients.ts';
 import { BackendError } from './internal/backend-error.ts';
 import { classifyNativeLoadError, type NativeLoadFailure } from './native-load-error.ts';
 import { registerTrainingKernels } from './training-kernels.ts';
@@ -143,7 +142,6 @@ async function tryCpu(): Promise<BackendAttempt> {
  * ```
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendSelection> {
-  await ensureGradients();
   const importNative = options.importNative ?? ((): Promise<unknown> => import(NATIVE_PACKAGE));
   const order =
     options.prefer === undefined

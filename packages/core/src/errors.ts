@@ -18,6 +18,7 @@ export type MultitaskErrorCode =
   | 'IO_ERROR'
   | 'CHECKPOINT_ERROR'
   | 'BACKEND_ERROR'
+  | 'MISSING_GRADIENT'
   | 'INTERNAL';
 
 /** Extra, structured facts about an error (task, file, line, option, shape…), for programs that handle it. */

@@ -36,6 +36,8 @@ export type {
   WeightingStrategy,
   WeightingStrategyBase,
 } from './weighting.ts';
+export { registerGradients, gradientsRegistered, missingGradientError } from './gradients.ts';
+export type { GradientRegistration } from './gradients.ts';
 export { createRegistry } from './registry.ts';
 export type { Registry } from './registry.ts';
 export { fillMasked, maskedMean, shapeString } from './tensor-utils.ts';

@@ -5,6 +5,7 @@ import { batchSize as rowsOf, disposeBatch, isTensorLike } from './batch.ts';
 import type { EpochEvent, StepEvent, TrainerCallback, TrainingControl } from './callbacks.ts';
 import type { DataSource } from './data-source.ts';
 import { isMultitaskError, MultitaskError } from './errors.ts';
+import { gradientsRegistered } from './gradients.ts';
 import {
   forwardLosses,
   lossWeightingStep,
@@ -123,12 +124,11 @@ export class Trainer {
 
   /** Creates a trainer; throws `INVALID_OPTION` for an unsupported gradient mode or a bad seed. */
   constructor(options: TrainerOptions) {
-    if ((tf.getGradient('AddN') as unknown) === undefined) {
+    if (!gradientsRegistered()) {
       throw new MultitaskError(
-        'BACKEND_ERROR',
+        'MISSING_GRADIENT',
         "[@multitask/core] tfjs's gradient functions are not registered, so nothing can be trained — call " +
-          "`selectBackend()` from @multitask/backend, or `import '@tensorflow/tfjs-core/dist/register_all_gradients'` " +
-          '(the @tensorflow/tfjs bundle does this too).',
+          '`registerGradients()` from @multitask/core once before creating the Trainer (tfjs-core ships them but registers none).',
       );
     }
     options.strategy.init?.(options.model.taskNames);

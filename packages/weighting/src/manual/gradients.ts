@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensorMap, Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError } from '@multitask/core';
+import { MultitaskError, missingGradientError } from '@multitask/core';
 
 /** Per-task gradients from {@link taskGradients}: one map (variable name → gradient) per task, and the losses. */
 export interface TaskGradients {
@@ -42,6 +42,8 @@ export function taskGradients(
       grads.push(g);
     } catch (e) {
       tf.dispose(grads);
+      const missing = missingGradientError(e, `[@multitask/weighting] taskGradients (task ${t})`);
+      if (missing) throw missing;
       throw new MultitaskError(
         'INVALID_OPTION',
         `[@multitask/weighting] taskGradients: the loss of task ${t} could not be differentiated w.r.t. the variables (${e instanceof Error ? e.message : String(e)}) — check that it returns a scalar that depends on them.`,
