@@ -108,7 +108,8 @@ function rewrite(code, id) {
 const entryId = '\0multitask-gradients-entry';
 const entry = [
   ...configs.map((c) => `import { ${c.name} } from ${JSON.stringify(join(dist, c.file))};`),
-  `export const gradConfigs = [${configs.map((c) => c.name).join(', ')}];`,
+  `const configs = [${configs.map((c) => c.name).join(', ')}];`,
+  'export { configs };',
 ].join('\n');
 
 const bundle = await rolldown({
@@ -152,7 +153,16 @@ const header = `// @ts-nocheck
 // Bundled non-public tfjs-core helpers: ${internals.join(', ') || 'none'}.
 `;
 mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, `${header}\n/** tfjs-core's version these gradients were generated from. */\nexport const TFJS_CORE_VERSION = ${JSON.stringify(coreVersion)};\n${chunk.code}`);
+const exportLine = /^export \{ configs \};?\s*$/m;
+if (!exportLine.test(chunk.code)) throw new Error('generate-gradients: unexpected bundle shape (no `export { configs }`)');
+const body = chunk.code.replace(exportLine, '');
+const typed = `
+/** tfjs-core's version these gradients were generated from. */
+export const TFJS_CORE_VERSION: string = ${JSON.stringify(coreVersion)};
+/** Every gradient config tfjs-core defines, in its own registration order. */
+export const gradConfigs: readonly GradConfig[] = configs;
+`;
+writeFileSync(outFile, `${header}import type { GradConfig } from '${PUBLIC}';\n${body}${typed}`);
 console.log(
   `generate-gradients: ${configs.length} gradient configs from tfjs-core ${coreVersion} → ${relative(packageDir, outFile)} (${(chunk.code.length / 1024).toFixed(0)} KB; bundled helpers: ${internals.length})`,
 );

@@ -12,7 +12,7 @@ export interface GradientRegistration {
   readonly generatedFrom: string;
 }
 
-const gradConfigs = generatedConfigs as unknown as readonly tf.GradConfig[];
+const gradConfigs = generatedConfigs;
 
 /**
  * Registers the gradient functions of every tfjs-core kernel that has one, so that `tf.grad`,
