@@ -136,6 +136,8 @@ async function tryCpu(): Promise<BackendAttempt> {
  *
  * @example
  * ```ts
+ * import { selectBackend } from '@multitask/backend';
+ *
  * const backend = await selectBackend();
  * console.log(`backend: ${backend.name} — ${backend.reason}`);
  * // backend: wasm — WebAssembly (XNNPACK) with multitask training kernels, single-threaded; tfjs-node is not installed (…)

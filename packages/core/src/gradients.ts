@@ -88,10 +88,11 @@ const MISSING = /gradient function not found for (\w+)/;
  *
  * const x = tf.scalar(2);
  * try {
- *   // AddN has no gradient until registerGradients() runs… unless something registered them already.
- *   tf.grad((v: tf.Tensor) => tf.addN([v, v]))(x).dispose();
+ *   tf.grad((v: tf.Tensor) => tf.mean(tf.square(v)))(x).dispose(); // no gradients registered yet
  * } catch (e) {
- *   throw missingGradientError(e, 'my loop') ?? e;
+ *   const error = missingGradientError(e, '[my-loop]');
+ *   if (error === undefined) throw e; // some other failure
+ *   console.log(error.code, error.message); // MISSING_GRADIENT [my-loop]: tfjs has no gradient functions registered …
  * } finally {
  *   x.dispose();
  * }

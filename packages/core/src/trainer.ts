@@ -103,8 +103,27 @@ export interface TrainResult {
  *
  * @example
  * ```ts
- * const trainer = new Trainer({ model, strategy: staticWeighting(), optimizer: tf.train.adam(1e-3), seed: 1 });
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel, Trainer, registerGradients } from '@multitask/core';
+ * import { mlpBackbone } from '@multitask/backbones';
+ * import { loadPenguins } from '@multitask/data';
+ * import { classificationTask, regressionTask } from '@multitask/heads';
+ * import { staticWeighting } from '@multitask/weighting';
+ *
+ * registerGradients();
+ * const { train, test } = loadPenguins({ seed: 1, test: 0.2 });
+ * const model = new MultitaskModel({
+ *   backbone: mlpBackbone({ inputSize: 6, units: [32] }),
+ *   tasks: [
+ *     classificationTask('species', { inputSize: 32, numClasses: 3 }),
+ *     classificationTask('sex', { inputSize: 32, numClasses: 2 }),
+ *     regressionTask('body_mass', { inputSize: 32 }),
+ *   ],
+ * });
+ * const trainer = new Trainer({ model, strategy: staticWeighting(), optimizer: tf.train.adam(1e-2), seed: 1 });
  * const result = await trainer.fit(train, { epochs: 10, batchSize: 32, validation: test });
+ * console.log(result.steps, result.history.at(-1)?.validation);
  * ```
  */
 export class Trainer {
