@@ -33,7 +33,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
  *
  * const files = await writeReport('out/report', {
  *   title: 'digit + parity',
- *   runs: [{ strategy: 'equal', tasks: ['digit', 'parity'], finalMetrics: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.93 } } }],
+ *   runs: [{ strategy: 'equal', tasks: ['digit', 'parity'], epochs: [], finalMetrics: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.93 } } }],
  * });
  * console.log(`open ${files.html}`);
  * ```
