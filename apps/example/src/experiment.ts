@@ -11,6 +11,7 @@ import {
   type StepEvent,
   type TaskMetrics,
   type TrainerCallback,
+  registerGradients,
 } from '@multitask/core';
 import type { ExperimentConfig } from './config.ts';
 import { onlyTasks } from './task-subset.ts';
@@ -76,6 +77,7 @@ export async function runExperiment(
   const selection = await selectBackend(
     config.backend && config.backend !== 'auto' ? { prefer: config.backend } : {},
   );
+  registerGradients(); // tfjs-core registers no gradients by itself
   hooks.onBackend?.(selection);
   const loaded = await loadData(config.dataset.options);
   // A config may use some of the data set's tasks (e.g. a single-task baseline): hide the others' targets.
