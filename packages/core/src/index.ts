@@ -1,6 +1,11 @@
 /**
  * The contracts of multitask (tasks, backbones, heads, batches, weighting strategies, metrics, data sources),
  * the composed multi-task model, the trainer, errors and seeded randomness.
+ *
+ * Guides: [Getting started](../../../docs/guides/getting-started.md) ·
+ * [How the trainer computes a step](../../../docs/guides/training.md) ·
+ * [Backbones, sharing schemes and heads](../../../docs/guides/backbones-and-heads.md).
+ * @module @multitask/core
  * @packageDocumentation
  */
 export { MultitaskError, isMultitaskError } from './errors.ts';

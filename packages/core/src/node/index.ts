@@ -1,5 +1,6 @@
 /**
  * Node-only helpers of @multitask/core: checkpoints on disk, written atomically.
+ * @module @multitask/core/node
  * @packageDocumentation
  */
 export { saveCheckpoint, loadCheckpoint, readCheckpoint, checkpointCallback } from './checkpoint-files.ts';
