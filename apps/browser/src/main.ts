@@ -49,6 +49,7 @@ function syntheticData(seed: number): DataSource {
     tasks: ['digit', 'value'],
     async *batches({ batchSize }): AsyncIterable<Batch> {
       for (let start = 0; start < ROWS; start += batchSize) {
+        await tf.nextFrame(); // let the page paint between steps
         const size = Math.min(batchSize, ROWS - start);
         yield {
           inputs: tf.slice(x, [start, 0], [size, FEATURES]),
@@ -75,7 +76,12 @@ async function main(): Promise<void> {
       regressionTask('value', { inputSize: 32, seed: 3 }),
     ],
   });
-  const trainer = new Trainer({ model, strategy: uncertaintyWeighting(), optimizer: tf.train.adam(0.01), seed: 1 });
+  const trainer = new Trainer({
+    model,
+    strategy: uncertaintyWeighting(),
+    optimizer: tf.train.adam(0.01),
+    seed: 1,
+  });
   const plot = new LossPlot($('plot') as HTMLCanvasElement, $('legend'), ['digit', 'value']);
 
   $('state').textContent = 'training';
@@ -84,11 +90,10 @@ async function main(): Promise<void> {
     batchSize: 64,
     callbacks: [
       {
-        onStepEnd: async (event) => {
+        onStepEnd: (event) => {
           for (const [task, loss] of Object.entries(event.losses)) state.losses[task]?.push(loss);
           $('step').textContent = String(event.step + 1);
           plot.draw(state.losses);
-          await new Promise((resolve) => requestAnimationFrame(resolve)); // let the page paint
         },
       },
     ],

@@ -9,7 +9,10 @@ export class LossPlot {
     this.#canvas = canvas;
     this.#tasks = tasks;
     legend.innerHTML = tasks
-      .map((t, i) => `<span><i class="swatch" style="background:${COLORS[i % COLORS.length]!}"></i>${t} loss</span>`)
+      .map(
+        (t, i) =>
+          `<span><i class="swatch" style="background:${COLORS[i % COLORS.length]!}"></i>${t} loss</span>`,
+      )
       .join('');
   }
 
@@ -33,8 +36,8 @@ export class LossPlot {
     ctx.lineTo(pad, height - pad);
     ctx.lineTo(width - 8, height - pad);
     ctx.stroke();
-    ctx.fillText(`${Math.pow(10, hi).toPrecision(2)}`, 2, 14);
-    ctx.fillText(`${Math.pow(10, lo).toPrecision(2)}`, 2, height - pad);
+    ctx.fillText(Math.pow(10, hi).toPrecision(2), 2, 14);
+    ctx.fillText(Math.pow(10, lo).toPrecision(2), 2, height - pad);
     ctx.fillText(`step ${steps}`, width - 60, height - pad + 16);
     this.#tasks.forEach((task, i) => {
       const values = losses[task] ?? [];

@@ -1,3 +1,4 @@
+/* global process, console */
 // Produces src/generated/tfjs-gradients.ts from @tensorflow/tfjs-core's own gradient definitions
 // (dist/gradients/*_grad.js, the list in dist/register_all_gradients.js).
 //
@@ -26,7 +27,10 @@ const coreVersion = JSON.parse(readFileSync(corePackageJson, 'utf8')).version;
 const dist = join(dirname(corePackageJson), 'dist');
 const PUBLIC = '@tensorflow/tfjs-core';
 
-const internalPath = (importer, from) => relative(dist, resolve(dirname(importer), `${from}.js`)).split(sep).join('/');
+const internalPath = (importer, from) =>
+  relative(dist, resolve(dirname(importer), `${from}.js`))
+    .split(sep)
+    .join('/');
 const read = (file) => readFileSync(join(dist, file), 'utf8');
 const importRe = /^import\s+(\*\s+as\s+\w+|\{[^}]*\})\s+from\s+'([^']+)';/gm;
 const named = (clause) =>
@@ -43,8 +47,11 @@ const named = (clause) =>
 // Gradient configs, in tfjs-core's own registration list.
 const configs = [...read('register_all_gradients.js').matchAll(importRe)]
   .filter(([, , from]) => from.startsWith('./gradients/'))
-  .flatMap(([, clause, from]) => named(clause).map(({ imported }) => ({ name: imported, file: `${from.slice(2)}.js` })));
-if (configs.length < 100) throw new Error(`expected the gradient list of tfjs-core, found ${configs.length} entries`);
+  .flatMap(([, clause, from]) =>
+    named(clause).map(({ imported }) => ({ name: imported, file: `${from.slice(2)}.js` })),
+  );
+if (configs.length < 100)
+  throw new Error(`expected the gradient list of tfjs-core, found ${configs.length} entries`);
 
 // What the public entry point re-exports, per internal module (dist-relative path → names, or ALL).
 const ALL = Symbol('all');
@@ -54,7 +61,10 @@ for (const file of ['base.js', 'ops/ops.js']) {
     const target = internalPath(join(dist, file), from);
     if (clause === '*') publicNames.set(target, ALL);
     else if (publicNames.get(target) !== ALL) {
-      publicNames.set(target, new Set([...(publicNames.get(target) ?? []), ...named(clause).map((n) => n.imported)]));
+      publicNames.set(
+        target,
+        new Set([...(publicNames.get(target) ?? []), ...named(clause).map((n) => n.imported)]),
+      );
     }
   }
 }
@@ -71,7 +81,14 @@ const namespaces = new Map([
   ['backends/backend_util.js', 'backend_util'],
 ]);
 // tfjs-core modules that hold state: a bundled second copy would not share it.
-const stateful = ['engine.js', 'environment.js', 'tensor.js', 'kernel_registry.js', 'global_util.js', 'globals.js'];
+const stateful = [
+  'engine.js',
+  'environment.js',
+  'tensor.js',
+  'kernel_registry.js',
+  'global_util.js',
+  'globals.js',
+];
 
 /** Rewrites the internal imports of one tfjs-core module to the public entry point where it has them. */
 function rewrite(code, id) {
@@ -94,11 +111,14 @@ function rewrite(code, id) {
       const local = `__Tensor${counter++}`;
       return `import { Tensor as ${local} } from '${PUBLIC}';\nconst ${names[0].local} = () => ${local};`;
     }
-    if (exported === ALL || (exported && names.every((n) => exported.has(n.imported)))) return `import ${clause} from '${PUBLIC}';`;
+    if (exported === ALL || (exported && names.every((n) => exported.has(n.imported))))
+      return `import ${clause} from '${PUBLIC}';`;
     const ns = namespaces.get(target);
     if (ns) {
       const local = `__${ns}${counter++}`;
-      const picks = names.map((n) => (n.imported === n.local ? n.local : `${n.imported}: ${n.local}`)).join(', ');
+      const picks = names
+        .map((n) => (n.imported === n.local ? n.local : `${n.imported}: ${n.local}`))
+        .join(', ');
       return `import { ${ns} as ${local} } from '${PUBLIC}';\nconst { ${picks} } = ${local};`;
     }
     return statement;
@@ -128,20 +148,28 @@ const bundle = await rolldown({
       },
       load(id) {
         if (id === entryId) return entry;
-        if (id.startsWith(dist)) return rewrite(readFileSync(id, 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, ''), id);
+        if (id.startsWith(dist))
+          return rewrite(readFileSync(id, 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, ''), id);
         return null;
       },
     },
   ],
 });
-const { output } = await bundle.generate({ format: 'esm', comments: { legal: false, annotation: true, jsdoc: false } });
+const { output } = await bundle.generate({
+  format: 'esm',
+  comments: { legal: false, annotation: true, jsdoc: false },
+});
 await bundle.close();
 const chunk = output[0];
-const bundled = chunk.moduleIds.filter((id) => id.startsWith(dist)).map((id) => relative(dist, id).split(sep).join('/'));
+const bundled = chunk.moduleIds
+  .filter((id) => id.startsWith(dist))
+  .map((id) => relative(dist, id).split(sep).join('/'));
 const leaked = bundled.filter((file) => stateful.includes(file));
-if (process.env.DEBUG_GRADIENTS) console.log(bundled.filter((f) => !f.startsWith("gradients/")).join("\n"));
+if (process.env.DEBUG_GRADIENTS) console.log(bundled.filter((f) => !f.startsWith('gradients/')).join('\n'));
 if (leaked.length > 0) {
-  throw new Error(`generate-gradients: stateful tfjs-core modules would be copied into the bundle: ${leaked.join(', ')}`);
+  throw new Error(
+    `generate-gradients: stateful tfjs-core modules would be copied into the bundle: ${leaked.join(', ')}`,
+  );
 }
 const internals = bundled.filter((file) => !file.startsWith('gradients/'));
 
@@ -154,7 +182,8 @@ const header = `// @ts-nocheck
 `;
 mkdirSync(dirname(outFile), { recursive: true });
 const exportLine = /^export \{ configs \};?\s*$/m;
-if (!exportLine.test(chunk.code)) throw new Error('generate-gradients: unexpected bundle shape (no `export { configs }`)');
+if (!exportLine.test(chunk.code))
+  throw new Error('generate-gradients: unexpected bundle shape (no `export { configs }`)');
 const body = chunk.code.replace(exportLine, '');
 const typed = `
 /** tfjs-core's version these gradients were generated from. */

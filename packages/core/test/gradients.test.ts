@@ -24,7 +24,10 @@ function gradRegistry(): Registry {
 
 /** A loss touching many kernels (MatMul, Relu, Sigmoid, Conv2D, MaxPool, Softmax, Concat, Slice, Gather…). */
 function loss(vars: { w: tf.Tensor; k: tf.Tensor; e: tf.Tensor }): tf.Scalar {
-  const x = tf.tensor4d(Array.from({ length: 2 * 6 * 6 * 2 }, (_, i) => Math.sin(i)), [2, 6, 6, 2]);
+  const x = tf.tensor4d(
+    Array.from({ length: 2 * 6 * 6 * 2 }, (_, i) => Math.sin(i)),
+    [2, 6, 6, 2],
+  );
   const c = tf.maxPool(tf.relu(tf.conv2d(x, vars.k as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');
   const flat = tf.reshape(c, [2, -1]);
   const h = tf.sigmoid(tf.matMul(flat, vars.w));
@@ -37,9 +40,18 @@ function loss(vars: { w: tf.Tensor; k: tf.Tensor; e: tf.Tensor }): tf.Scalar {
 function gradientsOf(): number[][] {
   return tf.tidy(() => {
     const vars = {
-      w: tf.tensor2d(Array.from({ length: 27 * 3 }, (_, i) => Math.cos(i) * 0.2), [27, 3]),
-      k: tf.tensor4d(Array.from({ length: 3 * 3 * 2 * 3 }, (_, i) => Math.sin(i * 0.7) * 0.3), [3, 3, 2, 3]),
-      e: tf.tensor2d(Array.from({ length: 3 * 2 }, (_, i) => i * 0.1 - 0.2), [3, 2]),
+      w: tf.tensor2d(
+        Array.from({ length: 27 * 3 }, (_, i) => Math.cos(i) * 0.2),
+        [27, 3],
+      ),
+      k: tf.tensor4d(
+        Array.from({ length: 3 * 3 * 2 * 3 }, (_, i) => Math.sin(i * 0.7) * 0.3),
+        [3, 3, 2, 3],
+      ),
+      e: tf.tensor2d(
+        Array.from({ length: 3 * 2 }, (_, i) => i * 0.1 - 0.2),
+        [3, 2],
+      ),
     };
     const grads = tf.grads((w: tf.Tensor, k: tf.Tensor, e: tf.Tensor) => loss({ w, k, e }))([
       vars.w,
@@ -104,7 +116,9 @@ describe('registerGradients', () => {
     const error = missingGradientError(thrown, '[test] loop');
     expect(error).toBeInstanceOf(MultitaskError);
     expect(error?.code).toBe('MISSING_GRADIENT');
-    expect(error?.message).toMatch(/^\[test\] loop: tfjs has no gradient functions registered .*registerGradients\(\)/);
+    expect(error?.message).toMatch(
+      /^\[test\] loop: tfjs has no gradient functions registered .*registerGradients\(\)/,
+    );
     expect(missingGradientError(new Error('shapes do not match'), 'x')).toBeUndefined();
   });
 });
