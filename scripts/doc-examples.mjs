@@ -198,7 +198,7 @@ export function run(example, dir, index, timeoutMs = 180_000) {
   });
   rmSync(cwd, { recursive: true, force: true });
   const ms = Date.now() - started;
-  if (r.status === 0) return { ok: true, ms };
+  if (r.status === 0) return { ok: true, ms, stdout: r.stdout };
   const why = r.error ? String(r.error) : `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
   return {
     ok: false,

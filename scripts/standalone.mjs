@@ -231,8 +231,23 @@ for (const group of GROUPS.filter((g) => !only || g.name === only)) {
     if (!r.ok) fail(`${group.name} consumer (plain node)`, r.message);
     examples.forEach((e, k) => {
       const res = run(e, dir, k);
-      if (res.ok) console.log(`  ✓ ran ${e.source} under plain node (${(res.ms / 1000).toFixed(1)} s)`);
-      else fail(`${group.name} ${e.source}`, res.message);
+      if (!res.ok) {
+        fail(`${group.name} ${e.source}`, res.message);
+        return;
+      }
+      console.log(`  ✓ ran ${e.source} under plain node (${(res.ms / 1000).toFixed(1)} s)`);
+      // The weighting README's own-loop example prints `losses [a, b] → [c, d] …`: both must fall (by 5×).
+      const m = /losses \[ ([\d.e+-]+), ([\d.e+-]+) \] → \[ ([\d.e+-]+), ([\d.e+-]+) \]/.exec(res.stdout);
+      if (m) {
+        const [a, b, c, d] = m.slice(1).map(Number);
+        if (c < a / 5 && d < b / 5)
+          console.log(
+            `    losses fell: ${a.toFixed(3)} → ${c.toFixed(4)}, ${b.toFixed(3)} → ${d.toFixed(4)}`,
+          );
+        else fail(`${group.name} ${e.source}`, `the losses did not fall by 5×: ${m[0]}`);
+      } else if (e.source.startsWith('packages/weighting/README.md') && e.code.includes('weightedStep')) {
+        fail(`${group.name} ${e.source}`, 'the own-loop example printed no "losses … → …" line');
+      }
     });
     console.log(`  node_modules: ${sizes[group.name].toFixed(1)} MB`);
   });
