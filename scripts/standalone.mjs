@@ -81,11 +81,12 @@ const publishable = readdirSync(join(root, 'packages')).filter(
 const tgz = {};
 const manifests = {};
 timed('pack + inspect + publint + attw', () => {
+  const filters = publishable.map((p) => `--filter ./packages/${p}`).join(' ');
+  sh(`${PNPM} -r ${filters} pack --pack-destination ${tarballs}`, root);
   for (const pkg of publishable) {
-    const dir = join(root, 'packages', pkg);
-    const before = new Set(readdirSync(tarballs));
-    sh(`${PNPM} pack --pack-destination ${tarballs}`, dir);
-    const file = readdirSync(tarballs).find((f) => !before.has(f));
+    const name = JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8')).name;
+    const file = readdirSync(tarballs).find((f) => f.startsWith(`${name.slice(1).replace('/', '-')}-`));
+    if (file === undefined) throw new Error(`no tarball for ${name} in ${tarballs}`);
     tgz[pkg] = join(tarballs, file);
     const x = join(out, 'extract', pkg);
     mkdirSync(x, { recursive: true });
