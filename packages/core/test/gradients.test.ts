@@ -7,11 +7,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import {
   MultitaskError,
+  MultitaskModel,
+  Trainer,
   gradientsRegistered,
   missingGradientError,
   registerGradients,
 } from '../src/index.ts';
 import { gradConfigs } from '../src/generated/tfjs-gradients.ts';
+import { classificationTask, denseBackbone, fixedLossWeighting, linearHead } from './fixtures.ts';
 
 type Registry = Map<string, tf.GradConfig>;
 /** tfjs-core keeps its gradient registry in a global map (`getGlobal('gradRegistry')`). */
@@ -120,5 +123,25 @@ describe('registerGradients', () => {
       /^\[test\] loop: tfjs has no gradient functions registered .*registerGradients\(\)/,
     );
     expect(missingGradientError(new Error('shapes do not match'), 'x')).toBeUndefined();
+  });
+
+  test('the Trainer refuses to start without gradients, naming registerGradients()', () => {
+    const model = new MultitaskModel({
+      backbone: denseBackbone({ inputSize: 3, units: 4, seed: 1 }),
+      tasks: [classificationTask('a', linearHead(4, 2, 2))],
+    });
+    const optimizer = tf.train.sgd(0.1);
+    gradRegistry().clear();
+    let thrown: unknown;
+    try {
+      new Trainer({ model, strategy: fixedLossWeighting([1]), optimizer, seed: 1 });
+    } catch (e) {
+      thrown = e;
+    }
+    model.dispose();
+    optimizer.dispose();
+    expect(thrown).toBeInstanceOf(MultitaskError);
+    expect((thrown as MultitaskError).code).toBe('MISSING_GRADIENT');
+    expect((thrown as MultitaskError).message).toMatch(/`registerGradients\(\)` from @multitask\/core/);
   });
 });
