@@ -315,14 +315,22 @@ export function tableSource(table: DataTable, name = 'table'): ArraySource {
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { disposeBatch, type Batch } from '@multitask/core';
+ * import { arraySource } from '@multitask/data';
+ *
  * const src = arraySource({
  *   inputs: [[0.1, 2], [0.3, 1], [0.5, 0]],
  *   targets: {
- *     kind: { kind: 'class', values: [0, 1, null] },      // row 2 unlabelled for "kind"
+ *     kind: { kind: 'class', values: [0, 1, null] }, // row 2 unlabelled for "kind"
  *     score: { kind: 'regression', values: [1.5, NaN, 0.2] },
  *   },
  * });
- * for await (const step of src.batches({ batchSize: 2, shuffle: true, seed: 7 })) { … }
+ * for await (const step of src.batches({ batchSize: 2, shuffle: true, seed: 7 })) {
+ *   const batch = step as Batch;
+ *   console.log(batch.inputs, Object.keys(batch.targets)); // float32 [≤2, 2]; kind, score (+ masks)
+ *   disposeBatch(batch);
+ * }
  * ```
  */
 export function arraySource(options: ArraySourceOptions): ArraySource {

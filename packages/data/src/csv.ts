@@ -91,7 +91,9 @@ function parseQuoted(text: string, start: number, delimiter: string, final: bool
  *
  * @example
  * ```ts
- * for await (const { line, fields } of csvRecords('a,b\n1,"x,y"\n')) { … } // [a, b] then [1, "x,y"]
+ * import { csvRecords } from '@multitask/data';
+ *
+ * for await (const { line, fields } of csvRecords('a,b\n1,"x,y"\n')) console.log(line, fields); // 1 [a, b], then 2 [1, "x,y"]
  * ```
  */
 export async function* csvRecords(input: TextInput, file = 'CSV', delimiter = ','): AsyncGenerator<CsvRecord> {
