@@ -23,7 +23,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * fails. Elsewhere such legacy one-liners are listed as pending (not run, not failing) until converted;
  * `DOC_EXAMPLES_STRICT=1` makes every package strict.
  */
-const STRICT_TSDOC = new Set(['backend', 'core', 'heads', 'backbones']);
+const STRICT_TSDOC = new Set(['backend', 'core', 'heads', 'backbones', 'eval']);
 const strictAll = process.env.DOC_EXAMPLES_STRICT === '1';
 
 /** Markdown documents whose code blocks are checked. */
@@ -143,6 +143,15 @@ function typescript() {
   return createRequire(join(root, 'docs', 'package.json'))('typescript');
 }
 
+function hasNodeTypes(dir) {
+  try {
+    createRequire(join(dir, 'x.js')).resolve('@types/node/package.json');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Type-checks examples as modules in `dir` (resolved through `dir`'s node_modules ancestors). */
 export function typecheck(examples, dir, moduleResolution = 'nodenext') {
   const ts = typescript();
@@ -157,7 +166,7 @@ export function typecheck(examples, dir, moduleResolution = 'nodenext') {
     skipLibCheck: true,
     target: ts.ScriptTarget.ES2022,
     lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
-    types: [],
+    types: hasNodeTypes(dir) ? ['node'] : [],
     moduleDetection: ts.ModuleDetectionKind.Force,
     ...(moduleResolution === 'bundler'
       ? { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }
