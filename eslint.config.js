@@ -5,7 +5,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['**/dist/**', '**/coverage/**', 'docs/api/**', '**/*.d.ts', '**/assets/**'] },
+  { ignores: ['**/dist/**', '**/src/generated/**', '**/coverage/**', 'docs/api/**', '**/*.d.ts', '**/assets/**'] },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   tseslint.configs.stylisticTypeChecked,

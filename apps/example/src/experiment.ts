@@ -14,6 +14,7 @@ import {
   type TaskMetrics,
   type TrainerCallback,
   type TrainingControl,
+  registerGradients,
 } from '@multitask/core';
 import { findCheckpoint, saveCheckpoint } from '@multitask/core/node';
 import { DEFAULT_METRICS, nearest, type ExperimentConfig } from './config.ts';
@@ -214,6 +215,7 @@ export async function runExperiment(
     ...(config.backend && config.backend !== 'auto' ? { prefer: config.backend } : {}),
     workload: workloadOf(config),
   });
+  registerGradients(); // tfjs-core registers no gradients by itself
   hooks.onBackend?.(selection);
   const loaded = await loadData(config.dataset.options);
   // A config may use some of the data set's tasks (e.g. a single-task baseline): hide the others' targets.

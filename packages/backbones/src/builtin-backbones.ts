@@ -16,7 +16,13 @@ import { textCnnBackbone } from './text-cnn-backbone.ts';
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { builtinBackbones } from '@multitask/backbones';
+ *
+ * const config = { type: 'mlp', options: { inputSize: 6, units: [32] } }; // e.g. read from JSON
  * const backbone = builtinBackbones[config.type]!(config.options as never);
+ * console.log(backbone.outputSize); // 32
+ * backbone.dispose();
  * ```
  */
 const leaves: Record<string, BackboneFactory> = {

@@ -35,8 +35,16 @@ export interface CgcBackboneOptions {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { cgcBackbone } from '@multitask/backbones';
+ *
  * const backbone = cgcBackbone({ inputSize: 100, tasks: ['a', 'b'], numSharedExperts: 2, numTaskExperts: 2 });
- * const reps = backbone.apply(x, { training: false }); // { a: [batch, 16], b: [batch, 16] }
+ * const x = tf.randomNormal([4, 100]);
+ * const reps = backbone.apply(x, { training: false }) as Record<string, tf.Tensor>; // { a: [4, 16], b: [4, 16] }
+ * console.log(reps.a?.shape, reps.b?.shape);
+ * tf.dispose([x, ...Object.values(reps)]);
+ * backbone.dispose();
  * ```
  */
 export function cgcBackbone(options: CgcBackboneOptions): GatedBackbone {

@@ -49,8 +49,16 @@ export interface CrossStitchBackbone extends Backbone {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { crossStitchBackbone } from '@multitask/backbones';
+ *
  * const backbone = crossStitchBackbone({ inputSize: 100, tasks: ['a', 'b'], units: [32, 16] });
- * const reps = backbone.apply(x, { training: false }); // { a: [batch, 16], b: [batch, 16] }
+ * const x = tf.randomNormal([4, 100]);
+ * const reps = backbone.apply(x, { training: false }) as Record<string, tf.Tensor>; // { a: [4, 16], b: [4, 16] }
+ * console.log(reps.a?.shape, reps.b?.shape);
+ * tf.dispose([x, ...Object.values(reps)]);
+ * backbone.dispose();
  * ```
  */
 export function crossStitchBackbone(options: CrossStitchBackboneOptions): CrossStitchBackbone {

@@ -44,8 +44,16 @@ export interface EmbeddingBagBackbone extends Backbone {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { embeddingBagBackbone } from '@multitask/backbones';
+ *
  * const backbone = embeddingBagBackbone({ vocabSize: 5000, embeddingDim: 32, units: [32] });
- * const z = backbone.apply(tokenIds, { training: false }); // [batch, 32]
+ * const tokenIds = tf.tensor2d([[12, 7, 4999, 0], [3, 3, 1, 0]], [2, 4], 'int32'); // 0 = padding
+ * const z = backbone.apply(tokenIds, { training: false }) as tf.Tensor; // [2, 32]
+ * console.log(z.shape);
+ * tf.dispose([tokenIds, z]);
+ * backbone.dispose();
  * ```
  */
 export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): EmbeddingBagBackbone {

@@ -2,6 +2,11 @@
  * Shared trunks (MLP, Multi-LeNet, ResNet, text CNN, tabular, multi-input) and soft-sharing schemes (MMoE,
  * CGC, cross-stitch) for multitask models; save/load through tfjs IO handlers; freezing and per-part
  * optimizers for transfer.
+ *
+ * Guides: [Getting started](../../../docs/guides/getting-started.md) ·
+ * [How the trainer computes a step](../../../docs/guides/training.md) ·
+ * [Backbones, sharing schemes and heads](../../../docs/guides/backbones-and-heads.md).
+ * @module @multitask/backbones
  * @packageDocumentation
  */
 export { mlpBackbone } from './mlp-backbone.ts';

@@ -36,8 +36,16 @@ export interface MlpBackbone extends Backbone {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { mlpBackbone } from '@multitask/backbones';
+ *
  * const backbone = mlpBackbone({ inputSize: 784, units: [256, 128], dropout: 0.1, seed: 7 });
- * const z = backbone.apply(x, { training: false }); // [batch, 128]
+ * const x = tf.randomNormal([4, 784]);
+ * const z = backbone.apply(x, { training: false }) as tf.Tensor; // [4, 128]
+ * console.log(z.shape);
+ * tf.dispose([x, z]);
+ * backbone.dispose();
  * ```
  */
 export function mlpBackbone(options: MlpBackboneOptions): MlpBackbone {

@@ -193,8 +193,20 @@ export function modelFromArtifacts(
  *
  * @example
  * ```ts
- * await saveModelTo(model, 'indexeddb://mnist-mtl');
- * const again = await loadModelFrom('indexeddb://mnist-mtl', { backbones: builtinBackbones, tasks: taskFactories });
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel } from '@multitask/core';
+ * import { builtinBackbones, loadModelFrom, mlpBackbone, saveModelTo } from '@multitask/backbones';
+ * import { fileSystemHandler } from '@multitask/backbones/node';
+ * import { classificationTask, taskFactories } from '@multitask/heads';
+ *
+ * const model = new MultitaskModel({
+ *   backbone: mlpBackbone({ inputSize: 784, units: [50] }),
+ *   tasks: [classificationTask('digit', { inputSize: 50, numClasses: 10 })],
+ * });
+ * // in a browser: 'indexeddb://mnist-mtl' or 'downloads://mnist-mtl'; in Node: a file-system handler
+ * await saveModelTo(model, fileSystemHandler('out/mnist-mtl'));
+ * const again = await loadModelFrom(fileSystemHandler('out/mnist-mtl'), { backbones: builtinBackbones, tasks: taskFactories });
+ * console.log(again.taskNames); // ['digit']
  * ```
  */
 export async function saveModelTo(model: MultitaskModel, destination: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {

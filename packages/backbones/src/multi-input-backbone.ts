@@ -25,10 +25,19 @@ export interface MultiInputBackbone extends Backbone {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { mlpBackbone, multiInputBackbone, multiLeNetBackbone } from '@multitask/backbones';
+ *
  * const backbone = multiInputBackbone({
  *   branches: { image: multiLeNetBackbone({ inputShape: [28, 28, 1] }), meta: mlpBackbone({ inputSize: 4, units: [8] }) },
  * });
- * const z = backbone.apply({ image, meta }, { training: false }); // [batch, 58]
+ * const image = tf.randomNormal([2, 28, 28, 1]);
+ * const meta = tf.randomNormal([2, 4]);
+ * const z = backbone.apply({ image, meta }, { training: false }) as tf.Tensor; // [2, 58]
+ * console.log(z.shape);
+ * tf.dispose([image, meta, z]);
+ * backbone.dispose();
  * ```
  */
 export function multiInputBackbone(options: MultiInputBackboneOptions): MultiInputBackbone {
@@ -101,7 +110,13 @@ export function multiInputBackbone(options: MultiInputBackboneOptions): MultiInp
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { builtinBackbones, multiInputFactory } from '@multitask/backbones';
+ *
  * const backbones = { ...builtinBackbones, 'multi-input': multiInputFactory(builtinBackbones) };
+ * const backbone = backbones['multi-input']({ branches: { meta: { type: 'mlp', options: { inputSize: 4, units: [8] } } } } as never);
+ * console.log(backbone.outputSize); // 8
+ * backbone.dispose();
  * ```
  */
 export function multiInputFactory(factories: FactoryMap<BackboneFactory>): BackboneFactory {

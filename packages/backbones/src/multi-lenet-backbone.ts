@@ -39,8 +39,16 @@ export interface MultiLeNetBackbone extends Backbone {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { multiLeNetBackbone } from '@multitask/backbones';
+ *
  * const backbone = multiLeNetBackbone({ inputShape: [36, 36, 1] });
- * const z = backbone.apply(images, { training: false }); // [batch, 50]
+ * const images = tf.randomNormal([2, 36, 36, 1]);
+ * const z = backbone.apply(images, { training: false }) as tf.Tensor; // [2, 50]
+ * console.log(z.shape);
+ * tf.dispose([images, z]);
+ * backbone.dispose();
  * ```
  */
 export function multiLeNetBackbone(options: MultiLeNetBackboneOptions = {}): MultiLeNetBackbone {

@@ -44,8 +44,16 @@ const EPSILON = 1e-3;
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { resnetBackbone } from '@multitask/backbones';
+ *
  * const backbone = resnetBackbone({ inputShape: [32, 32, 3], widths: [16, 32], blocksPerStage: 2 });
- * const z = backbone.apply(images, { training: true, updateStatistics: true }); // [batch, 32]
+ * const images = tf.randomNormal([2, 32, 32, 3]);
+ * const z = backbone.apply(images, { training: true, updateStatistics: true }) as tf.Tensor; // [2, 32]
+ * console.log(z.shape);
+ * tf.dispose([images, z]);
+ * backbone.dispose();
  * ```
  */
 export function resnetBackbone(options: ResnetBackboneOptions): ResnetBackbone {

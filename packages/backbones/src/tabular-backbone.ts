@@ -50,8 +50,17 @@ export interface TabularBackbone extends Backbone {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { tabularBackbone } from '@multitask/backbones';
+ *
  * const backbone = tabularBackbone({ numericSize: 6, categorical: [{ cardinality: 9 }, { cardinality: 16, dim: 4 }], units: [32] });
- * const z = backbone.apply({ numeric, categorical }, { training: false }); // [batch, 32]
+ * const numeric = tf.randomNormal([2, 6]);
+ * const categorical = tf.tensor2d([[3, 15], [0, 2]], [2, 2], 'int32'); // one column per categorical feature
+ * const z = backbone.apply({ numeric, categorical }, { training: false }) as tf.Tensor; // [2, 32]
+ * console.log(z.shape);
+ * tf.dispose([numeric, categorical, z]);
+ * backbone.dispose();
  * ```
  */
 export function tabularBackbone(options: TabularBackboneOptions): TabularBackbone {

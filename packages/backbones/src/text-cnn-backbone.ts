@@ -145,8 +145,16 @@ function concatColumns(parts: Tensor[]): Tensor2D {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { textCnnBackbone } from '@multitask/backbones';
+ *
  * const backbone = textCnnBackbone({ vocabSize: 5000, embeddingDim: 32, kernelSizes: [3, 4, 5], filters: 16 });
- * const z = backbone.apply(tokenIds, { training: false }); // [batch, 48]
+ * const tokenIds = tf.tensor2d([[5, 17, 4000, 2, 9, 0], [8, 8, 1, 0, 0, 0]], [2, 6], 'int32');
+ * const z = backbone.apply(tokenIds, { training: false }) as tf.Tensor; // [2, 48]
+ * console.log(z.shape);
+ * tf.dispose([tokenIds, z]);
+ * backbone.dispose();
  * ```
  */
 export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbone {

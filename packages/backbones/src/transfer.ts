@@ -13,8 +13,19 @@ const varsOf = (part: Part): readonly Variable[] => ('trainableVariables' in par
  *
  * @example
  * ```ts
- * freeze(model.backbone);          // fine-tune heads only
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel } from '@multitask/core';
+ * import { freeze, isFrozen, mlpBackbone } from '@multitask/backbones';
+ * import { regressionTask } from '@multitask/heads';
+ *
+ * const model = new MultitaskModel({
+ *   backbone: mlpBackbone({ inputSize: 6, units: [16] }),
+ *   tasks: [regressionTask('age', { inputSize: 16 }), regressionTask('income', { inputSize: 16 })],
+ * });
+ * freeze(model.backbone); // fine-tune heads only
  * freeze(model.task('age').head);
+ * console.log(isFrozen(model.backbone), model.trainableVariables.length); // true, the income head's variables
+ * model.dispose();
  * ```
  */
 export function freeze(part: Part): void {
@@ -38,9 +49,21 @@ export function isFrozen(part: Part): boolean {
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel } from '@multitask/core';
+ * import { freeze, mlpBackbone, withTask } from '@multitask/backbones';
+ * import { classificationTask } from '@multitask/heads';
+ *
+ * const model = new MultitaskModel({
+ *   backbone: mlpBackbone({ inputSize: 784, units: [50] }),
+ *   tasks: [classificationTask('digit', { inputSize: 50, numClasses: 10 })],
+ * });
+ * // … train `model` …
  * freeze(model.backbone);
  * model.tasks.forEach((t) => freeze(t.head));
  * const bigger = withTask(model, classificationTask('parity', { inputSize: 50, numClasses: 2 }));
+ * console.log(bigger.taskNames); // ['digit', 'parity']: only the new head trains
+ * bigger.dispose();
  * ```
  */
 export function withTask(model: MultitaskModel, task: Task): MultitaskModel {
@@ -78,7 +101,19 @@ export interface PartOptimizers {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel, registerGradients } from '@multitask/core';
+ * import { mlpBackbone, partOptimizers } from '@multitask/backbones';
+ * import { regressionTask } from '@multitask/heads';
+ *
+ * registerGradients();
+ * const model = new MultitaskModel({ backbone: mlpBackbone({ inputSize: 6, units: [16] }), tasks: [regressionTask('y', { inputSize: 16 })] });
  * const parts = partOptimizers(model, { default: 1e-3, backbone: 1e-4 }, (lr) => tf.train.adam(lr));
+ * const x = tf.randomNormal([8, 6]);
+ * const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.predict(x).y!)) as tf.Scalar, model.trainableVariables);
+ * parts.applyGradients(grads); // each gradient goes to its part's optimizer
+ * tf.dispose([x, value, grads]);
  * ```
  */
 export function partOptimizers(

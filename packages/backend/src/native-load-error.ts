@@ -24,8 +24,10 @@ function fieldOf(e: unknown, key: 'code' | 'message' | 'cause'): unknown {
  *
  * @example
  * ```ts
- * classifyNativeLoadError(Object.assign(new Error("Cannot find module '@tensorflow/tfjs-node'"), { code: 'MODULE_NOT_FOUND' }));
- * // 'module-not-found'
+ * import { classifyNativeLoadError } from '@multitask/backend';
+ *
+ * const error = Object.assign(new Error("Cannot find module '@tensorflow/tfjs-node'"), { code: 'MODULE_NOT_FOUND' });
+ * console.log(classifyNativeLoadError(error)); // 'module-not-found'
  * ```
  */
 export function classifyNativeLoadError(error: unknown): NativeLoadFailure {

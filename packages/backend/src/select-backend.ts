@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { ensureGradients } from './gradients.ts';
 import { BackendError } from './internal/backend-error.ts';
 import { registerNativeFixes } from './native-fixes.ts';
 import { classifyNativeLoadError, type NativeLoadFailure } from './native-load-error.ts';
@@ -267,13 +266,14 @@ async function tryCpu(): Promise<BackendAttempt> {
  *
  * @example
  * ```ts
+ * import { selectBackend } from '@multitask/backend';
+ *
  * const backend = await selectBackend();
  * console.log(`backend: ${backend.name} — ${backend.reason}`);
  * // backend: wasm — WebAssembly (XNNPACK) with multitask training kernels, single-threaded; tfjs-node is not installed (…)
  * ```
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendSelection> {
-  await ensureGradients();
   applyThreads(options.threads);
   const importNative = options.importNative ?? ((): Promise<unknown> => import(NATIVE_PACKAGE));
   const planned = orderFor(options.workload);

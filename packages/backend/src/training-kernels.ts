@@ -67,7 +67,9 @@ function current(name: string, backendName: string): MarkedConfig | undefined {
  *
  * @example
  * ```ts
- * trainingKernelNames('wasm'); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']
+ * import { trainingKernelNames } from '@multitask/backend';
+ *
+ * console.log(trainingKernelNames('wasm')); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']
  * ```
  */
 export function trainingKernelNames(backendName: TrainingKernelBackend = 'wasm'): readonly string[] {
@@ -84,9 +86,12 @@ export function trainingKernelNames(backendName: TrainingKernelBackend = 'wasm')
  * @returns the names of the training kernels now active on that backend
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
  * import '@tensorflow/tfjs-backend-wasm';
+ * import { registerTrainingKernels } from '@multitask/backend';
+ *
  * await tf.setBackend('wasm');
- * registerTrainingKernels(); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']
+ * console.log(registerTrainingKernels()); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']
  * ```
  */
 export function registerTrainingKernels(backendName: TrainingKernelBackend = 'wasm'): readonly string[] {
@@ -128,6 +133,10 @@ export function registerTrainingKernels(backendName: TrainingKernelBackend = 'wa
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { registerTrainingKernels, unregisterTrainingKernels } from '@multitask/backend';
+ *
+ * registerTrainingKernels('cpu'); // the fast Conv2DBackpropFilter
  * unregisterTrainingKernels('cpu'); // stock cpu Conv2DBackpropFilter again
  * ```
  */

@@ -18,6 +18,7 @@ export type MultitaskErrorCode =
   | 'IO_ERROR'
   | 'CHECKPOINT_ERROR'
   | 'BACKEND_ERROR'
+  | 'MISSING_GRADIENT'
   | 'INTERNAL';
 
 /** Extra, structured facts about an error (task, file, line, option, shape…), for programs that handle it. */
@@ -41,7 +42,13 @@ export interface MultitaskErrorOptions {
  *
  * @example
  * ```ts
- * try { trainer.fit(data) } catch (e) { if (isMultitaskError(e) && e.code === 'NON_FINITE_LOSS') … }
+ * import { MultitaskError, isMultitaskError } from '@multitask/core';
+ *
+ * try {
+ *   throw new MultitaskError('NON_FINITE_LOSS', '[my-app] the loss of task "a" is NaN at step 3', { details: { task: 'a' } });
+ * } catch (e) {
+ *   if (isMultitaskError(e) && e.code === 'NON_FINITE_LOSS') console.log(`stopped: ${e.message}`, e.details.task);
+ * }
  * ```
  */
 export class MultitaskError extends Error {

@@ -5,6 +5,12 @@
  * Helpers for authors of backbones and heads (dense layers, initializers, option checks) are in
  * `@multitask/core/parts`; the gradient toolkit (per-task gradients, Jacobian, Gramian, a strategy's update
  * direction) shared by the trainer and own training loops is in `@multitask/core/gradients`.
+ *
+ * Guides: [Getting started](../../../docs/guides/getting-started.md) ·
+ * [How the trainer computes a step](../../../docs/guides/training.md) ·
+ * [Backbones, sharing schemes and heads](../../../docs/guides/backbones-and-heads.md) ·
+ * [Checkpoints and resuming](../../../docs/guides/checkpoints.md).
+ * @module @multitask/core
  * @packageDocumentation
  */
 export { MultitaskError, isMultitaskError } from './errors.ts';
@@ -39,6 +45,8 @@ export type {
   WeightingStrategy,
   WeightingStrategyBase,
 } from './weighting.ts';
+export { registerGradients, gradientsRegistered, missingGradientError } from './register-gradients.ts';
+export type { GradientRegistration } from './register-gradients.ts';
 export { createRegistry } from './registry.ts';
 export type { Registry } from './registry.ts';
 export { fillMasked, maskedMean, shapeString } from './tensor-utils.ts';

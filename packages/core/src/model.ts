@@ -32,8 +32,19 @@ export interface MultitaskModelOptions {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel } from '@multitask/core';
+ * import { mlpBackbone } from '@multitask/backbones';
+ * import { classificationTask, regressionTask } from '@multitask/heads';
+ *
+ * const tasks = [classificationTask('species', { inputSize: 32, numClasses: 3 }), regressionTask('mass', { inputSize: 32 })];
  * const model = new MultitaskModel({ backbone: mlpBackbone({ inputSize: 6, units: [32] }), tasks });
- * const predictions = model.predict(x); // { species: Tensor, mass: Tensor }
+ * const x = tf.randomNormal([4, 6]);
+ * const predictions = model.predict(x); // { species: [4, 3] logits, mass: [4, 1] }
+ * console.log(predictions.species?.shape, predictions.mass?.shape);
+ * tf.dispose([x, predictions.species, predictions.mass]);
+ * model.dispose();
  * ```
  */
 export class MultitaskModel {

@@ -17,8 +17,13 @@ export interface Registry<T> {
  *
  * @example
  * ```ts
- * const weightings = createRegistry('weighting strategy', { static: staticWeighting });
- * const strategy = weightings.get(config.strategy)();
+ * import { createRegistry } from '@multitask/core';
+ * import { mgdaWeighting, staticWeighting } from '@multitask/weighting';
+ *
+ * const weightings = createRegistry('weighting strategy', { static: staticWeighting, mgda: mgdaWeighting });
+ * const config = { strategy: 'mgda' }; // e.g. read from a JSON file
+ * const strategy = weightings.get(config.strategy)(); // an unknown name throws UNKNOWN_NAME listing the known ones
+ * console.log(strategy.name, weightings.names);
  * ```
  */
 export function createRegistry<T>(kind: string, entries: Readonly<Record<string, T>>): Registry<T> {

@@ -11,6 +11,7 @@ import { MultitaskError } from './errors.ts';
 import { evaluateModel, type TaskMetrics } from './evaluate.ts';
 import { checkFitOptions, fitLoop } from './fit-loop.ts';
 import type { MetricFactory } from './metric.ts';
+import { gradientsRegistered } from './register-gradients.ts';
 import type { MultitaskModel } from './model.ts';
 import { Rng, type RngState } from './random.ts';
 import { runStep, type ResolvedOptions, type StepState } from './train-step.ts';
@@ -99,8 +100,27 @@ export interface TrainResult {
  *
  * @example
  * ```ts
- * const trainer = new Trainer({ model, strategy: staticWeighting(), optimizer: tf.train.adam(1e-3), seed: 1 });
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel, Trainer, registerGradients } from '@multitask/core';
+ * import { mlpBackbone } from '@multitask/backbones';
+ * import { loadPenguins } from '@multitask/data';
+ * import { classificationTask, regressionTask } from '@multitask/heads';
+ * import { staticWeighting } from '@multitask/weighting';
+ *
+ * registerGradients();
+ * const { train, test } = loadPenguins({ seed: 1, test: 0.2 });
+ * const model = new MultitaskModel({
+ *   backbone: mlpBackbone({ inputSize: 6, units: [32] }),
+ *   tasks: [
+ *     classificationTask('species', { inputSize: 32, numClasses: 3 }),
+ *     classificationTask('sex', { inputSize: 32, numClasses: 2 }),
+ *     regressionTask('body_mass', { inputSize: 32 }),
+ *   ],
+ * });
+ * const trainer = new Trainer({ model, strategy: staticWeighting(), optimizer: tf.train.adam(1e-2), seed: 1 });
  * const result = await trainer.fit(train, { epochs: 10, batchSize: 32, validation: test });
+ * console.log(result.steps, result.history.at(-1)?.validation);
  * ```
  */
 export class Trainer {
@@ -117,12 +137,11 @@ export class Trainer {
 
   /** Creates a trainer; throws `INVALID_OPTION` for an unsupported gradient mode or a bad seed. */
   constructor(options: TrainerOptions) {
-    if ((tf.getGradient('AddN') as unknown) === undefined) {
+    if (!gradientsRegistered()) {
       throw new MultitaskError(
-        'BACKEND_ERROR',
+        'MISSING_GRADIENT',
         "[@multitask/core] tfjs's gradient functions are not registered, so nothing can be trained — call " +
-          "`selectBackend()` from @multitask/backend, or `import '@tensorflow/tfjs-core/dist/register_all_gradients'` " +
-          '(the @tensorflow/tfjs bundle does this too).',
+          '`registerGradients()` from @multitask/core once before creating the Trainer (tfjs-core ships them but registers none).',
       );
     }
     options.strategy.init?.(options.model.taskNames);

@@ -269,8 +269,24 @@ function taskInfoOf(col: TargetColumn): TaskInfo {
  *
  * @example
  * ```ts
- * const src = tableSource(table, 'my-data');
- * for await (const step of src.batches({ batchSize: 32, shuffle: true, seed: 1 })) { … }
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { disposeBatch, type Batch } from '@multitask/core';
+ * import { fitEncoder, readCsv, tableSource } from '@multitask/data';
+ *
+ * const text = 'x1,city,label,score\n0.5,Oslo,yes,1.5\n1.5,Rome,no,\n2.5,Oslo,no,0.2\n';
+ * const raw = await readCsv(text, {
+ *   file: 'data.csv',
+ *   schema: {
+ *     x1: { type: 'number' },
+ *     city: { type: 'category' },
+ *     label: { type: 'category', role: 'target' },
+ *     score: { type: 'number', role: 'target' }, // an empty cell is a missing label (mask 0)
+ *   },
+ * });
+ * const encoder = fitEncoder(raw);
+ * const src = tableSource(encoder.encode(raw).table, 'my-data'); // any DataTable
+ * for await (const step of src.batches({ batchSize: 32, shuffle: true, seed: 1 })) disposeBatch(step as Batch);
+ * console.log(src.size, src.tasks); // 3 ['label', 'score']
  * ```
  */
 export function tableSource(table: DataTable, name = 'table'): ArraySource {
@@ -315,14 +331,22 @@ export function tableSource(table: DataTable, name = 'table'): ArraySource {
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { disposeBatch, type Batch } from '@multitask/core';
+ * import { arraySource } from '@multitask/data';
+ *
  * const src = arraySource({
  *   inputs: [[0.1, 2], [0.3, 1], [0.5, 0]],
  *   targets: {
- *     kind: { kind: 'class', values: [0, 1, null] },      // row 2 unlabelled for "kind"
+ *     kind: { kind: 'class', values: [0, 1, null] }, // row 2 unlabelled for "kind"
  *     score: { kind: 'regression', values: [1.5, NaN, 0.2] },
  *   },
  * });
- * for await (const step of src.batches({ batchSize: 2, shuffle: true, seed: 7 })) { … }
+ * for await (const step of src.batches({ batchSize: 2, shuffle: true, seed: 7 })) {
+ *   const batch = step as Batch;
+ *   console.log(batch.inputs, Object.keys(batch.targets)); // float32 [≤2, 2]; kind, score (+ masks)
+ *   disposeBatch(batch);
+ * }
  * ```
  */
 export function arraySource(options: ArraySourceOptions): ArraySource {

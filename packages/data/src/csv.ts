@@ -91,7 +91,9 @@ function parseQuoted(text: string, start: number, delimiter: string, final: bool
  *
  * @example
  * ```ts
- * for await (const { line, fields } of csvRecords('a,b\n1,"x,y"\n')) { … } // [a, b] then [1, "x,y"]
+ * import { csvRecords } from '@multitask/data';
+ *
+ * for await (const { line, fields } of csvRecords('a,b\n1,"x,y"\n')) console.log(line, fields); // 1 [a, b], then 2 [1, "x,y"]
  * ```
  */
 export async function* csvRecords(input: TextInput, file = 'CSV', delimiter = ','): AsyncGenerator<CsvRecord> {
@@ -154,11 +156,22 @@ export async function* csvRecords(input: TextInput, file = 'CSV', delimiter = ',
  *
  * @example
  * ```ts
- * const raw = await readCsv(text, { file: 'data.csv', schema: {
- *   x1: { type: 'number' }, city: { type: 'category' },
- *   label: { type: 'category', role: 'target' }, score: { type: 'number', role: 'target' },
- * } });
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { fitEncoder, readCsv } from '@multitask/data';
+ *
+ * const text = 'x1,city,label,score\n0.5,Oslo,yes,1.5\n1.5,Rome,no,\n2.5,Oslo,no,0.2\n';
+ * const raw = await readCsv(text, {
+ *   file: 'data.csv',
+ *   schema: {
+ *     x1: { type: 'number' },
+ *     city: { type: 'category' },
+ *     label: { type: 'category', role: 'target' },
+ *     score: { type: 'number', role: 'target' }, // an empty cell is a missing label (mask 0)
+ *   },
+ * });
  * const encoder = fitEncoder(raw);
+ * const table = encoder.encode(raw);
+ * console.log(table.size); // 3
  * ```
  */
 export async function readCsv(input: TextInput, options: CsvOptions): Promise<RawTable> {

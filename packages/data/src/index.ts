@@ -2,6 +2,11 @@
  * Multi-task data for multitask: in-memory sources with missing labels, ready data sets (penguins), seeded
  * splits and k-fold index sets. Everything here runs in a browser; file-system loaders live in
  * `@multitask/data/node`.
+ *
+ * Guides: [Getting started](../../../docs/guides/getting-started.md) ·
+ * [How the trainer computes a step](../../../docs/guides/training.md) ·
+ * [Backbones, sharing schemes and heads](../../../docs/guides/backbones-and-heads.md).
+ * @module @multitask/data
  * @packageDocumentation
  */
 export { arraySource, tableSource } from './array-source.ts';

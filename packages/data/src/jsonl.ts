@@ -37,9 +37,12 @@ async function* linesOf(input: TextInput): AsyncGenerator<{ line: number; text: 
  *
  * @example
  * ```ts
+ * import { readJsonl } from '@multitask/data';
+ *
  * const raw = await readJsonl('{"x": 1, "y": "a"}\n{"x": 2, "y": null}\n', {
  *   schema: { x: { type: 'number' }, y: { type: 'category', role: 'target' } },
- * });
+ * }); // y of row 2 is a missing label
+ * console.log(raw.size); // 2
  * ```
  */
 export async function readJsonl(input: TextInput, options: JsonlOptions): Promise<RawTable> {

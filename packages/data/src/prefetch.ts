@@ -116,8 +116,17 @@ export function prefetchIterable<T>(
  *
  * @example
  * ```ts
- * const fast = prefetch(loadPenguins().train, 4);
- * for await (const step of fast.batches({ batchSize: 32, shuffle: true, seed: 1 })) { … }
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { disposeBatch, type Batch } from '@multitask/core';
+ * import { loadPenguins, prefetch } from '@multitask/data';
+ *
+ * const fast = prefetch(loadPenguins().train, 4); // prepares up to 4 batches ahead
+ * let batches = 0;
+ * for await (const step of fast.batches({ batchSize: 32, shuffle: true, seed: 1 })) {
+ *   disposeBatch(step as Batch);
+ *   batches++;
+ * }
+ * console.log(batches);
  * ```
  */
 export function prefetch(source: DataSource, bufferSize = 2): DataSource {

@@ -92,8 +92,13 @@ const ascending = (a: number, b: number): number => a - b;
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { loadPenguins, splitRows } from '@multitask/data';
+ *
+ * const src = loadPenguins({ seed: 1, test: 0 }).train;
  * const { train, test } = splitRows({ size: src.size, test: 0.2, seed: 1 });
  * const trainSrc = src.subset(train);
+ * console.log(trainSrc.size, test.length);
  * ```
  */
 export function splitRows(options: SplitOptions): Split {
@@ -126,8 +131,11 @@ export function splitRows(options: SplitOptions): Split {
  *
  * @example
  * ```ts
+ * import { kFold } from '@multitask/data';
+ *
+ * const labels = Array.from({ length: 100 }, (_, i) => i % 3); // class of each row: folds keep the class shares
  * const folds = kFold({ size: 100, k: 5, seed: 3, stratify: labels });
- * for (const { train, validation } of folds) { … }
+ * for (const { train, validation } of folds) console.log(train.length, validation.length); // 80 20
  * ```
  */
 export function kFold(options: KFoldOptions): Fold[] {

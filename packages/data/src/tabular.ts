@@ -205,9 +205,16 @@ function sortedDistinct(values: readonly (string | null)[]): string[] {
  *
  * @example
  * ```ts
- * const encoder = fitEncoder(trainRaw);
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { fitEncoder, readCsv } from '@multitask/data';
+ *
+ * const schema = { x: { type: 'number' }, city: { type: 'category' }, y: { type: 'number', role: 'target' } } as const;
+ * const trainRaw = await readCsv('x,city,y\n1,Oslo,2\n2,Rome,3\n', { file: 'train.csv', schema });
+ * const testRaw = await readCsv('x,city,y\n3,Oslo,4\n', { file: 'test.csv', schema });
+ * const encoder = fitEncoder(trainRaw); // category codes and numeric scaling from the training rows only
  * const train = encoder.encode(trainRaw);
  * const test = encoder.encode(testRaw); // unknown test categories → INVALID_DATA with file/line/column
+ * console.log(train.size, test.size);
  * ```
  */
 export function fitEncoder(train: RawTable): TableEncoder {

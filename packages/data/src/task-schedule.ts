@@ -62,8 +62,14 @@ function sampler(name: string, weights: readonly number[]): TaskSchedule {
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { taskSchedule } from '@multitask/data';
+ *
  * const s = taskSchedule({ type: 'temperature', temperature: 2 }, [60000, 600]);
+ * const rng = new Rng(1);
+ * const step = 0;
  * const task = s.pick(step, rng); // 0 with probability √60000 / (√60000 + √600) ≈ 0.909
+ * console.log(task);
  * ```
  */
 export function taskSchedule(spec: Exclude<TaskScheduleSpec, 'all'>, sizes: readonly number[]): TaskSchedule {

@@ -1,6 +1,11 @@
 /**
  * Metrics, Δm%, single-task baselines, cross-validation, gradient-conflict diagnostics and reports for
  * multitask. Node-only file writing lives in `@multitask/eval/node`.
+ *
+ * Guides: [Getting started](../../../docs/guides/getting-started.md) ·
+ * [How the trainer computes a step](../../../docs/guides/training.md) ·
+ * [Backbones, sharing schemes and heads](../../../docs/guides/backbones-and-heads.md).
+ * @module @multitask/eval
  * @packageDocumentation
  */
 export { accuracy } from './metrics/accuracy.ts';

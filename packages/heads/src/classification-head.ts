@@ -34,8 +34,16 @@ export function createClassificationHead(options: ClassificationHeadOptions, par
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { classificationHead } from '@multitask/heads';
+ *
  * const head = classificationHead({ inputSize: 64, numClasses: 10, hidden: [32], dropout: 0.1 });
- * const logits = head.apply(z, { training: false }); // [batch, 10]
+ * const z = tf.randomNormal([8, 64]);
+ * const logits = head.apply(z, { training: false }); // [8, 10]
+ * console.log(logits.shape);
+ * tf.dispose([z, logits]);
+ * head.dispose();
  * ```
  */
 export function classificationHead(options: ClassificationHeadOptions): ClassificationHead {

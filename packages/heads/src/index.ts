@@ -1,6 +1,10 @@
 /**
  * Task heads (classification, binary, multi-label, regression) with masked losses, and task factories that
  * pair each head with its loss, default metrics and target checks.
+ *
+ * Guides: [Getting started](../../../docs/guides/getting-started.md) ·
+ * [How the trainer computes a step](../../../docs/guides/training.md) ·
+ * [Backbones, sharing schemes and heads](../../../docs/guides/backbones-and-heads.md).
  * @packageDocumentation
  */
 export { classificationHead } from './classification-head.ts';

@@ -10,8 +10,17 @@ import type { RegressionLossKind } from './regression-head.ts';
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { softmaxCrossEntropyLoss } from '@multitask/heads';
+ *
  * const loss = softmaxCrossEntropyLoss({ labelSmoothing: 0.1 });
+ * const logits = tf.tensor2d([[2, 0, 0], [0, 3, 0]]);
+ * const labels = tf.tensor1d([0, 1], 'int32');
+ * const mask = tf.tensor1d([1, 0]); // the second row is unlabelled and does not count
  * const l = loss(logits, labels, mask); // Scalar
+ * console.log(l.dataSync()[0]);
+ * tf.dispose([logits, labels, mask, l]);
  * ```
  */
 export function softmaxCrossEntropyLoss(options: { readonly labelSmoothing?: number } = {}): LossFn {
@@ -34,8 +43,16 @@ export function softmaxCrossEntropyLoss(options: { readonly labelSmoothing?: num
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { sigmoidCrossEntropyLoss } from '@multitask/heads';
+ *
  * const loss = sigmoidCrossEntropyLoss({ positiveWeight: 2 });
+ * const logits = tf.tensor2d([[1.5], [-0.5]]);
+ * const targets = tf.tensor2d([[1], [0]]);
  * const l = loss(logits, targets); // Scalar
+ * console.log(l.dataSync()[0]);
+ * tf.dispose([logits, targets, l]);
  * ```
  */
 export function sigmoidCrossEntropyLoss(options: { readonly positiveWeight?: number } = {}): LossFn {
@@ -60,8 +77,17 @@ export function sigmoidCrossEntropyLoss(options: { readonly positiveWeight?: num
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { regressionLoss } from '@multitask/heads';
+ *
  * const loss = regressionLoss({ kind: 'huber', delta: 0.5 });
- * const l = loss(pred, target, mask);
+ * const pred = tf.tensor2d([[0.2], [3]]);
+ * const target = tf.tensor2d([[0], [1]]);
+ * const mask = tf.tensor1d([1, 1]);
+ * const l = loss(pred, target, mask); // mean Huber loss over the labelled rows
+ * console.log(l.dataSync()[0]);
+ * tf.dispose([pred, target, mask, l]);
  * ```
  */
 export function regressionLoss(options: { readonly kind?: RegressionLossKind; readonly delta?: number } = {}): LossFn {

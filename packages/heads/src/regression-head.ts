@@ -53,8 +53,16 @@ export function createRegressionHead(options: RegressionHeadOptions, part: strin
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { regressionHead } from '@multitask/heads';
+ *
  * const head = regressionHead({ inputSize: 64, outputSize: 2, loss: 'huber', hidden: [16] });
- * const y = head.apply(z, { training: false }); // [batch, 2]
+ * const z = tf.randomNormal([8, 64]);
+ * const y = head.apply(z, { training: false }); // [8, 2]
+ * console.log(y.shape);
+ * tf.dispose([z, y]);
+ * head.dispose();
  * ```
  */
 export function regressionHead(options: RegressionHeadOptions = {}): RegressionHead {

@@ -50,8 +50,16 @@ export function createSigmoidHead(
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { binaryHead } from '@multitask/heads';
+ *
  * const head = binaryHead({ inputSize: 64, positiveWeight: 3 });
- * const logit = head.apply(z, { training: false }); // [batch, 1]
+ * const z = tf.randomNormal([8, 64]);
+ * const logit = head.apply(z, { training: false }); // [8, 1]
+ * console.log(logit.shape);
+ * tf.dispose([z, logit]);
+ * head.dispose();
  * ```
  */
 export function binaryHead(options: SigmoidHeadOptions = {}): SigmoidHead {
@@ -63,8 +71,16 @@ export function binaryHead(options: SigmoidHeadOptions = {}): SigmoidHead {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { multiLabelHead } from '@multitask/heads';
+ *
  * const head = multiLabelHead({ inputSize: 64, numLabels: 5 });
- * const logits = head.apply(z, { training: false }); // [batch, 5]
+ * const z = tf.randomNormal([8, 64]);
+ * const logits = head.apply(z, { training: false }); // [8, 5]
+ * console.log(logits.shape);
+ * tf.dispose([z, logits]);
+ * head.dispose();
  * ```
  */
 export function multiLabelHead(options: MultiLabelHeadOptions): SigmoidHead {

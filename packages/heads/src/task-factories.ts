@@ -21,7 +21,13 @@ export type TaskFactory = (name: string, options: { readonly [key: string]: Json
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { taskFactories } from '@multitask/heads';
+ *
+ * const config = { name: 'digit', head: { type: 'classification', options: { inputSize: 50, numClasses: 10 } } }; // e.g. from JSON
  * const task = taskFactories[config.head.type]!(config.name, config.head.options);
+ * console.log(task.name); // 'digit'
+ * task.head.dispose();
  * ```
  */
 export const taskFactories: Readonly<Record<string, TaskFactory>> = {

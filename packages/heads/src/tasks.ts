@@ -36,8 +36,15 @@ export const defaultMetrics: Readonly<Record<'classification' | 'regression' | '
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel } from '@multitask/core';
+ * import { mlpBackbone } from '@multitask/backbones';
+ * import { classificationTask } from '@multitask/heads';
+ *
  * const digit = classificationTask('digit', { inputSize: 50, numClasses: 10 });
- * const model = new MultitaskModel({ backbone, tasks: [digit] });
+ * const model = new MultitaskModel({ backbone: mlpBackbone({ inputSize: 784, units: [50] }), tasks: [digit] });
+ * console.log(model.taskNames); // ['digit']
+ * model.dispose();
  * ```
  */
 export function classificationTask(name: string, options: ClassificationTaskOptions): Task {
@@ -67,7 +74,17 @@ export function classificationTask(name: string, options: ClassificationTaskOpti
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { regressionTask } from '@multitask/heads';
+ *
  * const mass = regressionTask('mass', { inputSize: 50, loss: 'huber' });
+ * const z = tf.randomNormal([4, 50]);
+ * const prediction = mass.head.apply(z, { training: false }); // [4, 1]
+ * const loss = mass.loss(prediction, tf.zeros([4, 1])); // Huber loss, a Scalar
+ * console.log(prediction.shape, loss.dataSync()[0]);
+ * tf.dispose([z, prediction, loss]);
+ * mass.head.dispose();
  * ```
  */
 export function regressionTask(name: string, options: RegressionTaskOptions = {}): Task {
@@ -93,7 +110,12 @@ const probability = (v: number): string | undefined =>
  *
  * @example
  * ```ts
- * const smiling = binaryTask('smiling', { inputSize: 50, positiveWeight: 2 });
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { binaryTask } from '@multitask/heads';
+ *
+ * const smiling = binaryTask('smiling', { inputSize: 50, positiveWeight: 2 }); // positives count twice in the loss
+ * console.log(smiling.name);
+ * smiling.head.dispose();
  * ```
  */
 export function binaryTask(name: string, options: BinaryTaskOptions = {}): Task {
@@ -116,7 +138,12 @@ export function binaryTask(name: string, options: BinaryTaskOptions = {}): Task 
  *
  * @example
  * ```ts
- * const tags = multiLabelTask('tags', { inputSize: 50, numLabels: 6 });
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { multiLabelTask } from '@multitask/heads';
+ *
+ * const tags = multiLabelTask('tags', { inputSize: 50, numLabels: 6 }); // targets: 0/1 float32 [B, 6]
+ * console.log(tags.name);
+ * tags.head.dispose();
  * ```
  */
 export function multiLabelTask(name: string, options: MultiLabelTaskOptions): Task {

@@ -1,5 +1,10 @@
 /**
  * Multi-task weighting strategies: loss weighting, Gramian weighting and Jacobian aggregation.
+ *
+ * Guides: [Getting started](../../../docs/guides/getting-started.md) ·
+ * [How the trainer computes a step](../../../docs/guides/training.md) ·
+ * [Backbones, sharing schemes and heads](../../../docs/guides/backbones-and-heads.md).
+ * @module @multitask/weighting
  * @packageDocumentation
  */
 

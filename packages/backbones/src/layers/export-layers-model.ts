@@ -22,6 +22,17 @@ export interface ExportLayersOptions {
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel } from '@multitask/core';
+ * import { mlpBackbone } from '@multitask/backbones';
+ * import { exportLayersModel } from '@multitask/backbones/layers';
+ * import { fileSystemHandler } from '@multitask/backbones/node';
+ * import { classificationTask } from '@multitask/heads';
+ *
+ * const model = new MultitaskModel({
+ *   backbone: mlpBackbone({ inputSize: 784, units: [50] }),
+ *   tasks: [classificationTask('digit', { inputSize: 50, numClasses: 10 })],
+ * });
  * const layers = exportLayersModel(model, { tasks: ['digit'], softmax: true });
  * await layers.save(fileSystemHandler('export/digit')); // model.json + weights.bin for tf.loadLayersModel
  * layers.dispose();

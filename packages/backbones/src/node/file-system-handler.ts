@@ -57,8 +57,19 @@ function specBytes(spec: tf.io.WeightsManifestEntry): number {
  *
  * @example
  * ```ts
- * await layersModel.save(fileSystemHandler('out/layers'));
- * const artifacts = await fileSystemHandler('out/layers').load();
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel } from '@multitask/core';
+ * import { mlpBackbone, saveModelTo } from '@multitask/backbones';
+ * import { fileSystemHandler } from '@multitask/backbones/node';
+ * import { classificationTask } from '@multitask/heads';
+ *
+ * const model = new MultitaskModel({
+ *   backbone: mlpBackbone({ inputSize: 784, units: [50] }),
+ *   tasks: [classificationTask('digit', { inputSize: 50, numClasses: 10 })],
+ * });
+ * await saveModelTo(model, fileSystemHandler('out/model')); // any tfjs IOHandler user works the same way
+ * const artifacts = await fileSystemHandler('out/model').load!();
+ * console.log(artifacts.weightSpecs?.length);
  * ```
  */
 export function fileSystemHandler(directory: string): tf.io.IOHandler {

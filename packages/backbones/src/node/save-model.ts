@@ -11,7 +11,17 @@ import { fileSystemHandler, MODEL_JSON } from './file-system-handler.ts';
  *
  * @example
  * ```ts
- * await saveModel(model, 'runs/mnist/model');
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel } from '@multitask/core';
+ * import { mlpBackbone } from '@multitask/backbones';
+ * import { saveModel } from '@multitask/backbones/node';
+ * import { classificationTask } from '@multitask/heads';
+ *
+ * const model = new MultitaskModel({
+ *   backbone: mlpBackbone({ inputSize: 784, units: [50] }),
+ *   tasks: [classificationTask('digit', { inputSize: 50, numClasses: 10 })],
+ * });
+ * await saveModel(model, 'runs/mnist/model'); // runs/mnist/model/{model.json,weights.bin}
  * ```
  */
 export async function saveModel(model: MultitaskModel, directory: string): Promise<void> {
@@ -25,9 +35,19 @@ export async function saveModel(model: MultitaskModel, directory: string): Promi
  *
  * @example
  * ```ts
- * import { builtinBackbones } from '@multitask/backbones';
- * import { taskFactories } from '@multitask/heads';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel } from '@multitask/core';
+ * import { builtinBackbones, mlpBackbone } from '@multitask/backbones';
+ * import { loadModel, saveModel } from '@multitask/backbones/node';
+ * import { classificationTask, taskFactories } from '@multitask/heads';
+ *
+ * const trained = new MultitaskModel({
+ *   backbone: mlpBackbone({ inputSize: 784, units: [64] }),
+ *   tasks: [classificationTask('digit', { inputSize: 64, numClasses: 10 })],
+ * });
+ * await saveModel(trained, 'runs/mnist/model');
  * const model = await loadModel('runs/mnist/model', { backbones: builtinBackbones, tasks: taskFactories });
+ * console.log(model.taskNames); // ['digit']
  * ```
  */
 export async function loadModel(directory: string, factories: ModelFactories): Promise<MultitaskModel> {

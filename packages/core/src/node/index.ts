@@ -1,5 +1,6 @@
 /**
  * Node-only helpers of @multitask/core: checkpoints on disk, written atomically and verified on load.
+ * @module @multitask/core/node
  * @packageDocumentation
  */
 export {

@@ -182,8 +182,14 @@ function buildTable(rows: readonly RawPenguin[], scaling: readonly Standardisati
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { disposeBatch, type Batch } from '@multitask/core';
+ * import { loadPenguins } from '@multitask/data';
+ *
  * const { train, test, bodyMass } = loadPenguins({ seed: 1, test: 0.2 });
- * for await (const step of train.batches({ batchSize: 32, shuffle: true, seed: epoch + 1 })) { … }
+ * const epoch = 0;
+ * for await (const step of train.batches({ batchSize: 32, shuffle: true, seed: epoch + 1 })) disposeBatch(step as Batch);
+ * console.log(train.size, test.size, `body mass in grams = z × ${bodyMass.std} + ${bodyMass.mean}`);
  * ```
  */
 export function loadPenguins(options: PenguinsOptions = {}): PenguinsData {

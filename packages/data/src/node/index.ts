@@ -1,6 +1,7 @@
 /**
  * File-system loaders of @multitask/data (Node only): IDX files, MNIST / Fashion-MNIST and the two-image sets
  * built from them.
+ * @module @multitask/data/node
  * @packageDocumentation
  */
 export { readIdxFile } from './idx-file.ts';

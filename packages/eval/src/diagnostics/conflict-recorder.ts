@@ -100,9 +100,27 @@ interface PairStats {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel, Trainer, registerGradients } from '@multitask/core';
+ * import { mlpBackbone } from '@multitask/backbones';
+ * import { loadPenguins } from '@multitask/data';
+ * import { conflictRecorder } from '@multitask/eval';
+ * import { classificationTask, regressionTask } from '@multitask/heads';
+ * import { mgdaWeighting } from '@multitask/weighting';
+ *
+ * registerGradients();
+ * const { train, test } = loadPenguins({ seed: 1, test: 0.2 });
+ * const tasks = [
+ *   classificationTask('species', { inputSize: 16, numClasses: 3 }),
+ *   classificationTask('sex', { inputSize: 16, numClasses: 2 }),
+ *   regressionTask('body_mass', { inputSize: 16 }),
+ * ];
+ * const model = new MultitaskModel({ backbone: mlpBackbone({ inputSize: 6, units: [16] }), tasks });
  * const conflicts = conflictRecorder();
- * await trainer.fit(model, data, { callbacks: [conflicts], diagnosticsEvery: 10 });
- * conflicts.summary().conflictRate; // e.g. [[0, 0.31], [0.31, 0]]
+ * const trainer = new Trainer({ model, strategy: mgdaWeighting(), optimizer: tf.train.adam(0.01), seed: 1, diagnosticsEvery: 5, callbacks: [conflicts] });
+ * await trainer.fit(train, { epochs: 2, batchSize: 32, validation: test });
+ * console.log(conflicts.summary().conflictRate); // per task pair: share of recorded steps whose gradients conflicted
  * ```
  */
 export function conflictRecorder(options: ConflictRecorderOptions = {}): ConflictRecorder {

@@ -27,9 +27,29 @@ export interface HistoryRecorder extends TrainerCallback {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { MultitaskModel, Trainer, registerGradients } from '@multitask/core';
+ * import { mlpBackbone } from '@multitask/backbones';
+ * import { loadPenguins } from '@multitask/data';
+ * import { historyRecorder, type RunRecord } from '@multitask/eval';
+ * import { classificationTask, regressionTask } from '@multitask/heads';
+ * import { mgdaWeighting } from '@multitask/weighting';
+ *
+ * registerGradients();
+ * const { train, test } = loadPenguins({ seed: 1, test: 0.2 });
+ * const tasks = [
+ *   classificationTask('species', { inputSize: 16, numClasses: 3 }),
+ *   classificationTask('sex', { inputSize: 16, numClasses: 2 }),
+ *   regressionTask('body_mass', { inputSize: 16 }),
+ * ];
+ * const model = new MultitaskModel({ backbone: mlpBackbone({ inputSize: 6, units: [16] }), tasks });
  * const history = historyRecorder();
- * await trainer.fit(model, data, { callbacks: [history] });
- * const run: RunRecord = { strategy: 'equal', tasks, epochs: history.epochs(), finalMetrics };
+ * const trainer = new Trainer({ model, strategy: mgdaWeighting(), optimizer: tf.train.adam(0.01), seed: 1, callbacks: [history] });
+ * await trainer.fit(train, { epochs: 2, batchSize: 32, validation: test });
+ * const finalMetrics = await trainer.evaluate(test);
+ * const run: RunRecord = { strategy: 'mgda', tasks: model.taskNames, epochs: history.epochs(), finalMetrics };
+ * console.log(run.epochs.length); // 2
  * ```
  */
 export function historyRecorder(): HistoryRecorder {

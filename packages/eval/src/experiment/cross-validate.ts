@@ -46,8 +46,13 @@ export interface CrossValidationResult {
  *
  * @example
  * ```ts
- * const cv = await crossValidate({ folds: kFold(rows, 5, rng), run: (fold) => trainAndEvaluate(fold) });
- * cv.summary.digit.accuracy; // { mean: 0.95, std: 0.01, values: [...] }
+ * import { kFold } from '@multitask/data';
+ * import { crossValidate } from '@multitask/eval';
+ *
+ * // run(fold) trains on fold.train and returns the metrics on fold.validation (a stand-in here)
+ * const trainAndEvaluate = async (fold: { train: readonly number[] }) => ({ digit: { accuracy: 0.9 + fold.train.length / 10000 } });
+ * const cv = await crossValidate({ folds: kFold({ size: 100, k: 5, seed: 1 }), run: (fold) => trainAndEvaluate(fold) });
+ * console.log(cv.summary.digit?.accuracy); // { mean: 0.908, std: 0, values: [...] }
  * ```
  */
 export async function crossValidate<F extends Fold>(

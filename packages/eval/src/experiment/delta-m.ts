@@ -98,7 +98,9 @@ function relativeChanges(
  * @param baseline - each task's single-task metrics (see {@link singleTaskBaselines})
  * @example
  * ```ts
- * deltaM({ a: { accuracy: 0.9 }, b: { mse: 0.8 } }, { a: { accuracy: 0.8 }, b: { mse: 1 } }).value;
+ * import { deltaM } from '@multitask/eval';
+ *
+ * console.log(deltaM({ a: { accuracy: 0.9 }, b: { mse: 0.8 } }, { a: { accuracy: 0.8 }, b: { mse: 1 } }).value);
  * // a: +12.5 %, b: +20 % (the MSE fell) → 16.25
  * ```
  */
@@ -135,7 +137,9 @@ export function deltaM(
  *
  * @example
  * ```ts
- * flatDeltaM({ a: { accuracy: 0.9 }, b: { mse: 0.8 } }, { a: { accuracy: 0.8 }, b: { mse: 1 } }).value; // −16.25
+ * import { flatDeltaM } from '@multitask/eval';
+ *
+ * console.log(flatDeltaM({ a: { accuracy: 0.9 }, b: { mse: 0.8 } }, { a: { accuracy: 0.8 }, b: { mse: 1 } }).value); // −16.25
  * ```
  */
 export function flatDeltaM(

@@ -18,8 +18,10 @@ export type MetricDirections =
  *
  * @example
  * ```ts
- * isHigherBetter('mse', 'depth'); // false
- * isHigherBetter('miou', 'seg', { miou: true }); // true
+ * import { isHigherBetter } from '@multitask/eval';
+ *
+ * console.log(isHigherBetter('mse', 'depth')); // false
+ * console.log(isHigherBetter('miou', 'seg', { miou: true })); // true
  * ```
  */
 export function isHigherBetter(metric: string, task: string, directions?: MetricDirections): boolean {

@@ -22,11 +22,14 @@ export interface SingleTaskBaselinesOptions {
  *
  * @example
  * ```ts
- * const baselines = await singleTaskBaselines({
- *   tasks: ['digit', 'parity'],
- *   train: async (names) => (await trainer.fit(modelFor(names), data)).validation,
- * });
+ * import { deltaM, singleTaskBaselines } from '@multitask/eval';
+ *
+ * // train(names) trains a model on those tasks only and returns its validation metrics (a stand-in here)
+ * const trainOn = async (names: string[]) => Object.fromEntries(names.map((t) => [t, { accuracy: t === 'digit' ? 0.97 : 0.9 }]));
+ * const baselines = await singleTaskBaselines({ tasks: ['digit', 'parity'], train: trainOn });
+ * const multiTaskMetrics = { digit: { accuracy: 0.975 }, parity: { accuracy: 0.93 } };
  * const dm = deltaM(multiTaskMetrics, baselines);
+ * console.log(dm.value); // > 0: the multi-task model beats training each task alone
  * ```
  */
 export async function singleTaskBaselines(

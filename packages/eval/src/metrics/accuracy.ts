@@ -39,9 +39,17 @@ export interface AccuracyOptions {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { accuracy } from '@multitask/eval';
+ *
+ * const logits = tf.tensor2d([[2, 0, 0], [0, 1, 3], [0, 2, 1], [1, 0, 0]]); // [B, C]
+ * const labels = tf.tensor1d([0, 2, 1, 2], 'int32'); // [B]
+ * const mask = tf.tensor1d([1, 1, 1, 0]); // [B], 1 = labelled: the last row does not count
  * const acc = accuracy();
- * acc.update(logits, labels, mask); // [B, C], [B] int32, [B] 1 = labelled
- * acc.result(); // e.g. 0.93
+ * acc.update(logits, labels, mask);
+ * console.log(acc.result()); // 1 (3 of 3 labelled rows right)
+ * tf.dispose([logits, labels, mask]);
  * ```
  */
 export function accuracy(options: AccuracyOptions = {}): Metric {

@@ -51,8 +51,13 @@ export type BuiltinMetricName =
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { createRegistry } from '@multitask/core';
+ * import { builtinMetrics } from '@multitask/eval';
+ *
  * const metrics = createRegistry('metric', builtinMetrics);
- * const m = metrics.get('accuracy')();
+ * const m = metrics.get('accuracy')(); // a fresh streaming metric
+ * console.log(m.higherIsBetter, metrics.names);
  * ```
  */
 export const builtinMetrics: Readonly<Record<BuiltinMetricName, MetricFactory>> = Object.freeze({

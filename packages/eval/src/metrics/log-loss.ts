@@ -31,9 +31,17 @@ export interface LogLossOptions {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { logLoss } from '@multitask/eval';
+ *
+ * const logits = tf.tensor2d([[2, 0, 0], [0, 1, 3], [0, 2, 1], [1, 0, 0]]); // [B, C]
+ * const labels = tf.tensor1d([0, 2, 1, 2], 'int32'); // [B]
+ * const mask = tf.tensor1d([1, 1, 1, 0]); // [B], 1 = labelled: the last row does not count
  * const m = logLoss();
  * m.update(logits, labels, mask);
- * m.result();
+ * console.log(m.result()); // mean cross-entropy of the labelled rows
+ * tf.dispose([logits, labels, mask]);
  * ```
  */
 export function logLoss(options: LogLossOptions = {}): Metric {

@@ -13,9 +13,17 @@ import { regressionWidth, type RegressionMetricOptions } from './regression-comm
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { r2 } from '@multitask/eval';
+ *
+ * const prediction = tf.tensor2d([[1.1], [1.9], [3.2], [9]]); // [B, d]
+ * const target = tf.tensor2d([[1], [2], [3], [4]]); // [B, d]
+ * const mask = tf.tensor1d([1, 1, 1, 0]); // [B], 1 = labelled: the last row does not count
  * const m = r2();
  * m.update(prediction, target, mask);
- * m.result(); // e.g. 0.87
+ * console.log(m.result()); // ≈ 0.97
+ * tf.dispose([prediction, target, mask]);
  * ```
  */
 export function r2(options: RegressionMetricOptions = {}): Metric {

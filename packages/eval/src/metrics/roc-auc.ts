@@ -59,9 +59,17 @@ export function aucFromScores(scores: ArrayLike<number>, positive: ArrayLike<boo
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { rocAuc } from '@multitask/eval';
+ *
+ * const logits = tf.tensor1d([2.1, -0.3, 0.8, -1.5]); // binary logits [B]
+ * const labels = tf.tensor1d([1, 0, 1, 0], 'int32');
+ * const mask = tf.tensor1d([1, 1, 1, 1]);
  * const auc = rocAuc();
  * auc.update(logits, labels, mask);
- * auc.result(); // 0.5 = chance, 1 = perfect ranking
+ * console.log(auc.result()); // 1: every positive ranks above every negative (0.5 = chance)
+ * tf.dispose([logits, labels, mask]);
  * ```
  */
 export function rocAuc(options: RocAucOptions = {}): Metric {

@@ -19,9 +19,17 @@ export interface TopKAccuracyOptions {
  *
  * @example
  * ```ts
- * const top5 = topKAccuracy({ k: 5 });
- * top5.update(logits, labels, mask);
- * top5.result();
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { topKAccuracy } from '@multitask/eval';
+ *
+ * const logits = tf.tensor2d([[2, 0, 0], [0, 1, 3], [0, 2, 1], [1, 0, 0]]); // [B, C]
+ * const labels = tf.tensor1d([0, 2, 1, 2], 'int32'); // [B]
+ * const mask = tf.tensor1d([1, 1, 1, 0]); // [B], 1 = labelled: the last row does not count
+ * const top2 = topKAccuracy({ k: 2 });
+ * top2.update(logits, labels, mask);
+ * console.log(top2.result()); // share of labelled rows whose label is among the 2 highest logits
+ * tf.dispose([logits, labels, mask]);
  * ```
  */
 export function topKAccuracy(options: TopKAccuracyOptions): Metric {

@@ -1,5 +1,6 @@
 /**
  * Node-only helpers of `@multitask/eval`: writing reports to disk.
+ * @module @multitask/eval/node
  * @packageDocumentation
  */
 export { writeReport } from './write-report.ts';

@@ -30,7 +30,11 @@ async function writeAtomic(path: string, text: string): Promise<void> {
  * @example
  * ```ts
  * import { writeReport } from '@multitask/eval/node';
- * const files = await writeReport('out/report', report);
+ *
+ * const files = await writeReport('out/report', {
+ *   title: 'digit + parity',
+ *   runs: [{ strategy: 'equal', tasks: ['digit', 'parity'], epochs: [], finalMetrics: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.93 } } }],
+ * });
  * console.log(`open ${files.html}`);
  * ```
  */

@@ -60,6 +60,16 @@ function lineFacet(
  *
  * @example
  * ```ts
+ * import { reportCharts, summarizeExperiment, type ExperimentReport } from '@multitask/eval';
+ *
+ * const report: ExperimentReport = {
+ *   title: 'digit + parity',
+ *   runs: [
+ *     { strategy: 'equal', tasks: ['digit', 'parity'], epochs: [], finalMetrics: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.93 } } },
+ *     { strategy: 'mgda', tasks: ['digit', 'parity'], epochs: [], finalMetrics: { digit: { accuracy: 0.975 }, parity: { accuracy: 0.95 } } },
+ *   ],
+ *   baselines: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.92 } },
+ * };
  * for (const chart of reportCharts(report.runs, summarizeExperiment(report))) console.log(chart.title);
  * ```
  */

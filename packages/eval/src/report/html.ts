@@ -40,7 +40,18 @@ function signedCell(x: number | undefined, higherIsBetter: boolean): string {
  *
  * @example
  * ```ts
- * const html = await reportHtml({ title: 'MNIST pairs', runs, baselines });
+ * import { reportHtml, type ExperimentReport } from '@multitask/eval';
+ *
+ * const report: ExperimentReport = {
+ *   title: 'digit + parity',
+ *   runs: [
+ *     { strategy: 'equal', tasks: ['digit', 'parity'], epochs: [], finalMetrics: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.93 } } },
+ *     { strategy: 'mgda', tasks: ['digit', 'parity'], epochs: [], finalMetrics: { digit: { accuracy: 0.975 }, parity: { accuracy: 0.95 } } },
+ *   ],
+ *   baselines: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.92 } },
+ * };
+ * const html = await reportHtml(report); // one self-contained page, charts inlined as SVG
+ * console.log(html.length);
  * ```
  */
 export async function reportHtml(report: ExperimentReport): Promise<string> {

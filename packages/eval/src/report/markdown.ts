@@ -32,6 +32,17 @@ function table(header: string[], rows: string[][]): string {
  *
  * @example
  * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ * import { reportMarkdown, type ExperimentReport } from '@multitask/eval';
+ *
+ * const report: ExperimentReport = {
+ *   title: 'digit + parity',
+ *   runs: [
+ *     { strategy: 'equal', tasks: ['digit', 'parity'], epochs: [], finalMetrics: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.93 } } },
+ *     { strategy: 'mgda', tasks: ['digit', 'parity'], epochs: [], finalMetrics: { digit: { accuracy: 0.975 }, parity: { accuracy: 0.95 } } },
+ *   ],
+ *   baselines: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.92 } },
+ * };
  * await writeFile('report.md', reportMarkdown(report));
  * ```
  */

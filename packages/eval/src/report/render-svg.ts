@@ -8,8 +8,14 @@ import { compile, type TopLevelSpec } from 'vega-lite';
  *
  * @example
  * ```ts
- * const svg = await renderSvg({ data: { values: [{ x: 1, y: 2 }] }, mark: 'point',
- *   encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } });
+ * import { renderSvg } from '@multitask/eval';
+ *
+ * const svg = await renderSvg({
+ *   data: { values: [{ x: 1, y: 2 }] },
+ *   mark: 'point',
+ *   encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+ * });
+ * console.log(svg.startsWith('<svg'));
  * ```
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

@@ -10,8 +10,18 @@ import type { ExperimentReport, ExperimentSummary, MetricColumn, StrategySummary
  *
  * @example
  * ```ts
+ * import { summarizeExperiment, type ExperimentReport } from '@multitask/eval';
+ *
+ * const report: ExperimentReport = {
+ *   title: 'digit + parity',
+ *   runs: [
+ *     { strategy: 'equal', tasks: ['digit', 'parity'], epochs: [], finalMetrics: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.93 } } },
+ *     { strategy: 'mgda', tasks: ['digit', 'parity'], epochs: [], finalMetrics: { digit: { accuracy: 0.975 }, parity: { accuracy: 0.95 } } },
+ *   ],
+ *   baselines: { digit: { accuracy: 0.97 }, parity: { accuracy: 0.92 } },
+ * };
  * const s = summarizeExperiment(report);
- * s.best; // the strategy with the highest Δm%
+ * console.log(s.best); // the strategy with the highest Δm%
  * ```
  */
 export function summarizeExperiment(report: ExperimentReport): ExperimentSummary {

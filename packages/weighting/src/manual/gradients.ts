@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensorMap, Scalar, Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError } from '@multitask/core';
+import { MultitaskError, missingGradientError } from '@multitask/core';
 import {
   gramianMatrix,
   jacobianMatrix,
@@ -69,6 +69,8 @@ export function differentiate(lossFns: readonly (() => Scalar)[], variables: rea
       () => variables,
     );
   } catch (e) {
+    const missing = missingGradientError(e, `[@multitask/weighting] taskGradients (task ${current})`);
+    if (missing) throw missing;
     throw new MultitaskError(
       'INVALID_OPTION',
       `[@multitask/weighting] taskGradients: the loss of task ${current} could not be differentiated w.r.t. the variables (${e instanceof Error ? e.message : String(e)}) — check that it returns a scalar that depends on them.`,

@@ -15,6 +15,7 @@
  *
  * Also exported: seeded random Jacobians of a chosen rank and scale ({@link randomJacobian}), random losses, and
  * the Gramian of plain rows.
+ * @module @multitask/weighting/testing
  * @packageDocumentation
  */
 
