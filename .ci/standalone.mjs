@@ -7,7 +7,7 @@
 // registry with npm, type-checks a consumer under `nodenext` and `bundler`, and runs the READMEs' examples
 // under plain node. Prints node_modules sizes. Needs the packages built (`pnpm build`).
 //
-// Usage: node scripts/standalone.mjs [--group <name>] [--before] [--keep]
+// Usage: node .ci/standalone.mjs [--group <name>] [--before] [--keep]
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,

@@ -8,7 +8,7 @@
 // before it in the same document (so it may use their variables). Every other block is a program: it must
 // import what it uses, type-check and run. Prints "doc examples: N of N passed"; any failure exits 1.
 //
-// Usage: node scripts/doc-examples.mjs [--filter <substring>] [--keep]
+// Usage: node .ci/doc-examples.mjs [--filter <substring>] [--keep]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
