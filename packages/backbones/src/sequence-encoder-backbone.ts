@@ -89,7 +89,7 @@ export interface SequenceEncoderBackbone extends Backbone {
  * the whole vocabulary on cpu.
  */
 function lookup(table: Variable, ids: Tensor1D): Tensor2D {
-  const vocab = table.shape[0]!;
+  const vocab = table.shape[0];
   const dim = table.shape[1]!;
   const op = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const [t, i] = args as [Tensor2D, Tensor1D];
@@ -102,7 +102,7 @@ function lookup(table: Variable, ids: Tensor1D): Tensor2D {
       },
     };
   });
-  return op(table, ids) as Tensor2D;
+  return op(table, ids);
 }
 
 /**

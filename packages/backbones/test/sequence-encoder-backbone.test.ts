@@ -72,7 +72,7 @@ describe('sequenceEncoderBackbone', () => {
     ['embeddings + BiGRU', { convLayers: 0, gruUnits: 3 }],
   ])('does not depend on how much padding the batch has (%s)', (_, extra) => {
     const b = sequenceEncoderBackbone({ ...base, ...extra });
-    randomise(b.trainableVariables as tf.Variable[], 11);
+    randomise(b.trainableVariables, 11);
     const rows = [[3, 1, 4, 1, 5], [9, 2], [6]];
     const tight = inputsOf(rows, 5);
     const loose = inputsOf(rows, 9);
@@ -93,7 +93,7 @@ describe('sequenceEncoderBackbone', () => {
 
   it('pools the mean of the real tokens; applyShared splits the same tensor per task', () => {
     const b = sequenceEncoderBackbone(base);
-    randomise(b.trainableVariables as tf.Variable[], 5);
+    randomise(b.trainableVariables, 5);
     const x = inputsOf([[1, 2, 3], [7, 8]], 4);
     const out = tf.tidy(() => {
       const { tokens, mask } = b.encode(x, { training: false });
@@ -111,7 +111,7 @@ describe('sequenceEncoderBackbone', () => {
 
   it('has the gradients of a plain gather (repeated ids summed) and tf.conv1d', () => {
     const b = sequenceEncoderBackbone({ ...base, convLayers: 1 });
-    randomise(b.trainableVariables as tf.Variable[], 2);
+    randomise(b.trainableVariables, 2);
     const x = inputsOf([[1, 1, 5, 1], [5, 11]], 4);
     const table = b.trainableVariables[0]!;
     const w = tf.tidy(() => tf.randomNormal([2, 4, 8], 0, 1, 'float32', 9));

@@ -50,7 +50,7 @@ function head(seed: number, tokens: boolean): Head {
     apply: (z) => {
       const flat = tokens ? tf.reshape(z, [-1, 4]) : z;
       const y = tf.add(tf.matMul(flat as tf.Tensor2D, W), b);
-      return tokens ? tf.reshape(y, [z.shape[0]!, z.shape[1]!, 3]) : y;
+      return tokens ? tf.reshape(y, [z.shape[0], z.shape[1]!, 3]) : y;
     },
     trainableVariables: [W, b],
     getConfig: () => ({ type: 'linear', options: {} }),
@@ -83,7 +83,7 @@ function batch(tagMask: number[][]): Batch {
 }
 
 function dispose(b: Batch): void {
-  tf.dispose([b.inputs as tf.Tensor, ...Object.values(b.targets), ...Object.values(b.masks ?? {})]);
+  tf.dispose([b.inputs, ...Object.values(b.targets), ...Object.values(b.masks ?? {})]);
 }
 
 describe('per-token masks', () => {

@@ -39,12 +39,12 @@ describe('token-level metrics', () => {
     wrapped.update(logits, labels, mask);
     const flat = f1();
     const [p, t, m] = tf.tidy(() => [tf.reshape(logits, [20, 3]), tf.reshape(labels, [20]), tf.reshape(mask, [20])]);
-    flat.update(p!, t!, m);
+    flat.update(p, t, m);
     expect(wrapped.name).toBe('token-f1');
     expect(wrapped.result()).toBe(flat.result());
     const rowAcc = accuracy();
     expect(() => rowAcc.update(logits, labels, mask)).toThrow();
-    tf.dispose([logits, labels, mask, p!, t!, m!]);
+    tf.dispose([logits, labels, mask, p, t, m]);
   });
 
   it('rejects mismatched shapes, naming the metric', () => {

@@ -89,7 +89,7 @@ export function tokenCrossEntropyLoss(options: { readonly labelSmoothing?: numbe
   return (prediction, target, mask): Scalar =>
     tf.tidy(() => {
       const k = prediction.shape[prediction.rank - 1]!;
-      const [b, l] = [prediction.shape[0]!, prediction.rank === 3 ? prediction.shape[1]! : 1];
+      const [b, l] = [prediction.shape[0], prediction.rank === 3 ? prediction.shape[1]! : 1];
       const logits = tf.reshape(prediction, [b * l, k]);
       const labels = tf.cast(tf.reshape(target, [-1]), 'int32');
       const valid = tf.logicalAnd(tf.greaterEqual(labels, 0), tf.less(labels, k));

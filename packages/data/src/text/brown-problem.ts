@@ -102,7 +102,7 @@ export function mostFrequentTagBaseline(
     s.tokens.forEach((w, i) => {
       const tag = s.tags[i]!;
       let m = byWord.get(w);
-      if (!m) byWord.set(w, (m = new Map()));
+      if (!m) byWord.set(w, (m = new Map<string, number>()));
       m.set(tag, (m.get(tag) ?? 0) + 1);
       overall.set(tag, (overall.get(tag) ?? 0) + 1);
     });

@@ -108,7 +108,7 @@ function selectSequences(t: SequenceTable, rows: readonly number[]): SequenceTab
   const n = offsets[rows.length]!;
   const gatherTokens = (col: Int32Array): Int32Array => {
     const out = new Int32Array(n);
-    rows.forEach((r, i) => out.set(col.subarray(t.offsets[r]!, t.offsets[r + 1]!), offsets[i]!));
+    rows.forEach((r, i) => { out.set(col.subarray(t.offsets[r], t.offsets[r + 1]), offsets[i]); });
     return out;
   };
   const gatherRows = (col: Int32Array): Int32Array => Int32Array.from(rows, (r) => col[r]!);
