@@ -192,10 +192,12 @@ function option(part: string, name: string, message: string): MultitaskError {
  */
 export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions): SequenceEncoderBackbone {
   const part = 'sequence-encoder backbone';
-  if (!Array.isArray(options.features) || options.features.length === 0) {
-    throw option(part, 'features', `must be a non-empty array of { name, vocabSize, dim }, got ${JSON.stringify(options.features)}.`);
+  const rawFeatures: readonly SequenceFeature[] = options.features;
+  const featureList: unknown = rawFeatures;
+  if (!Array.isArray(featureList) || rawFeatures.length === 0) {
+    throw option(part, 'features', `must be a non-empty array of { name, vocabSize, dim }, got ${JSON.stringify(rawFeatures)}.`);
   }
-  const features = options.features.map((f, i) => ({
+  const features = rawFeatures.map((f, i) => ({
     name: typeof f.name === 'string' && f.name !== '' ? f.name : (() => {
       throw option(part, `features[${i}].name`, `must be a non-empty string, got ${JSON.stringify(f.name)}.`);
     })(),
@@ -204,8 +206,9 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
   }));
   const names = features.map((f) => f.name);
   if (new Set(names).size !== names.length) throw option(part, 'features', `has a name twice (${names.join(', ')}).`);
-  const tasks = options.tasks;
-  if (!Array.isArray(tasks) || tasks.length === 0 || !tasks.every((t) => typeof t === 'string')) {
+  const tasks: readonly string[] = options.tasks;
+  const taskList: unknown = tasks;
+  if (!Array.isArray(taskList) || tasks.length === 0 || !taskList.every((t) => typeof t === 'string')) {
     throw option(part, 'tasks', `must be a non-empty array of task names, got ${JSON.stringify(tasks)}.`);
   }
   const sequenceTasks = options.sequenceTasks ?? [];
@@ -219,8 +222,9 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
   if (kernelSize % 2 === 0) throw option(part, 'kernelSize', `must be odd ('same' padding on both sides), got ${kernelSize}.`);
   const gruUnits = options.gruUnits ?? 0;
   if (!Number.isInteger(gruUnits) || gruUnits < 0) throw option(part, 'gruUnits', `must be an integer ≥ 0, got ${gruUnits}.`);
-  const pooling = options.pooling ?? 'mean';
-  if (pooling !== 'mean' && pooling !== 'max') throw option(part, 'pooling', `must be "mean" or "max", got ${JSON.stringify(pooling)}.`);
+  const poolingRaw: string = options.pooling ?? 'mean';
+  if (poolingRaw !== 'mean' && poolingRaw !== 'max') throw option(part, 'pooling', `must be "mean" or "max", got ${JSON.stringify(poolingRaw)}.`);
+  const pooling: SequencePooling = poolingRaw;
   const { activation, dropout, seed } = checkCommonOptions('backbones', part, options);
 
   const rng = new Rng(seed);
@@ -295,10 +299,10 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
       const z = tf.slice(zr, [0, 0], [batch, u]);
       const r = tf.slice(zr, [0, u], [batch, u]);
       const cand = tf.tanh(tf.add(tf.slice(p, [0, 2 * u], [batch, u]), tf.matMul(tf.mul(r, h), whh)));
-      const next = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), cand)) as Tensor2D;
+      const next = tf.add<Tensor2D>(tf.mul(z, h), tf.mul(tf.sub(1, z), cand));
       const m = tf.reshape(tf.slice(mask, [0, t], [batch, 1]), [batch, 1]);
-      h = tf.add(tf.mul(m, next), tf.mul(tf.sub(1, m), h)) as Tensor2D;
-      outs[t] = tf.mul(h, m) as Tensor2D;
+      h = tf.add<Tensor2D>(tf.mul(m, next), tf.mul(tf.sub(1, m), h));
+      outs[t] = tf.mul<Tensor2D>(h, m);
     }
     return tf.stack(outs) as Tensor3D;
   };
@@ -308,12 +312,12 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
       const ids = idsOf(inputs);
       const [batch, length] = ids[0]!.shape;
       const rows = length * batch;
-      const mask = tf.cast(tf.greater(ids[0]!, 0), 'float32') as Tensor2D;
+      const mask: Tensor2D = tf.cast(tf.greater<Tensor2D>(ids[0]!, 0), 'float32');
       // Time-major rows (t·B + b): a time shift is a contiguous block of rows.
       const maskT = tf.reshape<tf.Rank.R2>(tf.transpose(mask), [rows, 1]);
       const spread = (width: number): Tensor2D => tf.matMul(maskT, tf.ones([1, width])); // no broadcasting on cpu
       const embedded = features.map((_, i) =>
-        lookup(tables[i]!, tf.reshape(tf.transpose(tf.cast(ids[i]!, 'int32')), [rows]) as Tensor1D),
+        lookup(tables[i]!, tf.reshape<tf.Rank.R1>(tf.transpose(tf.cast(ids[i]!, 'int32')), [rows])),
       );
       const inWidth = features.reduce((sum, f) => sum + f.dim, 0);
       // Padding embeds to 0, as the convolutions' own 'same' padding does.
@@ -341,11 +345,11 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
       const m = tf.reshape(tf.cast(mask, 'float32'), [batch, length, 1]);
       if (pooling === 'mean') {
         const count = tf.maximum(tf.sum(m, 1), 1); // [B, 1]
-        return tf.div(tf.sum(tf.mul(tokens, m), 1), count) as Tensor2D;
+        return tf.div<Tensor2D>(tf.sum(tf.mul(tokens, m), 1), count);
       }
       const masked = tf.add(tokens, tf.mul(tf.sub(m, 1), 1e9));
       const any = tf.greater(tf.sum(m, 1), 0); // [B, 1]
-      const max = tf.max(masked, 1) as Tensor2D;
+      const max = tf.max<Tensor2D>(masked, 1);
       return tf.where(tf.broadcastTo(any, [batch, d]), max, tf.zerosLike(max));
     });
 

@@ -122,7 +122,7 @@ describe('sequenceEncoderBackbone', () => {
       const flat = (t: tf.Tensor): tf.Tensor => tf.reshape(t, [-1]);
       const e = tf.reshape(tf.concat([tf.gather(table, flat(x.words!)), tf.gather(b.trainableVariables[1]!, flat(x.shapes!))], 1), [2, 4, 8]);
       const mask = tf.reshape(tf.cast(tf.greater(x.words!, 0), 'float32'), [2, 4, 1]);
-      const em = tf.mul(e, mask) as tf.Tensor3D;
+      const em = tf.mul<tf.Tensor3D>(e, mask);
       // 8 embedding features in, 8 filters out: the layer is residual.
       const y = tf.mul(tf.add(tf.relu(tf.add(tf.conv1d(em, k as tf.Tensor3D, 1, 'same'), bias)), em), mask);
       return tf.sum(tf.mul(y, w));
