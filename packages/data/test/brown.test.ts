@@ -274,6 +274,9 @@ describe('document split and the Brown problem', () => {
     expect(p.baselines.mostFrequentTag).toBeGreaterThan(0.8);
     expect(p.baselines.mostFrequentTag).toBeLessThan(0.97);
     expect(p.baselines.majorityGenre).toBeGreaterThan(0);
+    await expect(loadBrownCorpus(corpusDir, { filesPerGenre: 1 }).then((d) => brownProblem(d, { test: 0.4 }))).rejects.toThrow(
+      /leaves the test side empty/,
+    );
     const batches = await collect(p.test, { batchSize: 8, shuffle: false, seed: 1 });
     expect(batches[0]!.masks!.pos!.rank).toBe(2);
     expect(batches[0]!.targets.genre!.shape).toEqual([8]);

@@ -149,6 +149,13 @@ export function brownProblem(documents: readonly BrownDocument[], options: Brown
       ...(options.validation !== undefined ? { validation: options.validation } : {}),
     },
   );
+  if (split.test.length === 0 || split.train.length === 0) {
+    throw option(
+      `the split of ${docs.length} files (test ${options.test ?? 0.2}, stratified by genre) leaves the ` +
+        `${split.test.length === 0 ? 'test' : 'training'} side empty — use more files per genre or another test fraction.`,
+      'test',
+    );
+  }
   const byName = new Map(docs.map((d) => [d.file, d]));
   const side = (names: readonly string[]): BrownDocument[] => names.map((n) => byName.get(n)!);
   const trainDocs = side(split.train);
