@@ -109,7 +109,7 @@ describe('sequenceEncoderBackbone', () => {
     b.dispose();
   });
 
-  it('has the gradients of a plain gather (repeated ids summed) and tf.conv1d', () => {
+  it('has the gradients of a one-hot embedding (repeated ids summed) and tf.conv1d', () => {
     const b = sequenceEncoderBackbone({ ...base, convLayers: 1 });
     randomise(b.trainableVariables, 2);
     const x = inputsOf([[1, 1, 5, 1], [5, 11]], 4);
@@ -117,10 +117,12 @@ describe('sequenceEncoderBackbone', () => {
     const w = tf.tidy(() => tf.randomNormal([2, 4, 8], 0, 1, 'float32', 9));
     const [k, bias] = [b.trainableVariables[2]!, b.trainableVariables[3]!];
     const ours = tf.variableGrads(() => tf.sum(tf.mul(b.encode(x, { training: false }).tokens, w)), [table, k, bias]);
-    // The reference: tf.gather's own gradient (UnsortedSegmentSum on cpu) and tf.conv1d's.
+    // The reference: one-hot embeddings and tf.conv1d, with their own gradients.
     const ref = tf.variableGrads(() => {
-      const flat = (t: tf.Tensor): tf.Tensor => tf.reshape(t, [-1]);
-      const e = tf.reshape(tf.concat([tf.gather(table, flat(x.words!)), tf.gather(b.trainableVariables[1]!, flat(x.shapes!))], 1), [2, 4, 8]);
+      // A one-hot matmul is an embedding lookup whose gradient every backend has (wasm lacks tf.gather's).
+      const lookupRef = (t: tf.Variable, i: tf.Tensor): tf.Tensor =>
+        tf.matMul(tf.cast(tf.oneHot(tf.reshape(i, [-1]), t.shape[0]), 'float32'), t);
+      const e = tf.reshape(tf.concat([lookupRef(table, x.words!), lookupRef(b.trainableVariables[1]!, x.shapes!)], 1), [2, 4, 8]);
       const mask = tf.reshape(tf.cast(tf.greater(x.words!, 0), 'float32'), [2, 4, 1]);
       const em = tf.mul<tf.Tensor3D>(e, mask);
       // 8 embedding features in, 8 filters out: the layer is residual.
