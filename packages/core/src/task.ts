@@ -3,7 +3,8 @@ import type { Head } from './head.ts';
 
 /**
  * A task's loss: the mean over the labelled rows of the per-row loss. `mask` (shape `[batch]`, 1 = labelled,
- * 0 = label missing) removes rows; with no mask every row counts.
+ * 0 = label missing) removes rows; with no mask every row counts. For token tasks the mask is `[batch, length]`
+ * and the loss is the mean over the labelled tokens.
  */
 export type LossFn = (prediction: Tensor, target: Tensor, mask?: Tensor) => Scalar;
 

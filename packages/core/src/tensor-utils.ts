@@ -4,9 +4,10 @@ import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 /**
  * Mean of a per-row loss over the labelled rows: `Σ mask·loss / max(Σ mask, 1)`; the plain mean without a
  * mask. Rows whose mask is 0 contribute nothing, not even a NaN (their loss is replaced by 0 before the sum).
+ * Per-token losses `[batch, length]` with a per-token mask `[batch, length]` give the mean over labelled tokens.
  *
- * @param perRow - per-row losses, shape `[batch]`
- * @param mask - optional `[batch]` mask, 1 = labelled
+ * @param perRow - per-row losses, shape `[batch]` (or per-token, `[batch, length]`)
+ * @param mask - optional mask of the same shape (`[batch]` or `[batch, length]`), 1 = labelled
  */
 export function maskedMean(perRow: Tensor, mask?: Tensor): Scalar {
   return tf.tidy(() => {
@@ -27,12 +28,14 @@ export function shapeString(shape: readonly number[]): string {
  * NaN cannot reach a gradient (`NaN·0` is NaN). Losses call it before comparing prediction and target.
  *
  * @param target - targets, shape `[batch, …]`
- * @param mask - `[batch]` mask, 1 = labelled; without it the target is returned unchanged (cloned)
+ * @param mask - `[batch]` mask, or a per-token mask `[batch, length]` for targets `[batch, length, …]`; 1 =
+ *   labelled. Without it the target is returned unchanged (cloned)
  */
 export function fillMasked(target: Tensor, mask?: Tensor, value = 0): Tensor {
   return tf.tidy(() => {
     if (mask === undefined) return tf.clone(target);
-    const shape = [target.shape[0], ...target.shape.slice(1).map(() => 1)];
+    const lead = mask.rank <= 1 ? [target.shape[0]] : mask.shape;
+    const shape = [...lead, ...target.shape.slice(lead.length).map(() => 1)];
     const keep = tf.greater(tf.reshape(mask, shape), 0);
     return tf.where(tf.broadcastTo(keep, target.shape), target, tf.fill(target.shape, value, target.dtype));
   });

@@ -50,3 +50,21 @@ export {
   PENGUIN_SPECIES,
 } from './datasets/penguins.ts';
 export type { PenguinClasses, PenguinsData, PenguinsOptions, Standardisation } from './datasets/penguins.ts';
+export {
+  BROWN_GENRES,
+  UNIVERSAL_TAGS,
+  parseBrownCategories,
+  parseBrownFile,
+  toUniversal,
+  universalTag,
+} from './text/brown.ts';
+export type { BrownDocument, TaggedSentence } from './text/brown.ts';
+export { brownProblem, mostFrequentTagBaseline } from './text/brown-problem.ts';
+export type { BrownBaselines, BrownProblem, BrownProblemOptions, TokenFeature } from './text/brown-problem.ts';
+export { splitDocuments } from './text/document-split.ts';
+export type { DocumentSplit, DocumentSplitOptions } from './text/document-split.ts';
+export { sequenceSource } from './text/sequence-source.ts';
+export type { SequenceSource, SequenceSourceOptions, SequenceTable } from './text/sequence-source.ts';
+export { buildVocabulary, vocabularyFrom, PAD_ID, UNKNOWN_ID } from './text/vocabulary.ts';
+export type { Vocabulary, VocabularyOptions } from './text/vocabulary.ts';
+export { normaliseWord, wordShape, wordSuffix, WORD_SHAPES } from './text/word-features.ts';

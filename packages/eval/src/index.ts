@@ -65,3 +65,4 @@ export { reportHtml } from './report/html.ts';
 export { reportCharts } from './report/charts.ts';
 export type { ReportChart } from './report/charts.ts';
 export { renderSvg } from './report/render-svg.ts';
+export { tokenAccuracy, tokenLevel } from './metrics/token-metrics.ts';

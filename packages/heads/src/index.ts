@@ -26,3 +26,9 @@ export type {
 } from './tasks.ts';
 export { taskFactories } from './task-factories.ts';
 export type { TaskFactory } from './task-factories.ts';
+export { sequenceLabellingHead, sequenceLabellingTask, tokenCrossEntropyLoss } from './sequence-labelling-head.ts';
+export type {
+  SequenceLabellingHead,
+  SequenceLabellingHeadOptions,
+  SequenceLabellingTaskOptions,
+} from './sequence-labelling-head.ts';

@@ -7,6 +7,7 @@ import {
   type ClassificationTaskOptions,
   type MultiLabelTaskOptions,
 } from './tasks.ts';
+import { sequenceLabellingTask, type SequenceLabellingTaskOptions } from './sequence-labelling-head.ts';
 
 /**
  * Rebuilds a task from its name and its head's config options (plus `metrics`), as saved in a model
@@ -35,4 +36,5 @@ export const taskFactories: Readonly<Record<string, TaskFactory>> = {
   regression: (name, options) => regressionTask(name, options),
   binary: (name, options) => binaryTask(name, options),
   'multi-label': (name, options) => multiLabelTask(name, options as unknown as MultiLabelTaskOptions),
+  'sequence-labelling': (name, options) => sequenceLabellingTask(name, options as unknown as SequenceLabellingTaskOptions),
 };

@@ -17,3 +17,5 @@ export {
 export type { ImageSplit, MultiImageLoadOptions } from './image-sets.ts';
 export { loadCensusIncome, readCsvFile, readJsonlFile } from './text-files.ts';
 export type { CensusIncomeData, CensusIncomeOptions } from './text-files.ts';
+export { loadBrownCorpus } from './brown-files.ts';
+export type { BrownCorpusOptions } from './brown-files.ts';
