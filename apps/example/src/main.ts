@@ -500,7 +500,7 @@ const processIo: CliIo = {
   stdout: (t) => void process.stdout.write(t),
   stderr: (t) => void process.stderr.write(t),
   progress: true,
-  stderrIsTTY: process.stderr.isTTY === true,
+  stderrIsTTY: process.stderr.isTTY,
 };
 
 /** Runs the CLI on `argv` (without the node and script names); resolves to the exit code. */

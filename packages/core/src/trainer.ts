@@ -2,7 +2,6 @@
  * The trainer: a thin class over files that each hold one job — the step (train-step.ts, gradient-step.ts),
  * the epoch loop (fit-loop.ts), evaluation (evaluate.ts) and data validation (validate-data.ts).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { Optimizer } from '@tensorflow/tfjs-core';
 import type { StepBatch } from './batch.ts';
 import type { EpochEvent, StepEvent, TrainerCallback } from './callbacks.ts';
