@@ -5,7 +5,16 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['**/dist/**', '**/src/generated/**', '**/coverage/**', 'docs/api/**', '**/*.d.ts', '**/assets/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/src/generated/**',
+      '**/coverage/**',
+      'docs/api/**',
+      '**/*.d.ts',
+      '**/assets/**',
+    ],
+  },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   tseslint.configs.stylisticTypeChecked,
@@ -16,15 +25,24 @@ export default defineConfig(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/consistent-type-exports': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/consistent-indexed-object-style': 'off',
       'no-restricted-imports': [
         'error',
         {
           paths: [
-            { name: '@tensorflow/tfjs', message: 'Library packages import @tensorflow/tfjs-core (a peer dependency) only.' },
-            { name: '@tensorflow/tfjs-node', message: 'Backends are chosen by @multitask/backend or the application.' },
+            {
+              name: '@tensorflow/tfjs',
+              message: 'Library packages import @tensorflow/tfjs-core (a peer dependency) only.',
+            },
+            {
+              name: '@tensorflow/tfjs-node',
+              message: 'Backends are chosen by @multitask/backend or the application.',
+            },
           ],
         },
       ],
@@ -52,10 +70,21 @@ export default defineConfig(
         'error',
         {
           paths: [
-            { name: '@tensorflow/tfjs', message: 'Library packages import @tensorflow/tfjs-core (a peer dependency) only.' },
-            { name: '@tensorflow/tfjs-node', message: 'Backends are chosen by @multitask/backend or the application.' },
+            {
+              name: '@tensorflow/tfjs',
+              message: 'Library packages import @tensorflow/tfjs-core (a peer dependency) only.',
+            },
+            {
+              name: '@tensorflow/tfjs-node',
+              message: 'Backends are chosen by @multitask/backend or the application.',
+            },
           ],
-          patterns: [{ group: ['node:*'], message: 'Node built-ins belong in the package\'s ./node entry point (src/node/).' }],
+          patterns: [
+            {
+              group: ['node:*'],
+              message: "Node built-ins belong in the package's ./node entry point (src/node/).",
+            },
+          ],
         },
       ],
     },

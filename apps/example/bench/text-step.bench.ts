@@ -22,16 +22,32 @@ function batch(seed: number): Batch {
   const lengths = Array.from({ length: B }, () => 20 + rng.int(7));
   const ids = (vocab: number, zipf: boolean): tf.Tensor =>
     tf.tensor2d(
-      lengths.flatMap((n) => Array.from({ length: L }, (_, t) => (t < n ? 1 + (zipf ? Math.floor((vocab - 1) * rng.next() ** 3) : rng.int(vocab - 1)) : 0))),
+      lengths.flatMap((n) =>
+        Array.from({ length: L }, (_, t) =>
+          t < n ? 1 + (zipf ? Math.floor((vocab - 1) * rng.next() ** 3) : rng.int(vocab - 1)) : 0,
+        ),
+      ),
       [B, L],
       'int32',
     );
   const mask = lengths.flatMap((n) => Array.from({ length: L }, (_, t) => (t < n ? 1 : 0)));
   return {
-    inputs: { words: ids(SIZES.words, true), suffixes2: ids(SIZES.suffixes2, true), suffixes3: ids(SIZES.suffixes3, true), shapes: ids(SIZES.shapes, false) },
+    inputs: {
+      words: ids(SIZES.words, true),
+      suffixes2: ids(SIZES.suffixes2, true),
+      suffixes3: ids(SIZES.suffixes3, true),
+      shapes: ids(SIZES.shapes, false),
+    },
     targets: {
-      pos: tf.tensor2d(Array.from({ length: B * L }, () => rng.int(12)), [B, L], 'int32'),
-      genre: tf.tensor1d(Array.from({ length: B }, () => rng.int(15)), 'int32'),
+      pos: tf.tensor2d(
+        Array.from({ length: B * L }, () => rng.int(12)),
+        [B, L],
+        'int32',
+      ),
+      genre: tf.tensor1d(
+        Array.from({ length: B }, () => rng.int(15)),
+        'int32',
+      ),
     },
     masks: { pos: tf.tensor2d(mask, [B, L]), genre: tf.ones([B]) },
   };
@@ -41,7 +57,11 @@ async function measure(name: BackendName, steps: number): Promise<number | strin
   const selection = await selectBackend({ prefer: name });
   if (selection.name !== name) return `skipped (${name} unavailable: ${selection.name} was picked)`;
   const backbone = sequenceEncoderBackbone({
-    features: Object.entries(SIZES).map(([n, vocabSize]) => ({ name: n, vocabSize, dim: DIMS[n as keyof typeof DIMS] })),
+    features: Object.entries(SIZES).map(([n, vocabSize]) => ({
+      name: n,
+      vocabSize,
+      dim: DIMS[n as keyof typeof DIMS],
+    })),
     tasks: ['pos', 'genre'],
     sequenceTasks: ['genre'],
     pooling: 'max',
@@ -49,7 +69,10 @@ async function measure(name: BackendName, steps: number): Promise<number | strin
   });
   const model = new MultitaskModel({
     backbone,
-    tasks: [sequenceLabellingTask('pos', { numClasses: 12 }), classificationTask('genre', { numClasses: 15, hidden: [64] })],
+    tasks: [
+      sequenceLabellingTask('pos', { numClasses: 12 }),
+      classificationTask('genre', { numClasses: 15, hidden: [64] }),
+    ],
   });
   const optimizer = tf.train.adam(3e-3);
   const trainer = new Trainer({ model, strategy: staticWeighting(), optimizer, seed: 1 });
@@ -60,7 +83,11 @@ async function measure(name: BackendName, steps: number): Promise<number | strin
     trainer.trainStep(b);
     if (s >= 2) times.push(performance.now() - t0);
   }
-  tf.dispose([...Object.values(b.inputs as Record<string, tf.Tensor>), ...Object.values(b.targets), ...Object.values(b.masks ?? {})]);
+  tf.dispose([
+    ...Object.values(b.inputs as Record<string, tf.Tensor>),
+    ...Object.values(b.targets),
+    ...Object.values(b.masks ?? {}),
+  ]);
   optimizer.dispose();
   model.dispose();
   times.sort((x, y) => x - y);
@@ -76,11 +103,16 @@ describe('text step benchmark', () => {
       ['tensorflow', await measure('tensorflow', 10)],
     ];
     const cpu = rows[0]![1];
-    console.log(`\nText step (Brown POS + genre, batch ${B}×26 tokens, sequence encoder 2×128 conv, static weighting):`);
+    console.log(
+      `\nText step (Brown POS + genre, batch ${B}×26 tokens, sequence encoder 2×128 conv, static weighting):`,
+    );
     console.log('| backend | median step (ms) | speed vs cpu |\n|---|---|---|');
     for (const [name, v] of rows) {
       if (typeof v === 'string') console.log(`| ${name} | ${v} | |`);
-      else console.log(`| ${name} | ${v.toFixed(0)} | ${typeof cpu === 'number' ? `${(cpu / v).toFixed(1)}×` : ''} |`);
+      else
+        console.log(
+          `| ${name} | ${v.toFixed(0)} | ${typeof cpu === 'number' ? `${(cpu / v).toFixed(1)}×` : ''} |`,
+        );
     }
   });
 });

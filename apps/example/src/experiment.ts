@@ -240,8 +240,9 @@ export async function runExperiment(
   try {
     // A part echoes the options it understood in its config: any other key is a typo (e.g. "dropuot").
     unknownOptions('backbone.options', config.backbone.options, backbone.getConfig().options, ['tasks']);
-    config.tasks.forEach((spec, i) => { unknownOptions(`tasks[${i}].options`, spec.options, tasks[i]!.head.getConfig().options, ['metrics']); },
-    );
+    config.tasks.forEach((spec, i) => {
+      unknownOptions(`tasks[${i}].options`, spec.options, tasks[i]!.head.getConfig().options, ['metrics']);
+    });
     unknownOptions('strategy.options', config.strategy.options, strategy.getConfig(), []);
   } catch (e) {
     strategy.dispose();

@@ -2,7 +2,14 @@
  * The explicit registries the CLI resolves config names with. Nothing registers itself on import: this file is
  * the one place that lists what the app offers.
  */
-import { cgcBackbone, crossStitchBackbone, mlpBackbone, mmoeBackbone, multiLeNetBackbone, resnetBackbone } from '@multitask/backbones';
+import {
+  cgcBackbone,
+  crossStitchBackbone,
+  mlpBackbone,
+  mmoeBackbone,
+  multiLeNetBackbone,
+  resnetBackbone,
+} from '@multitask/backbones';
 import { sequenceEncoderBackbone } from '@multitask/backbones';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -171,56 +178,57 @@ const FEATURE_DIMS: Readonly<Record<string, number>> = { words: 64, suffixes2: 1
  * Backbone factories by config type; they receive the data set (for input sizes), the seed, and the task names
  * (for the sharing schemes, which build one gate or column per task).
  */
-export const backbones: Registry<(options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) => Backbone> =
-  createRegistry('backbone', {
-    mlp: (options: Options, data: LoadedDataset, seed: number) =>
-      mlpBackbone({ inputSize: data.inputSize, seed, ...(options as { units: number[] }) }),
-    'multi-lenet': (options: Options, data: LoadedDataset, seed: number) =>
-      multiLeNetBackbone({
-        inputShape: data.inputShape as [number, number, number],
-        seed,
-        ...options,
-      }),
-    resnet: (options: Options, data: LoadedDataset, seed: number) =>
-      resnetBackbone({ inputShape: data.inputShape as [number, number, number], seed, ...options }),
-    mmoe: (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
-      mmoeBackbone({ inputSize: data.inputSize, tasks, seed, ...options }),
-    cgc: (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
-      cgcBackbone({ inputSize: data.inputSize, tasks, seed, ...options }),
-    'cross-stitch': (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
-      crossStitchBackbone({ inputSize: data.inputSize, tasks, seed, ...(options as { units: number[] }) }),
-    /**
-     * Text data sets only (`brown`): one embedding per input feature (sizes from `options.dims`, e.g.
-     * `{ "words": 64 }`), then convolutions / BiGRU; `sequenceTasks` get the pooled sentence representation.
-     */
-    'sequence-encoder': (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) => {
-      const sizes = data.featureSizes;
-      if (sizes === undefined) {
-        throw new MultitaskError(
-          'INVALID_CONFIG',
-          '[multitask] backbone "sequence-encoder" needs a text data set (e.g. "brown") with id-valued inputs.',
-          { details: { field: 'backbone.type' } },
-        );
-      }
-      const { dims, sequenceTasks, ...rest } = options as {
-        dims?: Record<string, number>;
-        sequenceTasks?: string[];
-        [key: string]: JsonValue | undefined;
-      };
-      const features = Object.entries(sizes).map(([name, vocabSize]) => ({
-        name,
-        vocabSize,
-        dim: dims?.[name] ?? FEATURE_DIMS[name] ?? 16,
-      }));
-      return sequenceEncoderBackbone({
-        ...(rest as object),
-        features,
-        tasks,
-        sequenceTasks: (sequenceTasks ?? []).filter((t) => tasks.includes(t)),
-        seed,
-      });
-    },
-  });
+export const backbones: Registry<
+  (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) => Backbone
+> = createRegistry('backbone', {
+  mlp: (options: Options, data: LoadedDataset, seed: number) =>
+    mlpBackbone({ inputSize: data.inputSize, seed, ...(options as { units: number[] }) }),
+  'multi-lenet': (options: Options, data: LoadedDataset, seed: number) =>
+    multiLeNetBackbone({
+      inputShape: data.inputShape as [number, number, number],
+      seed,
+      ...options,
+    }),
+  resnet: (options: Options, data: LoadedDataset, seed: number) =>
+    resnetBackbone({ inputShape: data.inputShape as [number, number, number], seed, ...options }),
+  mmoe: (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
+    mmoeBackbone({ inputSize: data.inputSize, tasks, seed, ...options }),
+  cgc: (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
+    cgcBackbone({ inputSize: data.inputSize, tasks, seed, ...options }),
+  'cross-stitch': (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) =>
+    crossStitchBackbone({ inputSize: data.inputSize, tasks, seed, ...(options as { units: number[] }) }),
+  /**
+   * Text data sets only (`brown`): one embedding per input feature (sizes from `options.dims`, e.g.
+   * `{ "words": 64 }`), then convolutions / BiGRU; `sequenceTasks` get the pooled sentence representation.
+   */
+  'sequence-encoder': (options: Options, data: LoadedDataset, seed: number, tasks: readonly string[]) => {
+    const sizes = data.featureSizes;
+    if (sizes === undefined) {
+      throw new MultitaskError(
+        'INVALID_CONFIG',
+        '[multitask] backbone "sequence-encoder" needs a text data set (e.g. "brown") with id-valued inputs.',
+        { details: { field: 'backbone.type' } },
+      );
+    }
+    const { dims, sequenceTasks, ...rest } = options as {
+      dims?: Record<string, number>;
+      sequenceTasks?: string[];
+      [key: string]: JsonValue | undefined;
+    };
+    const features = Object.entries(sizes).map(([name, vocabSize]) => ({
+      name,
+      vocabSize,
+      dim: dims?.[name] ?? FEATURE_DIMS[name] ?? 16,
+    }));
+    return sequenceEncoderBackbone({
+      ...(rest as object),
+      features,
+      tasks,
+      sequenceTasks: (sequenceTasks ?? []).filter((t) => tasks.includes(t)),
+      seed,
+    });
+  },
+});
 
 /** Task factories by config type (from @multitask/heads). */
 export const tasks: Registry<(name: string, options: Options) => Task> = createRegistry(

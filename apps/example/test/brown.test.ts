@@ -20,7 +20,15 @@ describe('brown config', () => {
       {
         ...base,
         dataset: { name: 'brown', options: { seed: 2, test: 0.5, filesPerGenre: 2, bucketBatches: 4 } },
-        backbone: { type: 'sequence-encoder', options: { convLayers: 1, filters: 16, dims: { words: 16, suffixes2: 4, suffixes3: 8, shapes: 4 }, sequenceTasks: ['genre'] } },
+        backbone: {
+          type: 'sequence-encoder',
+          options: {
+            convLayers: 1,
+            filters: 16,
+            dims: { words: 16, suffixes2: 4, suffixes3: 8, shapes: 4 },
+            sequenceTasks: ['genre'],
+          },
+        },
         training: { epochs: 4, batchSize: 128, seed: 1 },
         optimizer: { name: 'adam', learningRate: 0.01 },
         backend: testBackendName(),

@@ -81,7 +81,10 @@ describe('multitask train', () => {
   });
 
   test('configs/penguins-mmoe.json: an MMoE trunk with MGDA in representation mode learns penguins', async () => {
-    const c = JSON.parse(readFileSync(join(configs, 'penguins-mmoe.json'), 'utf8')) as Record<string, unknown>;
+    const c = JSON.parse(readFileSync(join(configs, 'penguins-mmoe.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     c.backend = testBackendName();
     const file = join(dir, 'penguins-mmoe.json');
     writeFileSync(file, JSON.stringify(c));

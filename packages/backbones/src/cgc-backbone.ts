@@ -1,4 +1,10 @@
-import { type Activation, checkCommonOptions, checkPositiveInt, checkWidths, type Initializer } from '@multitask/core/parts';
+import {
+  type Activation,
+  checkCommonOptions,
+  checkPositiveInt,
+  checkWidths,
+  type Initializer,
+} from '@multitask/core/parts';
 import { checkTaskNames, gatedBackbone } from './internal/experts.ts';
 import type { GatedBackbone } from './mmoe-backbone.ts';
 

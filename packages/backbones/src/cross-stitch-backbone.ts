@@ -1,7 +1,27 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { type Backbone, MultitaskError, type PartConfig, Rng, type TaskRepresentations } from '@multitask/core';
-import { activate, type Activation, applyDense, checkCommonOptions, checkPositiveInt, checkWidths, type Dense, disposeVariables, type Initializer, makeDense, makeVariable, maybeDropout, toRows } from '@multitask/core/parts';
+import {
+  type Backbone,
+  MultitaskError,
+  type PartConfig,
+  Rng,
+  type TaskRepresentations,
+} from '@multitask/core';
+import {
+  activate,
+  type Activation,
+  applyDense,
+  checkCommonOptions,
+  checkPositiveInt,
+  checkWidths,
+  type Dense,
+  disposeVariables,
+  type Initializer,
+  makeDense,
+  makeVariable,
+  maybeDropout,
+  toRows,
+} from '@multitask/core/parts';
 import { checkTaskNames } from './internal/experts.ts';
 import { singleInput } from './internal/single-input.ts';
 
@@ -69,9 +89,13 @@ export function crossStitchBackbone(options: CrossStitchBackboneOptions): CrossS
   const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
   const selfWeight = options.selfWeight ?? 0.9;
   if (!(selfWeight >= 0 && selfWeight <= 1)) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "selfWeight" must be in [0, 1], got ${selfWeight}.`, {
-      details: { option: 'selfWeight' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/backbones] ${part}: option "selfWeight" must be in [0, 1], got ${selfWeight}.`,
+      {
+        details: { option: 'selfWeight' },
+      },
+    );
   }
   const rng = new Rng(seed);
   const T = tasks.length;
@@ -84,10 +108,15 @@ export function crossStitchBackbone(options: CrossStitchBackboneOptions): CrossS
     });
   });
   const initial = new Float32Array(T * T);
-  for (let t = 0; t < T; t++) for (let s = 0; s < T; s++) initial[t * T + s] = T === 1 ? 1 : t === s ? selfWeight : (1 - selfWeight) / (T - 1);
+  for (let t = 0; t < T; t++)
+    for (let s = 0; s < T; s++)
+      initial[t * T + s] = T === 1 ? 1 : t === s ? selfWeight : (1 - selfWeight) / (T - 1);
   const stitches = units.map(() => makeVariable(initial, [T, T]));
   const dropoutRng = rng.fork();
-  const variables: Variable[] = [...columns.flatMap((c) => c.flatMap((d) => [d.kernel, d.bias])), ...stitches];
+  const variables: Variable[] = [
+    ...columns.flatMap((c) => c.flatMap((d) => [d.kernel, d.bias])),
+    ...stitches,
+  ];
   return {
     name: 'cross-stitch',
     outputSize: units.at(-1)!,
@@ -101,7 +130,9 @@ export function crossStitchBackbone(options: CrossStitchBackboneOptions): CrossS
         const rows = toRows('backbones', part, x, inputSize);
         let hs: Tensor[] = tasks.map(() => rows);
         units.forEach((_, l) => {
-          const out = hs.map((h, t) => maybeDropout(activate(applyDense(h, columns[t]![l]!), activation), dropout, context, dropoutRng));
+          const out = hs.map((h, t) =>
+            maybeDropout(activate(applyDense(h, columns[t]![l]!), activation), dropout, context, dropoutRng),
+          );
           const stacked = tf.stack(out, 0); // [T, B, u]
           const mixed = tf.reshape(tf.matMul(stitches[l]!, tf.reshape(stacked, [T, -1])), stacked.shape);
           hs = tf.unstack(mixed, 0);
@@ -110,7 +141,19 @@ export function crossStitchBackbone(options: CrossStitchBackboneOptions): CrossS
       });
     },
     getConfig(): PartConfig {
-      return { type: 'cross-stitch', options: { inputSize, tasks: [...tasks], units: [...units], activation, dropout, selfWeight, initializer, seed } };
+      return {
+        type: 'cross-stitch',
+        options: {
+          inputSize,
+          tasks: [...tasks],
+          units: [...units],
+          activation,
+          dropout,
+          selfWeight,
+          initializer,
+          seed,
+        },
+      };
     },
     dispose(): void {
       disposeVariables(variables);

@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import { type Backbone, MultitaskError, type PartConfig, Rng, shapeString } from '@multitask/core';
-import { type Activation, applyDenseLayers, checkCommonOptions, checkPositiveInt, checkWidths, disposeVariables, type Initializer, makeDenseLayers, maybeDropout } from '@multitask/core/parts';
+import {
+  type Activation,
+  applyDenseLayers,
+  checkCommonOptions,
+  checkPositiveInt,
+  checkWidths,
+  disposeVariables,
+  type Initializer,
+  makeDenseLayers,
+  maybeDropout,
+} from '@multitask/core/parts';
 import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 import { singleInput } from './internal/single-input.ts';
 
@@ -62,9 +72,13 @@ export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): Embe
   const embeddingDim = checkPositiveInt('backbones', part, 'embeddingDim', options.embeddingDim);
   const pooling = options.pooling ?? 'mean';
   if (!['mean', 'sum', 'max'].includes(pooling)) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "pooling" must be mean, sum or max, got ${JSON.stringify(pooling)}.`, {
-      details: { option: 'pooling' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/backbones] ${part}: option "pooling" must be mean, sum or max, got ${JSON.stringify(pooling)}.`,
+      {
+        details: { option: 'pooling' },
+      },
+    );
   }
   const units = checkWidths('backbones', part, 'units', options.units ?? []);
   const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
@@ -99,11 +113,30 @@ export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): Embe
           pooled = tf.sum(tf.mul(e, mask), 1);
           if (pooling === 'mean') pooled = tf.div(pooled, tf.maximum(tf.sum(mask, 1), 1));
         }
-        return applyDenseLayers(maybeDropout(pooled, dropout, context, dropoutRng), layers, activation, dropout, context, dropoutRng);
+        return applyDenseLayers(
+          maybeDropout(pooled, dropout, context, dropoutRng),
+          layers,
+          activation,
+          dropout,
+          context,
+          dropoutRng,
+        );
       });
     },
     getConfig(): PartConfig {
-      return { type: 'embedding-bag', options: { vocabSize, embeddingDim, pooling, units: [...units], activation, dropout, initializer, seed } };
+      return {
+        type: 'embedding-bag',
+        options: {
+          vocabSize,
+          embeddingDim,
+          pooling,
+          units: [...units],
+          activation,
+          dropout,
+          initializer,
+          seed,
+        },
+      };
     },
     dispose(): void {
       disposeVariables(variables);

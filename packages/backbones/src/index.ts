@@ -38,7 +38,13 @@ export {
   namedModelVariables,
   saveModelTo,
 } from './model-io.ts';
-export type { BackboneFactory, FactoryMap, ModelFactories, SavedModelConfig, TaskFactoryFn } from './model-io.ts';
+export type {
+  BackboneFactory,
+  FactoryMap,
+  ModelFactories,
+  SavedModelConfig,
+  TaskFactoryFn,
+} from './model-io.ts';
 export { freeze, unfreeze, isFrozen, withTask, partOptimizers } from './transfer.ts';
 export type { Part, PartLearningRates, PartOptimizers } from './transfer.ts';
 export type { Activation } from '@multitask/core/parts';

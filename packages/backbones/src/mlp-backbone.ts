@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { type Backbone, type Inputs, type PartConfig, Rng } from '@multitask/core';
-import { type Activation, applyDenseLayers, checkCommonOptions, checkPositiveInt, checkWidths, disposeVariables, type Initializer, makeDenseLayers, toRows } from '@multitask/core/parts';
+import {
+  type Activation,
+  applyDenseLayers,
+  checkCommonOptions,
+  checkPositiveInt,
+  checkWidths,
+  disposeVariables,
+  type Initializer,
+  makeDenseLayers,
+  toRows,
+} from '@multitask/core/parts';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link mlpBackbone}. */
@@ -66,11 +76,21 @@ export function mlpBackbone(options: MlpBackboneOptions): MlpBackbone {
     apply(inputs: Inputs, context): Tensor {
       const x = singleInput(part, inputs);
       return tf.tidy(() => {
-        return applyDenseLayers(toRows('backbones', part, x, inputSize), layers, activation, dropout, context, dropoutRng);
+        return applyDenseLayers(
+          toRows('backbones', part, x, inputSize),
+          layers,
+          activation,
+          dropout,
+          context,
+          dropoutRng,
+        );
       });
     },
     getConfig(): PartConfig {
-      return { type: 'mlp', options: { inputSize, units: [...units], activation, dropout, initializer, seed } };
+      return {
+        type: 'mlp',
+        options: { inputSize, units: [...units], activation, dropout, initializer, seed },
+      };
     },
     dispose(): void {
       disposeVariables(variables);

@@ -1,6 +1,12 @@
 import type { Variable } from '@tensorflow/tfjs-core';
 import { type Backbone, type SharedRepresentation } from '@multitask/core';
-import { type Activation, checkCommonOptions, checkPositiveInt, checkWidths, type Initializer } from '@multitask/core/parts';
+import {
+  type Activation,
+  checkCommonOptions,
+  checkPositiveInt,
+  checkWidths,
+  type Initializer,
+} from '@multitask/core/parts';
 import { checkTaskNames, gatedBackbone } from './internal/experts.ts';
 
 /** Options of {@link mmoeBackbone}. */
@@ -38,7 +44,10 @@ export interface GatedBackbone extends Backbone {
    */
   readonly taskVariables: Readonly<Record<string, readonly Variable[]>>;
   /** Splits the forward pass at the stacked expert outputs; see {@link Backbone.applyShared}. */
-  applyShared(inputs: Parameters<Backbone['apply']>[0], context: Parameters<Backbone['apply']>[1]): SharedRepresentation;
+  applyShared(
+    inputs: Parameters<Backbone['apply']>[0],
+    context: Parameters<Backbone['apply']>[1],
+  ): SharedRepresentation;
 }
 
 /**

@@ -74,7 +74,9 @@ function lookup<F>(map: FactoryMap<F>, type: string, kind: string, where: string
  * The named variables of a model, in a stable order: `backbone/<i>`, `backbone/state/<i>`, `task/<name>/<i>` —
  * the model's own naming (`MultitaskModel.namedVariables()`), which checkpoints use too.
  */
-export function namedModelVariables(model: MultitaskModel): { name: string; variable: Variable; part: string }[] {
+export function namedModelVariables(
+  model: MultitaskModel,
+): { name: string; variable: Variable; part: string }[] {
   return model.namedVariables().map((n) => ({ ...n }));
 }
 
@@ -104,11 +106,7 @@ export async function modelToArtifacts(model: MultitaskModel): Promise<tf.io.Mod
 
 function checkConfig(topology: unknown, source: string): SavedModelConfig {
   const c = topology as Partial<SavedModelConfig> | null | undefined;
-  if (
-    c?.format !== MODEL_FORMAT ||
-    typeof c.backbone?.type !== 'string' ||
-    !Array.isArray(c.tasks)
-  ) {
+  if (c?.format !== MODEL_FORMAT || typeof c.backbone?.type !== 'string' || !Array.isArray(c.tasks)) {
     throw new MultitaskError(
       'IO_ERROR',
       `[@multitask/backbones] ${source} is not a saved multitask model (no "${MODEL_FORMAT}" topology with a ` +
@@ -129,7 +127,12 @@ export function modelFromArtifacts(
   source = 'the saved model',
 ): MultitaskModel {
   const config = checkConfig(artifacts.modelTopology, source);
-  const backbone = lookup(factories.backbones, config.backbone.type, 'backbone', source)(config.backbone.options as never);
+  const backbone = lookup(
+    factories.backbones,
+    config.backbone.type,
+    'backbone',
+    source,
+  )(config.backbone.options as never);
   const tasks: Task[] = [];
   let model: MultitaskModel;
   try {
@@ -209,13 +212,19 @@ export function modelFromArtifacts(
  * console.log(again.taskNames); // ['digit']
  * ```
  */
-export async function saveModelTo(model: MultitaskModel, destination: string | tf.io.IOHandler): Promise<tf.io.SaveResult> {
+export async function saveModelTo(
+  model: MultitaskModel,
+  destination: string | tf.io.IOHandler,
+): Promise<tf.io.SaveResult> {
   const handler = resolveHandler(destination, 'save');
   return handler.save!(await modelToArtifacts(model));
 }
 
 /** Loads a model saved by {@link saveModelTo} through a tfjs IO handler or routed URL string. */
-export async function loadModelFrom(source: string | tf.io.IOHandler, factories: ModelFactories): Promise<MultitaskModel> {
+export async function loadModelFrom(
+  source: string | tf.io.IOHandler,
+  factories: ModelFactories,
+): Promise<MultitaskModel> {
   const handler = resolveHandler(source, 'load');
   const artifacts = await handler.load!();
   return modelFromArtifacts(artifacts, factories, typeof source === 'string' ? source : 'the loaded model');
@@ -224,7 +233,10 @@ export async function loadModelFrom(source: string | tf.io.IOHandler, factories:
 function resolveHandler(target: string | tf.io.IOHandler, mode: 'save' | 'load'): tf.io.IOHandler {
   if (typeof target !== 'string') {
     if (typeof target[mode] !== 'function') {
-      throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] The IO handler given has no ${mode}() method.`);
+      throw new MultitaskError(
+        'INVALID_OPTION',
+        `[@multitask/backbones] The IO handler given has no ${mode}() method.`,
+      );
     }
     return target;
   }

@@ -44,9 +44,13 @@ export function multiInputBackbone(options: MultiInputBackboneOptions): MultiInp
   const part = 'multi-input backbone';
   const names = Object.keys(options.branches);
   if (names.length === 0) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "branches" needs at least one named branch.`, {
-      details: { option: 'branches' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/backbones] ${part}: option "branches" needs at least one named branch.`,
+      {
+        details: { option: 'branches' },
+      },
+    );
   }
   const branches = { ...options.branches };
   const sizes = names.map((n) => branches[n]!.outputSize);
@@ -96,7 +100,10 @@ export function multiInputBackbone(options: MultiInputBackboneOptions): MultiInp
       });
     },
     getConfig(): PartConfig {
-      return { type: 'multi-input', options: { branches: Object.fromEntries(names.map((n) => [n, branches[n]!.getConfig() as never])) } };
+      return {
+        type: 'multi-input',
+        options: { branches: Object.fromEntries(names.map((n) => [n, branches[n]!.getConfig() as never])) },
+      };
     },
     dispose(): void {
       for (const n of names) branches[n]!.dispose();
@@ -121,15 +128,22 @@ export function multiInputBackbone(options: MultiInputBackboneOptions): MultiInp
  */
 export function multiInputFactory(factories: FactoryMap<BackboneFactory>): BackboneFactory {
   const get = (type: string): BackboneFactory => {
-    const f = 'get' in factories && typeof factories.get === 'function' ? (factories.get as (t: string) => BackboneFactory)(type) : (factories as Record<string, BackboneFactory>)[type];
+    const f =
+      'get' in factories && typeof factories.get === 'function'
+        ? (factories.get as (t: string) => BackboneFactory)(type)
+        : (factories as Record<string, BackboneFactory>)[type];
     if (f === undefined) {
-      throw new MultitaskError('UNKNOWN_NAME', `[@multitask/backbones] multi-input backbone: no factory for branch type "${type}".`, {
-        details: { name: type },
-      });
+      throw new MultitaskError(
+        'UNKNOWN_NAME',
+        `[@multitask/backbones] multi-input backbone: no factory for branch type "${type}".`,
+        {
+          details: { name: type },
+        },
+      );
     }
     return f;
   };
-  return ((options: { branches: Record<string, PartConfig> }) => {
+  return (options: { branches: Record<string, PartConfig> }) => {
     const built: Record<string, Backbone> = {};
     try {
       for (const [n, cfg] of Object.entries(options.branches)) built[n] = get(cfg.type)(cfg.options as never);
@@ -138,5 +152,5 @@ export function multiInputFactory(factories: FactoryMap<BackboneFactory>): Backb
       throw e;
     }
     return multiInputBackbone({ branches: built });
-  });
+  };
 }

@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 import { MultitaskError, Rng, shapeString, type Backbone, type PartConfig } from '@multitask/core';
 import { applyConv, makeConv } from './internal/conv.ts';
-import { activate, applyDense, checkPositiveInt, checkRate, checkSeed, disposeVariables, makeDense } from '@multitask/core/parts';
+import {
+  activate,
+  applyDense,
+  checkPositiveInt,
+  checkRate,
+  checkSeed,
+  disposeVariables,
+  makeDense,
+} from '@multitask/core/parts';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link multiLeNetBackbone}. */
@@ -64,7 +72,8 @@ export function multiLeNetBackbone(options: MultiLeNetBackboneOptions = {}): Mul
   const dropout = checkRate('backbones', part, 'dropout', options.dropout ?? 0.5);
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const [h, w, c] = inputShape;
-  const after = (n: number): number => Math.floor((Math.floor((n - kernelSize + 1) / 2) - kernelSize + 1) / 2);
+  const after = (n: number): number =>
+    Math.floor((Math.floor((n - kernelSize + 1) / 2) - kernelSize + 1) / 2);
   const oh = after(h);
   const ow = after(w);
   if (oh < 1 || ow < 1) {

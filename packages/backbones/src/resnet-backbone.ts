@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor4D, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError, Rng, shapeString, type Backbone, type ForwardContext, type PartConfig } from '@multitask/core';
+import {
+  MultitaskError,
+  Rng,
+  shapeString,
+  type Backbone,
+  type ForwardContext,
+  type PartConfig,
+} from '@multitask/core';
 import { applyConv, makeConv, type Conv } from './internal/conv.ts';
 import { checkPositiveInt, checkSeed, disposeVariables, makeVariable } from '@multitask/core/parts';
 import { singleInput } from './internal/single-input.ts';
@@ -58,19 +65,31 @@ const EPSILON = 1e-3;
  */
 export function resnetBackbone(options: ResnetBackboneOptions): ResnetBackbone {
   const part = 'resnet backbone';
-  const inputShape = options.inputShape.map((v, i) => checkPositiveInt('backbones', part, `inputShape[${i}]`, v)) as [number, number, number];
-  const widths = (options.widths ?? [16, 32, 64]).map((v, i) => checkPositiveInt('backbones', part, `widths[${i}]`, v));
+  const inputShape = options.inputShape.map((v, i) =>
+    checkPositiveInt('backbones', part, `inputShape[${i}]`, v),
+  ) as [number, number, number];
+  const widths = (options.widths ?? [16, 32, 64]).map((v, i) =>
+    checkPositiveInt('backbones', part, `widths[${i}]`, v),
+  );
   if (widths.length === 0) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "widths" needs at least one stage.`, {
-      details: { option: 'widths' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/backbones] ${part}: option "widths" needs at least one stage.`,
+      {
+        details: { option: 'widths' },
+      },
+    );
   }
   const blocksPerStage = checkPositiveInt('backbones', part, 'blocksPerStage', options.blocksPerStage ?? 1);
   const momentum = options.momentum ?? 0.9;
   if (!(momentum >= 0 && momentum < 1)) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "momentum" must be in [0, 1), got ${momentum}.`, {
-      details: { option: 'momentum' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/backbones] ${part}: option "momentum" must be in [0, 1), got ${momentum}.`,
+      {
+        details: { option: 'momentum' },
+      },
+    );
   }
   const seed = checkSeed('backbones', part, options.seed ?? 1);
   const rng = new Rng(seed);
@@ -94,27 +113,53 @@ export function resnetBackbone(options: ResnetBackboneOptions): ResnetBackbone {
     return cv;
   };
   const stem = { conv: conv(3, c, widths[0]!, 1), bn: bn(widths[0]!) };
-  interface Block { c1: Conv; b1: BatchNorm; c2: Conv; b2: BatchNorm; proj?: { conv: Conv; bn: BatchNorm } }
+  interface Block {
+    c1: Conv;
+    b1: BatchNorm;
+    c2: Conv;
+    b2: BatchNorm;
+    proj?: { conv: Conv; bn: BatchNorm };
+  }
   const blocks: Block[] = [];
   let cin = widths[0]!;
   widths.forEach((cout, s) => {
     for (let i = 0; i < blocksPerStage; i++) {
       const stride = s > 0 && i === 0 ? 2 : 1;
-      const block: Block = { c1: conv(3, cin, cout, stride), b1: bn(cout), c2: conv(3, cout, cout, 1), b2: bn(cout) };
+      const block: Block = {
+        c1: conv(3, cin, cout, stride),
+        b1: bn(cout),
+        c2: conv(3, cout, cout, 1),
+        b2: bn(cout),
+      };
       if (stride !== 1 || cin !== cout) block.proj = { conv: conv(1, cin, cout, stride), bn: bn(cout) };
       blocks.push(block);
       cin = cout;
     }
   });
   const normalize = (x: Tensor4D, b: BatchNorm, context: ForwardContext): Tensor4D => {
-    if (!context.training) return tf.batchNorm4d(x, b.mean as tf.Tensor1D, b.variance as tf.Tensor1D, b.beta as tf.Tensor1D, b.gamma as tf.Tensor1D, EPSILON);
+    if (!context.training)
+      return tf.batchNorm4d(
+        x,
+        b.mean as tf.Tensor1D,
+        b.variance as tf.Tensor1D,
+        b.beta as tf.Tensor1D,
+        b.gamma as tf.Tensor1D,
+        EPSILON,
+      );
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     if (context.updateStatistics) {
       // Moving averages are state, not part of the gradient: computed from the values only.
       b.mean.assign(tf.tidy(() => tf.add(tf.mul(b.mean, momentum), tf.mul(mean, 1 - momentum))));
       b.variance.assign(tf.tidy(() => tf.add(tf.mul(b.variance, momentum), tf.mul(variance, 1 - momentum))));
     }
-    return tf.batchNorm4d(x, mean as tf.Tensor1D, variance as tf.Tensor1D, b.beta as tf.Tensor1D, b.gamma as tf.Tensor1D, EPSILON);
+    return tf.batchNorm4d(
+      x,
+      mean as tf.Tensor1D,
+      variance as tf.Tensor1D,
+      b.beta as tf.Tensor1D,
+      b.gamma as tf.Tensor1D,
+      EPSILON,
+    );
   };
   return {
     name: 'resnet',
@@ -142,7 +187,10 @@ export function resnetBackbone(options: ResnetBackboneOptions): ResnetBackbone {
       });
     },
     getConfig(): PartConfig {
-      return { type: 'resnet', options: { inputShape: [...inputShape], widths: [...widths], blocksPerStage, momentum, seed } };
+      return {
+        type: 'resnet',
+        options: { inputShape: [...inputShape], widths: [...widths], blocksPerStage, momentum, seed },
+      };
     },
     dispose(): void {
       disposeVariables([...trainable, ...stats]);

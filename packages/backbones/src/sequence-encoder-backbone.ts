@@ -122,7 +122,10 @@ function convSame(x: Tensor2D, w: Tensor2D, bias: Tensor, k: number, batch: numb
     if (k === 1) return xx;
     const zeros = tf.zeros([half * batch, c]);
     const padded = tf.concat([zeros, xx, zeros], 0);
-    return tf.concat(Array.from({ length: k }, (_, j) => tf.slice(padded, [j * batch, 0], [rows, c])), 1) as Tensor2D;
+    return tf.concat(
+      Array.from({ length: k }, (_, j) => tf.slice(padded, [j * batch, 0], [rows, c])),
+      1,
+    ) as Tensor2D;
   };
   const op = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const [xx, ww, bb] = args as [Tensor2D, Tensor2D, Tensor];
@@ -165,7 +168,9 @@ interface GruDirection {
 }
 
 function option(part: string, name: string, message: string): MultitaskError {
-  return new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "${name}" ${message}`, { details: { option: name } });
+  return new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "${name}" ${message}`, {
+    details: { option: name },
+  });
 }
 
 /**
@@ -197,17 +202,29 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
   const rawFeatures: readonly SequenceFeature[] = options.features;
   const featureList: unknown = rawFeatures;
   if (!Array.isArray(featureList) || rawFeatures.length === 0) {
-    throw option(part, 'features', `must be a non-empty array of { name, vocabSize, dim }, got ${JSON.stringify(rawFeatures)}.`);
+    throw option(
+      part,
+      'features',
+      `must be a non-empty array of { name, vocabSize, dim }, got ${JSON.stringify(rawFeatures)}.`,
+    );
   }
   const features = rawFeatures.map((f, i) => ({
-    name: typeof f.name === 'string' && f.name !== '' ? f.name : (() => {
-      throw option(part, `features[${i}].name`, `must be a non-empty string, got ${JSON.stringify(f.name)}.`);
-    })(),
+    name:
+      typeof f.name === 'string' && f.name !== ''
+        ? f.name
+        : (() => {
+            throw option(
+              part,
+              `features[${i}].name`,
+              `must be a non-empty string, got ${JSON.stringify(f.name)}.`,
+            );
+          })(),
     vocabSize: checkPositiveInt('backbones', part, `features[${i}].vocabSize`, f.vocabSize),
     dim: checkPositiveInt('backbones', part, `features[${i}].dim`, f.dim),
   }));
   const names = features.map((f) => f.name);
-  if (new Set(names).size !== names.length) throw option(part, 'features', `has a name twice (${names.join(', ')}).`);
+  if (new Set(names).size !== names.length)
+    throw option(part, 'features', `has a name twice (${names.join(', ')}).`);
   const tasks: readonly string[] = options.tasks;
   const taskList: unknown = tasks;
   if (!Array.isArray(taskList) || tasks.length === 0 || !taskList.every((t) => typeof t === 'string')) {
@@ -215,28 +232,43 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
   }
   const sequenceTasks = options.sequenceTasks ?? [];
   const unknown = sequenceTasks.filter((t) => !tasks.includes(t));
-  if (unknown.length > 0) throw option(part, 'sequenceTasks', `names ${unknown.join(', ')}, which are not in tasks (${tasks.join(', ')}).`);
+  if (unknown.length > 0)
+    throw option(
+      part,
+      'sequenceTasks',
+      `names ${unknown.join(', ')}, which are not in tasks (${tasks.join(', ')}).`,
+    );
   const tokenTasks = tasks.filter((t) => !sequenceTasks.includes(t));
   const convLayers = options.convLayers ?? 2;
-  if (!Number.isInteger(convLayers) || convLayers < 0) throw option(part, 'convLayers', `must be an integer ≥ 0, got ${convLayers}.`);
+  if (!Number.isInteger(convLayers) || convLayers < 0)
+    throw option(part, 'convLayers', `must be an integer ≥ 0, got ${convLayers}.`);
   const filters = checkPositiveInt('backbones', part, 'filters', options.filters ?? 128);
   const kernelSize = checkPositiveInt('backbones', part, 'kernelSize', options.kernelSize ?? 3);
-  if (kernelSize % 2 === 0) throw option(part, 'kernelSize', `must be odd ('same' padding on both sides), got ${kernelSize}.`);
+  if (kernelSize % 2 === 0)
+    throw option(part, 'kernelSize', `must be odd ('same' padding on both sides), got ${kernelSize}.`);
   const gruUnits = options.gruUnits ?? 0;
-  if (!Number.isInteger(gruUnits) || gruUnits < 0) throw option(part, 'gruUnits', `must be an integer ≥ 0, got ${gruUnits}.`);
+  if (!Number.isInteger(gruUnits) || gruUnits < 0)
+    throw option(part, 'gruUnits', `must be an integer ≥ 0, got ${gruUnits}.`);
   const poolingRaw: string = options.pooling ?? 'mean';
-  if (poolingRaw !== 'mean' && poolingRaw !== 'max') throw option(part, 'pooling', `must be "mean" or "max", got ${JSON.stringify(poolingRaw)}.`);
+  if (poolingRaw !== 'mean' && poolingRaw !== 'max')
+    throw option(part, 'pooling', `must be "mean" or "max", got ${JSON.stringify(poolingRaw)}.`);
   const pooling: SequencePooling = poolingRaw;
   const { activation, dropout, seed } = checkCommonOptions('backbones', part, options);
 
   const rng = new Rng(seed);
-  const tables = features.map((f) => makeVariable(uniformValues(rng, f.vocabSize * f.dim, 0.05), [f.vocabSize, f.dim]));
+  const tables = features.map((f) =>
+    makeVariable(uniformValues(rng, f.vocabSize * f.dim, 0.05), [f.vocabSize, f.dim]),
+  );
   let width = features.reduce((s, f) => s + f.dim, 0);
   const convs: Conv[] = [];
   for (let l = 0; l < convLayers; l++) {
     const fanIn = kernelSize * width;
     convs.push({
-      kernel: makeVariable(glorotUniform(rng, kernelSize * width * filters, fanIn, kernelSize * filters), [kernelSize, width, filters]),
+      kernel: makeVariable(glorotUniform(rng, kernelSize * width * filters, fanIn, kernelSize * filters), [
+        kernelSize,
+        width,
+        filters,
+      ]),
       bias: makeVariable(new Float32Array(filters), [filters]),
       residual: width === filters,
     });
@@ -246,8 +278,14 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
   if (gruUnits > 0) {
     for (let d = 0; d < 2; d++) {
       gru.push({
-        wx: makeVariable(glorotUniform(rng, width * 3 * gruUnits, width, 3 * gruUnits), [width, 3 * gruUnits]),
-        wh: makeVariable(glorotUniform(rng, gruUnits * 3 * gruUnits, gruUnits, 3 * gruUnits), [gruUnits, 3 * gruUnits]),
+        wx: makeVariable(glorotUniform(rng, width * 3 * gruUnits, width, 3 * gruUnits), [
+          width,
+          3 * gruUnits,
+        ]),
+        wh: makeVariable(glorotUniform(rng, gruUnits * 3 * gruUnits, gruUnits, 3 * gruUnits), [
+          gruUnits,
+          3 * gruUnits,
+        ]),
         b: makeVariable(new Float32Array(3 * gruUnits), [3 * gruUnits]),
       });
     }
@@ -264,16 +302,27 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
   const idsOf = (inputs: Inputs): Tensor2D[] => {
     const named: Record<string, Tensor> = isTensorLike(inputs) ? { [names[0]!]: inputs } : { ...inputs };
     if (isTensorLike(inputs) && names.length > 1) {
-      throw new MultitaskError('INVALID_DATA', `[@multitask/backbones] ${part} takes named inputs ${names.join(', ')}, but got one tensor.`);
+      throw new MultitaskError(
+        'INVALID_DATA',
+        `[@multitask/backbones] ${part} takes named inputs ${names.join(', ')}, but got one tensor.`,
+      );
     }
     const missing = names.filter((n) => !(n in named));
     if (missing.length > 0) {
-      throw new MultitaskError('INVALID_DATA', `[@multitask/backbones] ${part} expects inputs ${names.join(', ')}; missing: ${missing.join(', ')}.`);
+      throw new MultitaskError(
+        'INVALID_DATA',
+        `[@multitask/backbones] ${part} expects inputs ${names.join(', ')}; missing: ${missing.join(', ')}.`,
+      );
     }
     const first = named[names[0]!]!;
     return names.map((n) => {
       const t = named[n]!;
-      if (t.rank !== 2 || t.shape[1] === 0 || t.shape[0] !== first.shape[0] || t.shape[1] !== first.shape[1]) {
+      if (
+        t.rank !== 2 ||
+        t.shape[1] === 0 ||
+        t.shape[0] !== first.shape[0] ||
+        t.shape[1] !== first.shape[1]
+      ) {
         throw new MultitaskError(
           'SHAPE_MISMATCH',
           `[@multitask/backbones] ${part}: input "${n}" must be token ids [batch, length] with length ≥ 1, the same shape as ` +
@@ -289,7 +338,10 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
   const runGru = (g: GruDirection, xs: Tensor3D, mask: Tensor2D, reverse: boolean): Tensor3D => {
     const [length, batch] = [xs.shape[0], xs.shape[1]];
     const u = gruUnits;
-    const proj = tf.reshape(tf.add(tf.matMul(tf.reshape<tf.Rank.R2>(xs, [length * batch, -1]), g.wx as Tensor2D), g.b), [length, batch, 3 * u]);
+    const proj = tf.reshape(
+      tf.add(tf.matMul(tf.reshape<tf.Rank.R2>(xs, [length * batch, -1]), g.wx as Tensor2D), g.b),
+      [length, batch, 3 * u],
+    );
     const whzr = tf.slice(g.wh, [0, 0], [u, 2 * u]) as Tensor2D;
     const whh = tf.slice(g.wh, [0, 2 * u], [u, u]) as Tensor2D;
     let h: Tensor2D = tf.zeros([batch, u]);
@@ -323,7 +375,10 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
       );
       const inWidth = features.reduce((sum, f) => sum + f.dim, 0);
       // Padding embeds to 0, as the convolutions' own 'same' padding does.
-      let h: Tensor2D = tf.mul(embedded.length === 1 ? embedded[0]! : tf.concat(embedded, 1), spread(inWidth));
+      let h: Tensor2D = tf.mul(
+        embedded.length === 1 ? embedded[0]! : tf.concat(embedded, 1),
+        spread(inWidth),
+      );
       h = maybeDropout(h, dropout, context, dropoutRng) as Tensor2D;
       const maskF = convs.length > 0 ? spread(filters) : undefined;
       for (const c of convs) {
@@ -355,7 +410,8 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
       return tf.where(tf.broadcastTo(any, [batch, d]), max, tf.zerosLike(max));
     });
 
-  const split = (tokens: Tensor, mask: Tensor2D, task: string): Tensor => (sequenceTasks.includes(task) ? pool(tokens, mask) : tokens);
+  const split = (tokens: Tensor, mask: Tensor2D, task: string): Tensor =>
+    sequenceTasks.includes(task) ? pool(tokens, mask) : tokens;
 
   return {
     name: 'sequence-encoder',

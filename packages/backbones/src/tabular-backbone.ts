@@ -1,7 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { type Backbone, isTensorLike, MultitaskError, type PartConfig, Rng, shapeString } from '@multitask/core';
-import { type Activation, applyDenseLayers, checkCommonOptions, checkPositiveInt, checkWidths, disposeVariables, type Initializer, makeDenseLayers } from '@multitask/core/parts';
+import {
+  type Backbone,
+  isTensorLike,
+  MultitaskError,
+  type PartConfig,
+  Rng,
+  shapeString,
+} from '@multitask/core';
+import {
+  type Activation,
+  applyDenseLayers,
+  checkCommonOptions,
+  checkPositiveInt,
+  checkWidths,
+  disposeVariables,
+  type Initializer,
+  makeDenseLayers,
+} from '@multitask/core/parts';
 import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 
 /** One categorical column of {@link tabularBackbone}. */
@@ -67,19 +83,32 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
   const part = 'tabular backbone';
   const numericSize = options.numericSize;
   if (!Number.isInteger(numericSize) || numericSize < 0) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: option "numericSize" must be an integer ≥ 0, got ${numericSize}.`, {
-      details: { option: 'numericSize' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/backbones] ${part}: option "numericSize" must be an integer ≥ 0, got ${numericSize}.`,
+      {
+        details: { option: 'numericSize' },
+      },
+    );
   }
   const columns = (options.categorical ?? []).map((c, i) => {
     const cardinality = checkPositiveInt('backbones', part, `categorical[${i}].cardinality`, c.cardinality);
-    const dim = checkPositiveInt('backbones', part, `categorical[${i}].dim`, c.dim ?? Math.min(16, Math.ceil(cardinality / 2) + 1));
+    const dim = checkPositiveInt(
+      'backbones',
+      part,
+      `categorical[${i}].dim`,
+      c.dim ?? Math.min(16, Math.ceil(cardinality / 2) + 1),
+    );
     return { cardinality, dim };
   });
   if (numericSize === 0 && columns.length === 0) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: give numeric features, categorical columns, or both.`, {
-      details: { option: 'numericSize' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/backbones] ${part}: give numeric features, categorical columns, or both.`,
+      {
+        details: { option: 'numericSize' },
+      },
+    );
   }
   const units = checkWidths('backbones', part, 'units', options.units);
   const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
@@ -89,7 +118,10 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
   const layers = makeDenseLayers(rng, features, units, initializer);
   const n = units.at(-1) ?? features;
   const dropoutRng = rng.fork();
-  const inputNames = [...(numericSize > 0 ? ['numeric'] : []), ...(columns.length > 0 ? ['categorical'] : [])];
+  const inputNames = [
+    ...(numericSize > 0 ? ['numeric'] : []),
+    ...(columns.length > 0 ? ['categorical'] : []),
+  ];
   const variables: Variable[] = [...tables, ...layers.flatMap((l) => [l.kernel, l.bias])];
   const check = (name: string, t: Tensor | undefined, width: number): Tensor => {
     if (t?.rank !== 2 || t.shape[1] !== width) {
@@ -110,22 +142,32 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
     nonTrainableVariables: [],
     apply(inputs, context): Tensor {
       if (isTensorLike(inputs)) {
-        throw new MultitaskError('INVALID_DATA', `[@multitask/backbones] ${part} takes named inputs (${inputNames.join(', ')}), got one tensor.`);
+        throw new MultitaskError(
+          'INVALID_DATA',
+          `[@multitask/backbones] ${part} takes named inputs (${inputNames.join(', ')}), got one tensor.`,
+        );
       }
       const unknown = Object.keys(inputs).filter((k) => !inputNames.includes(k));
       if (unknown.length > 0) {
-        throw new MultitaskError('INVALID_DATA', `[@multitask/backbones] ${part}: unknown inputs ${unknown.join(', ')} (expects ${inputNames.join(', ')}).`, {
-          details: { unknown: unknown.join(',') },
-        });
+        throw new MultitaskError(
+          'INVALID_DATA',
+          `[@multitask/backbones] ${part}: unknown inputs ${unknown.join(', ')} (expects ${inputNames.join(', ')}).`,
+          {
+            details: { unknown: unknown.join(',') },
+          },
+        );
       }
       const numeric = numericSize > 0 ? check('numeric', inputs.numeric, numericSize) : undefined;
-      const categorical = columns.length > 0 ? check('categorical', inputs.categorical, columns.length) : undefined;
+      const categorical =
+        columns.length > 0 ? check('categorical', inputs.categorical, columns.length) : undefined;
       return tf.tidy(() => {
         const parts: Tensor[] = [];
         if (numeric) parts.push(tf.cast(numeric, 'float32'));
         if (categorical) {
           const cols = tf.split(tf.cast(categorical, 'int32'), columns.length, 1);
-          cols.forEach((c, i) => parts.push(tf.reshape(embed(tables[i] as Tensor2D, c), [-1, columns[i]!.dim])));
+          cols.forEach((c, i) =>
+            parts.push(tf.reshape(embed(tables[i] as Tensor2D, c), [-1, columns[i]!.dim])),
+          );
         }
         const h = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
         return applyDenseLayers(h, layers, activation, dropout, context, dropoutRng);
@@ -134,7 +176,15 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
     getConfig(): PartConfig {
       return {
         type: 'tabular',
-        options: { numericSize, categorical: columns.map((c) => ({ ...c })), units: [...units], activation, dropout, initializer, seed },
+        options: {
+          numericSize,
+          categorical: columns.map((c) => ({ ...c })),
+          units: [...units],
+          activation,
+          dropout,
+          initializer,
+          seed,
+        },
       };
     },
     dispose(): void {

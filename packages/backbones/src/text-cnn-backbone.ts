@@ -1,7 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import { type Backbone, MultitaskError, type PartConfig, Rng, shapeString } from '@multitask/core';
-import { activate, type Activation, applyDenseLayers, checkCommonOptions, checkPositiveInt, checkWidths, disposeVariables, glorotUniform, type Initializer, makeDenseLayers, makeVariable, maybeDropout } from '@multitask/core/parts';
+import {
+  activate,
+  type Activation,
+  applyDenseLayers,
+  checkCommonOptions,
+  checkPositiveInt,
+  checkWidths,
+  disposeVariables,
+  glorotUniform,
+  type Initializer,
+  makeDenseLayers,
+  makeVariable,
+  maybeDropout,
+} from '@multitask/core/parts';
 import { singleInput } from './internal/single-input.ts';
 import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 
@@ -170,7 +183,9 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
       { details: { option: 'kernelSizes' } },
     );
   }
-  const kernelSizes = rawKernelSizes.map((k, i) => checkPositiveInt('backbones', part, `kernelSizes[${i}]`, k));
+  const kernelSizes = rawKernelSizes.map((k, i) =>
+    checkPositiveInt('backbones', part, `kernelSizes[${i}]`, k),
+  );
   const filters = checkPositiveInt('backbones', part, 'filters', options.filters ?? 32);
   const units = checkWidths('backbones', part, 'units', options.units ?? []);
   const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
@@ -179,7 +194,11 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
   const table = makeEmbeddingTable(rng, vocabSize, embeddingDim);
   const banks: ConvBank[] = kernelSizes.map((k) => ({
     k,
-    kernel: makeVariable(glorotUniform(rng, k * embeddingDim * filters, k * embeddingDim, k * filters), [k, embeddingDim, filters]),
+    kernel: makeVariable(glorotUniform(rng, k * embeddingDim * filters, k * embeddingDim, k * filters), [
+      k,
+      embeddingDim,
+      filters,
+    ]),
     bias: makeVariable(new Float32Array(filters), [filters]),
   }));
   const layers = makeDenseLayers(rng, filters * kernelSizes.length, units, initializer);
@@ -211,7 +230,8 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
         const batch = ids.shape[0];
         // Time-major layout [L, B, …]: a window's rows are contiguous, so the slices below are cheap copies.
         let idsT = tf.transpose<Tensor2D>(tf.cast(ids, 'int32') as Tensor2D); // [L, B]
-        if (idsT.shape[0] < maxK) idsT = tf.concat([idsT, tf.zeros([maxK - idsT.shape[0], batch], 'int32')], 0);
+        if (idsT.shape[0] < maxK)
+          idsT = tf.concat([idsT, tf.zeros([maxK - idsT.shape[0], batch], 'int32')], 0);
         const length = idsT.shape[0];
         const mask = tf.reshape<tf.Rank.R2>(tf.cast(tf.greater(idsT, 0), 'float32'), [length * batch, 1]);
         // Padding rows zeroed (mask spread to [L·B, E] by a matmul so the product needs no broadcasting).
@@ -225,21 +245,42 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
           const h = activate(convTimeMajor(x, w, bias, k, batch), activation); // [T·B, F]
           // A window is valid when it holds at least one token; invalid windows get −1e9 before the max.
           let valid = tf.slice(mask, [0, 0], [windows * batch, 1]);
-          for (let j = 1; j < k; j++) valid = tf.maximum(valid, tf.slice(mask, [j * batch, 0], [windows * batch, 1]));
+          for (let j = 1; j < k; j++)
+            valid = tf.maximum(valid, tf.slice(mask, [j * batch, 0], [windows * batch, 1]));
           const penalty = tf.matMul(tf.mul(tf.sub(valid, 1), 1e9), tf.ones([1, filters]));
           const max = maxOverRows(tf.reshape(tf.add(h, penalty), [windows, batch * filters])); // [1, B·F]
-          const anyValid = tf.greater(tf.reshape(tf.max(tf.reshape(valid, [windows, batch]), 0), [batch, 1]), 0);
+          const anyValid = tf.greater(
+            tf.reshape(tf.max(tf.reshape(valid, [windows, batch]), 0), [batch, 1]),
+            0,
+          );
           const m = tf.reshape(max, [batch, filters]);
           return tf.where(anyValid, m, tf.zerosLike(m)); // rows without tokens: 0, not −1e9
         });
         const z = pooled.length === 1 ? pooled[0]! : concatColumns(pooled);
-        return applyDenseLayers(maybeDropout(z, dropout, context, dropoutRng), layers, activation, dropout, context, dropoutRng);
+        return applyDenseLayers(
+          maybeDropout(z, dropout, context, dropoutRng),
+          layers,
+          activation,
+          dropout,
+          context,
+          dropoutRng,
+        );
       });
     },
     getConfig(): PartConfig {
       return {
         type: 'text-cnn',
-        options: { vocabSize, embeddingDim, kernelSizes: [...kernelSizes], filters, activation, units: [...units], dropout, initializer, seed },
+        options: {
+          vocabSize,
+          embeddingDim,
+          kernelSizes: [...kernelSizes],
+          filters,
+          activation,
+          units: [...units],
+          dropout,
+          initializer,
+          seed,
+        },
       };
     },
     dispose(): void {

@@ -5,7 +5,8 @@ import { MultitaskError, MultitaskModel, type Task } from '@multitask/core';
 /** Anything that owns trainable variables: a backbone, a head, or a list of variables. */
 export type Part = { readonly trainableVariables: readonly Variable[] } | readonly Variable[];
 
-const varsOf = (part: Part): readonly Variable[] => ('trainableVariables' in part ? part.trainableVariables : part);
+const varsOf = (part: Part): readonly Variable[] =>
+  'trainableVariables' in part ? part.trainableVariables : part;
 
 /**
  * Freezes a part: its variables get `trainable = false`, so `MultitaskModel.trainableVariables` (and the
@@ -124,7 +125,12 @@ export function partOptimizers(
   const parts: [string, () => readonly Variable[], number][] = [
     ['backbone', () => model.backbone.trainableVariables, rates.backbone ?? rates.default],
     ...model.tasks.map(
-      (t) => [`task:${t.name}`, () => t.head.trainableVariables, rates.tasks?.[t.name] ?? rates.default] as [string, () => readonly Variable[], number],
+      (t) =>
+        [`task:${t.name}`, () => t.head.trainableVariables, rates.tasks?.[t.name] ?? rates.default] as [
+          string,
+          () => readonly Variable[],
+          number,
+        ],
     ),
   ];
   for (const name of Object.keys(rates.tasks ?? {})) {

@@ -16,7 +16,10 @@ describe('fast convolution (internal)', () => {
     // The reference is tfjs's own conv2d and its registered gradient (Conv2DBackpropFilter/Input).
     const rng = new Rng(3);
     const conv = makeConv(rng, k, 2, 3, s, padding);
-    const x = tf.tensor4d(Array.from({ length: 2 * h * h * 2 }, () => rng.normal()), [2, h, h, 2]);
+    const x = tf.tensor4d(
+      Array.from({ length: 2 * h * h * 2 }, () => rng.normal()),
+      [2, h, h, 2],
+    );
     const ours = (xi: tf.Tensor, wi: tf.Tensor) =>
       tf.sum(tf.square(applyConv(xi as tf.Tensor4D, { ...conv, kernel: wi as never })));
     const ref = (xi: tf.Tensor, wi: tf.Tensor) =>

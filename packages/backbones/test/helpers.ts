@@ -4,13 +4,24 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import { maskedMean, Rng, seedStream, type Backbone, type Head, type Task, type MultitaskModel } from '@multitask/core';
+import {
+  maskedMean,
+  Rng,
+  seedStream,
+  type Backbone,
+  type Head,
+  type Task,
+  type MultitaskModel,
+} from '@multitask/core';
 import { makeDense, type Initializer } from '@multitask/core/parts';
 
 /** A linear head (zero-initialised bias, small seeded weights). */
 export function linearHead(inputSize: number, outputSize: number, seed = 1, kind = 'linear'): Head {
   const rng = new Rng(seed);
-  const w0 = tf.tensor2d(Array.from({ length: inputSize * outputSize }, () => 0.1 * rng.normal()), [inputSize, outputSize]);
+  const w0 = tf.tensor2d(
+    Array.from({ length: inputSize * outputSize }, () => 0.1 * rng.normal()),
+    [inputSize, outputSize],
+  );
   const b0 = tf.zeros([outputSize]);
   const w = tf.variable(w0);
   const b = tf.variable(b0);
@@ -35,7 +46,12 @@ export function ceTask(name: string, inputSize: number, numClasses: number, seed
     name,
     head: linearHead(inputSize, numClasses, seed, 'classification'),
     loss: (p, t, m) =>
-      tf.tidy(() => maskedMean(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(t, 'int32'), numClasses), tf.logSoftmax(p)), -1)), m)),
+      tf.tidy(() =>
+        maskedMean(
+          tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(t, 'int32'), numClasses), tf.logSoftmax(p)), -1)),
+          m,
+        ),
+      ),
     metrics: ['accuracy'],
   };
 }
@@ -45,7 +61,8 @@ export function mseTask(name: string, inputSize: number, outputSize = 1, seed = 
   return {
     name,
     head: linearHead(inputSize, outputSize, seed, 'regression'),
-    loss: (p, t, m) => tf.tidy(() => maskedMean(tf.mean(tf.square(tf.sub(p, tf.reshape(t, p.shape))), -1), m)),
+    loss: (p, t, m) =>
+      tf.tidy(() => maskedMean(tf.mean(tf.square(tf.sub(p, tf.reshape(t, p.shape))), -1), m)),
     metrics: ['mse'],
   };
 }
@@ -85,7 +102,10 @@ export function trainModel(
 
 /** Fraction of rows whose arg-max equals the label. */
 export function accuracy(logits: tf.Tensor, labels: tf.Tensor): number {
-  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')).dataSync()[0]!);
+  return tf.tidy(
+    () =>
+      tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')).dataSync()[0]!,
+  );
 }
 
 /** Output of a backbone in inference mode, as nested arrays (per task when it returns a record). */
@@ -113,7 +133,13 @@ export function rings(n: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor1D
 }
 
 /** A regression tower: dense(hidden) → relu → dense(1), MSE loss (as in the MMoE paper's towers). */
-export function towerTask(name: string, inputSize: number, hidden: number, seed: number, initializer: Initializer = 'glorot-uniform'): Task {
+export function towerTask(
+  name: string,
+  inputSize: number,
+  hidden: number,
+  seed: number,
+  initializer: Initializer = 'glorot-uniform',
+): Task {
   const rng = new Rng(seed);
   const { kernel: w1, bias: b1 } = makeDense(rng, inputSize, hidden, initializer);
   const { kernel: w2, bias: b2 } = makeDense(rng, hidden, 1, initializer);
@@ -126,19 +152,28 @@ export function towerTask(name: string, inputSize: number, hidden: number, seed:
       outputSize: 1,
       trainableVariables: vars,
       apply: (z) =>
-        tf.tidy(() => tf.add(tf.matMul(tf.relu<tf.Tensor2D>(tf.add(tf.matMul(z as tf.Tensor2D, w1 as tf.Tensor2D), b1)), w2 as tf.Tensor2D), b2)),
+        tf.tidy(() =>
+          tf.add(
+            tf.matMul(
+              tf.relu<tf.Tensor2D>(tf.add(tf.matMul(z as tf.Tensor2D, w1 as tf.Tensor2D), b1)),
+              w2 as tf.Tensor2D,
+            ),
+            b2,
+          ),
+        ),
       getConfig: () => ({ type: 'tower', options: { inputSize, hidden, seed, initializer } }),
       dispose: () => tf.dispose(vars),
     },
-    loss: (p, t, m) => tf.tidy(() => maskedMean(tf.mean(tf.square(tf.sub(p, tf.reshape(t, p.shape))), -1), m)),
+    loss: (p, t, m) =>
+      tf.tidy(() => maskedMean(tf.mean(tf.square(tf.sub(p, tf.reshape(t, p.shape))), -1), m)),
     metrics: ['mse'],
   };
 }
 
 /** Number of scalar parameters in a model. */
 export function parameterCount(model: MultitaskModel): number {
-  return [...model.backbone.trainableVariables, ...model.tasks.flatMap((t) => t.head.trainableVariables)].reduce(
-    (s, v) => s + v.size,
-    0,
-  );
+  return [
+    ...model.backbone.trainableVariables,
+    ...model.tasks.flatMap((t) => t.head.trainableVariables),
+  ].reduce((s, v) => s + v.size, 0);
 }

@@ -19,7 +19,8 @@ import { exportLayersModel } from '../src/layers/index.ts';
 import { fileSystemHandler } from '../src/node/index.ts';
 import { ceTask, mseTask, towerTask } from './helpers.ts';
 
-const values = (t: tf.Tensor | tf.Tensor[]) => (Array.isArray(t) ? t : [t]).map((x) => Array.from(x.dataSync()));
+const values = (t: tf.Tensor | tf.Tensor[]) =>
+  (Array.isArray(t) ? t : [t]).map((x) => Array.from(x.dataSync()));
 
 /** Saves through an in-memory save handler and loads back with tfjs-layers alone (no multitask code on that path). */
 async function roundTrip(layers: tfl.LayersModel): Promise<tfl.LayersModel> {
@@ -73,7 +74,11 @@ function perturbBatchNorms(model: MultitaskModel, seed: number): void {
     trainable.forEach((v, i) => v.assign(tf.randomUniform(v.shape, 0.5, 1.5, 'float32', seed + i)));
     stats.forEach((v, i) =>
       // Even entries are moving means (any sign), odd ones moving variances (positive).
-      v.assign(i % 2 === 0 ? tf.randomNormal(v.shape, 0, 0.5, 'float32', seed + 100 + i) : tf.randomUniform(v.shape, 0.3, 2, 'float32', seed + 100 + i)),
+      v.assign(
+        i % 2 === 0
+          ? tf.randomNormal(v.shape, 0, 0.5, 'float32', seed + 100 + i)
+          : tf.randomUniform(v.shape, 0.3, 2, 'float32', seed + 100 + i),
+      ),
     );
   });
 }
@@ -121,7 +126,14 @@ describe('exportLayersModel', () => {
 
   it('mmoe (two-layer experts) + heads round-trip through save/load and predict the same, also for one task', async () => {
     const model = new MultitaskModel({
-      backbone: mmoeBackbone({ inputSize: 5, tasks: ['a', 'b'], numExperts: 3, expertUnits: [6, 4], activation: 'tanh', seed: 5 }),
+      backbone: mmoeBackbone({
+        inputSize: 5,
+        tasks: ['a', 'b'],
+        numExperts: 3,
+        expertUnits: [6, 4],
+        activation: 'tanh',
+        seed: 5,
+      }),
       tasks: [ceTask('a', 4, 3, 2), towerTask('b', 4, 3, 7)],
     });
     const x = tf.randomNormal([4, 5], 0, 1, 'float32', 11);
@@ -133,12 +145,20 @@ describe('exportLayersModel', () => {
   it('leaky-relu (a LeakyReLU layer after a linear dense, α = 0.2) exports for mlp and mmoe', async () => {
     for (const backbone of [
       mlpBackbone({ inputSize: 5, units: [6, 4], activation: 'leaky-relu', seed: 8 }),
-      mmoeBackbone({ inputSize: 5, tasks: ['a', 'b'], numExperts: 2, expertUnits: [4], activation: 'leaky-relu', seed: 8 }),
+      mmoeBackbone({
+        inputSize: 5,
+        tasks: ['a', 'b'],
+        numExperts: 2,
+        expertUnits: [4],
+        activation: 'leaky-relu',
+        seed: 8,
+      }),
     ]) {
       const model = new MultitaskModel({ backbone, tasks: [ceTask('a', 4, 3, 2), towerTask('b', 4, 3, 7)] });
       // Push every bias negative so that many pre-activations are < 0 and the leak matters.
       tf.tidy(() => {
-        for (const v of backbone.trainableVariables.filter((w) => w.rank === 1)) v.assign(tf.fill(v.shape, -0.5));
+        for (const v of backbone.trainableVariables.filter((w) => w.rank === 1))
+          v.assign(tf.fill(v.shape, -0.5));
       });
       const x = tf.randomNormal([6, 5], 0, 1, 'float32', 12);
       await expectSamePredictions(model, x, 'a');
@@ -164,7 +184,14 @@ describe('exportLayersModel', () => {
 
   it('cgc: shared and task-owned experts round-trip and predict the same; a one-task export holds only its experts', async () => {
     const model = new MultitaskModel({
-      backbone: cgcBackbone({ inputSize: 5, tasks: ['a', 'b', 'c'], numSharedExperts: 2, numTaskExperts: 2, expertUnits: [6, 4], seed: 8 }),
+      backbone: cgcBackbone({
+        inputSize: 5,
+        tasks: ['a', 'b', 'c'],
+        numSharedExperts: 2,
+        numTaskExperts: 2,
+        expertUnits: [6, 4],
+        seed: 8,
+      }),
       tasks: [ceTask('a', 4, 3, 2), mseTask('b', 4, 2, 3), towerTask('c', 4, 3, 9)],
     });
     const x = tf.randomNormal([4, 5], 0, 1, 'float32', 13);
@@ -179,7 +206,13 @@ describe('exportLayersModel', () => {
 
   it('resnet in inference mode (moving statistics, stride-2 same padding on odd and even sizes, projections) predicts the same', async () => {
     const model = new MultitaskModel({
-      backbone: resnetBackbone({ inputShape: [9, 8, 2], widths: [3, 4, 5], blocksPerStage: 2, momentum: 0.8, seed: 4 }),
+      backbone: resnetBackbone({
+        inputShape: [9, 8, 2],
+        widths: [3, 4, 5],
+        blocksPerStage: 2,
+        momentum: 0.8,
+        seed: 4,
+      }),
       tasks: [ceTask('a', 5, 3, 2), towerTask('b', 5, 3, 6)],
     });
     perturbBatchNorms(model, 40);
@@ -219,7 +252,10 @@ describe('exportLayersModel', () => {
   });
 
   it('refuses backbones it cannot express, listing exactly the supported ones', () => {
-    const model = new MultitaskModel({ backbone: crossStitchBackbone({ inputSize: 2, tasks: ['a'], units: [2] }), tasks: [ceTask('a', 2, 2)] });
+    const model = new MultitaskModel({
+      backbone: crossStitchBackbone({ inputSize: 2, tasks: ['a'], units: [2] }),
+      tasks: [ceTask('a', 2, 2)],
+    });
     expect(() => exportLayersModel(model)).toThrow(
       'exportLayersModel supports the mlp, multi-lenet, resnet, mmoe, cgc, multi-input backbones (multi-input with ' +
         'mlp, multi-lenet, resnet branches), not "cross-stitch"',
@@ -238,7 +274,9 @@ describe('exportLayersModel', () => {
       tasks: [ceTask('a', 7, 2)],
     });
     const before = tf.memory().numTensors;
-    expect(() => exportLayersModel(model)).toThrow(/branch "words" of the multi-input backbone is a "embedding-bag" backbone/);
+    expect(() => exportLayersModel(model)).toThrow(
+      /branch "words" of the multi-input backbone is a "embedding-bag" backbone/,
+    );
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });

@@ -41,13 +41,25 @@ describe('mlpBackbone', () => {
     expect(() => mlpBackbone({ inputSize: 0, units: [] })).toThrow(/inputSize/);
     expect(() => mlpBackbone({ inputSize: 2, units: [3, 1.5] })).toThrow(/units\[1\]/);
     expect(() => mlpBackbone({ inputSize: 2, units: [3], dropout: 1 })).toThrow(/dropout/);
-    expect(() => mlpBackbone({ inputSize: 2, units: [3], activation: 'swish' as never })).toThrow(/activation/);
+    expect(() => mlpBackbone({ inputSize: 2, units: [3], activation: 'swish' as never })).toThrow(
+      /activation/,
+    );
   });
 
   it('is reproducible per seed and rebuilds identically from getConfig()', () => {
     const a = mlpBackbone({ inputSize: 3, units: [5, 2], activation: 'tanh', seed: 5 });
     const cfg = a.getConfig();
-    expect(cfg).toEqual({ type: 'mlp', options: { inputSize: 3, units: [5, 2], activation: 'tanh', dropout: 0, initializer: 'glorot-uniform', seed: 5 } });
+    expect(cfg).toEqual({
+      type: 'mlp',
+      options: {
+        inputSize: 3,
+        units: [5, 2],
+        activation: 'tanh',
+        dropout: 0,
+        initializer: 'glorot-uniform',
+        seed: 5,
+      },
+    });
     const b = mlpBackbone(cfg.options as never);
     const c = mlpBackbone({ ...(cfg.options as never as object), seed: 6 } as never);
     const x = tf.tensor2d([[0.3, -1, 2]]);
@@ -65,14 +77,17 @@ describe('mlpBackbone', () => {
     expect(Math.max(...bias!.map(Math.abs))).toBeLessThanOrEqual(0.25);
     const b = mlpBackbone(a.getConfig().options as never);
     expect(Array.from(b.trainableVariables[1]!.dataSync())).toEqual(bias);
-    expect(() => mlpBackbone({ inputSize: 2, units: [3], initializer: 'xavier' as never })).toThrow(/mlp backbone: option "initializer"/);
+    expect(() => mlpBackbone({ inputSize: 2, units: [3], initializer: 'xavier' as never })).toThrow(
+      /mlp backbone: option "initializer"/,
+    );
     [a, b].forEach((m) => m.dispose());
   });
 
   it('draws one dropout mask per call from the seed stream; none at inference', () => {
     const b = mlpBackbone({ inputSize: 8, units: [64, 64], dropout: 0.5 });
     const x = tf.ones([2, 8]);
-    const run = (ctx: Parameters<typeof b.apply>[1]) => tf.tidy(() => Array.from((b.apply(x, ctx) as tf.Tensor).dataSync()));
+    const run = (ctx: Parameters<typeof b.apply>[1]) =>
+      tf.tidy(() => Array.from((b.apply(x, ctx) as tf.Tensor).dataSync()));
     const s1 = run({ training: true, seeds: seedStream(1) });
     const s1b = run({ training: true, seeds: seedStream(1) });
     const s2 = run({ training: true, seeds: seedStream(2) });

@@ -20,9 +20,14 @@ function squares(n: number, seed: number): { x: tf.Tensor4D; right: tf.Tensor1D;
     const top = b * 8 + rng.int(5);
     const left = r * 8 + rng.int(5);
     for (let p = 0; p < S * S; p++) px[i * S * S + p] = 0.3 * rng.next();
-    for (let dy = 0; dy < 4; dy++) for (let dx = 0; dx < 4; dx++) px[i * S * S + (top + dy) * S + left + dx] = 1;
+    for (let dy = 0; dy < 4; dy++)
+      for (let dx = 0; dx < 4; dx++) px[i * S * S + (top + dy) * S + left + dx] = 1;
   }
-  return { x: tf.tensor4d(px, [n, S, S, 1]), right: tf.tensor1d(right, 'int32'), bottom: tf.tensor1d(bottom, 'int32') };
+  return {
+    x: tf.tensor4d(px, [n, S, S, 1]),
+    right: tf.tensor1d(right, 'int32'),
+    bottom: tf.tensor1d(bottom, 'int32'),
+  };
 }
 
 describe('multiLeNetBackbone', () => {
@@ -79,7 +84,14 @@ describe('multiLeNetBackbone', () => {
     const train = squares(48, 1);
     const test = squares(100, 2);
     const model = new MultitaskModel({
-      backbone: multiLeNetBackbone({ inputShape: [16, 16, 1], kernelSize: 3, filters: [4, 8], units: 16, dropout: 0.1, seed: 2 }),
+      backbone: multiLeNetBackbone({
+        inputShape: [16, 16, 1],
+        kernelSize: 3,
+        filters: [4, 8],
+        units: 16,
+        dropout: 0.1,
+        seed: 2,
+      }),
       tasks: [ceTask('right', 16, 2, 1), ceTask('bottom', 16, 2, 2)],
     });
     const opt = tf.train.adam(0.02);

@@ -49,11 +49,27 @@ const predictions = (m: MultitaskModel, x: tf.Tensor | Record<string, tf.Tensor>
 describe('saveModel / loadModel (Node directory)', () => {
   it.each([
     { name: 'mlp', make: () => mlpBackbone({ inputSize: 6, units: [8, 5], seed: 3 }), shape: [4, 6] },
-    { name: 'multi-lenet', make: () => multiLeNetBackbone({ inputShape: [28, 28, 1], seed: 3 }), shape: [2, 28, 28, 1] },
-    { name: 'resnet', make: () => resnetBackbone({ inputShape: [6, 6, 2], widths: [3, 4], seed: 3 }), shape: [2, 6, 6, 2] },
-    { name: 'mmoe', make: () => mmoeBackbone({ inputSize: 6, tasks: ['cls', 'reg'], seed: 3 }), shape: [4, 6] },
+    {
+      name: 'multi-lenet',
+      make: () => multiLeNetBackbone({ inputShape: [28, 28, 1], seed: 3 }),
+      shape: [2, 28, 28, 1],
+    },
+    {
+      name: 'resnet',
+      make: () => resnetBackbone({ inputShape: [6, 6, 2], widths: [3, 4], seed: 3 }),
+      shape: [2, 6, 6, 2],
+    },
+    {
+      name: 'mmoe',
+      make: () => mmoeBackbone({ inputSize: 6, tasks: ['cls', 'reg'], seed: 3 }),
+      shape: [4, 6],
+    },
     { name: 'cgc', make: () => cgcBackbone({ inputSize: 6, tasks: ['cls', 'reg'], seed: 3 }), shape: [4, 6] },
-    { name: 'cross-stitch', make: () => crossStitchBackbone({ inputSize: 6, tasks: ['cls', 'reg'], units: [4], seed: 3 }), shape: [4, 6] },
+    {
+      name: 'cross-stitch',
+      make: () => crossStitchBackbone({ inputSize: 6, tasks: ['cls', 'reg'], units: [4], seed: 3 }),
+      shape: [4, 6],
+    },
   ])('$name round-trips with identical predictions', async ({ name, make, shape }) => {
     const model = modelWith(make());
     // Move the weights away from their seeded initial values, so a load that rebuilt from config alone fails.
@@ -84,11 +100,23 @@ describe('saveModel / loadModel (Node directory)', () => {
   it('multi-input (mlp + embedding-bag) and tabular round-trip with identical predictions', async () => {
     const multi = modelWith(
       multiInputBackbone({
-        branches: { num: mlpBackbone({ inputSize: 3, units: [4], seed: 2 }), text: embeddingBagBackbone({ vocabSize: 7, embeddingDim: 2, seed: 4 }) },
+        branches: {
+          num: mlpBackbone({ inputSize: 3, units: [4], seed: 2 }),
+          text: embeddingBagBackbone({ vocabSize: 7, embeddingDim: 2, seed: 4 }),
+        },
       }),
     );
-    const table = modelWith(tabularBackbone({ numericSize: 1, categorical: [{ cardinality: 5, dim: 2 }], units: [3], seed: 3 }));
-    const text = tf.tensor2d([[1, 6, 0], [2, 2, 3]], [2, 3], 'int32');
+    const table = modelWith(
+      tabularBackbone({ numericSize: 1, categorical: [{ cardinality: 5, dim: 2 }], units: [3], seed: 3 }),
+    );
+    const text = tf.tensor2d(
+      [
+        [1, 6, 0],
+        [2, 2, 3],
+      ],
+      [2, 3],
+      'int32',
+    );
     const num = tf.randomNormal([2, 3], 0, 1, 'float32', 1);
     const numeric = tf.randomNormal([2, 1], 0, 1, 'float32', 2);
     const categorical = tf.tensor2d([[4], [0]], [2, 1], 'int32');
@@ -114,7 +142,10 @@ describe('saveModel / loadModel (Node directory)', () => {
     await saveModel(model, dir);
     freeze(model.backbone);
     await saveModel(model, dir);
-    const loaded = await loadModel(dir, { backbones: createRegistry('backbone', builtinBackbones), tasks: factories.tasks });
+    const loaded = await loadModel(dir, {
+      backbones: createRegistry('backbone', builtinBackbones),
+      tasks: factories.tasks,
+    });
     expect(loaded.backbone.trainableVariables.every((v) => !v.trainable)).toBe(true);
     expect(loaded.trainableVariables).toHaveLength(4);
     model.dispose();
@@ -134,10 +165,18 @@ describe('saveModel / loadModel (Node directory)', () => {
     await writeFile(bin, good.subarray(0, 20));
     await expectMultitaskError(() => loadModel(dir, factories), 'IO_ERROR', /weights\.bin.*hold 20 bytes/);
     await rm(bin);
-    await expectMultitaskError(() => loadModel(dir, factories), 'IO_ERROR', /weights file .*weights\.bin .* is missing/);
+    await expectMultitaskError(
+      () => loadModel(dir, factories),
+      'IO_ERROR',
+      /weights file .*weights\.bin .* is missing/,
+    );
     await writeFile(join(dir, 'model.json'), '{ "format": ');
     await expectMultitaskError(() => loadModel(dir, factories), 'IO_ERROR', /model\.json is not valid JSON/);
-    await expectMultitaskError(() => loadModel(join(root, 'nowhere'), factories), 'IO_ERROR', /nowhere.*model\.json/);
+    await expectMultitaskError(
+      () => loadModel(join(root, 'nowhere'), factories),
+      'IO_ERROR',
+      /nowhere.*model\.json/,
+    );
     model.dispose();
   });
 
@@ -145,12 +184,24 @@ describe('saveModel / loadModel (Node directory)', () => {
     const model = modelWith(mlpBackbone({ inputSize: 3, units: [4] }));
     const dir = join(root, 'mismatch');
     await saveModel(model, dir);
-    await expectMultitaskError(() => loadModel(dir, { backbones: {}, tasks: factories.tasks }), 'UNKNOWN_NAME', /backbone type "mlp"/);
-    await expectMultitaskError(() => loadModel(dir, { backbones: factories.backbones, tasks: {} }), 'UNKNOWN_NAME', /task "cls".*"classification"/);
+    await expectMultitaskError(
+      () => loadModel(dir, { backbones: {}, tasks: factories.tasks }),
+      'UNKNOWN_NAME',
+      /backbone type "mlp"/,
+    );
+    await expectMultitaskError(
+      () => loadModel(dir, { backbones: factories.backbones, tasks: {} }),
+      'UNKNOWN_NAME',
+      /task "cls".*"classification"/,
+    );
     const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
     json.modelTopology.backbone.options.inputSize = 2;
     await writeFile(join(dir, 'model.json'), JSON.stringify(json));
-    await expectMultitaskError(() => loadModel(dir, factories), 'CHECKPOINT_ERROR', /"backbone\/0" of the backbone "mlp" has shape \[3, 4\].*expects \[2, 4\]/);
+    await expectMultitaskError(
+      () => loadModel(dir, factories),
+      'CHECKPOINT_ERROR',
+      /"backbone\/0" of the backbone "mlp" has shape \[3, 4\].*expects \[2, 4\]/,
+    );
     model.dispose();
   });
 });
@@ -163,14 +214,20 @@ describe('saveModelTo / loadModelFrom (tfjs IO handlers)', () => {
       model,
       tf.io.withSaveHandler((a) => {
         saved = a;
-        return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } });
+        return Promise.resolve({
+          modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const },
+        });
       }),
     );
     expect(saved?.format).toBe('multitask-model');
     const loaded = await loadModelFrom(tf.io.fromMemory(saved!), factories);
     const x = tf.randomNormal([3, 4], 0, 1, 'float32', 2);
     expect(predictions(loaded, x)).toEqual(predictions(model, x));
-    await expectMultitaskError(() => saveModelTo(model, 'nosuchscheme://x'), 'IO_ERROR', /No tfjs IO handler can save "nosuchscheme:\/\/x"/);
+    await expectMultitaskError(
+      () => saveModelTo(model, 'nosuchscheme://x'),
+      'IO_ERROR',
+      /No tfjs IO handler can save "nosuchscheme:\/\/x"/,
+    );
     x.dispose();
     model.dispose();
     loaded.dispose();

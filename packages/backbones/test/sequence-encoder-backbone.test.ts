@@ -37,11 +37,21 @@ function randomise(vars: readonly tf.Variable[], seed: number): void {
 
 /** Rows of ids padded with 0 to `length`. */
 function ids(rows: number[][], length: number): tf.Tensor2D {
-  return tf.tensor2d(rows.flatMap((r) => [...r, ...new Array<number>(length - r.length).fill(0)]), [rows.length, length], 'int32');
+  return tf.tensor2d(
+    rows.flatMap((r) => [...r, ...new Array<number>(length - r.length).fill(0)]),
+    [rows.length, length],
+    'int32',
+  );
 }
 
 function inputsOf(rows: number[][], length: number): Record<string, tf.Tensor2D> {
-  return { words: ids(rows, length), shapes: ids(rows.map((r) => r.map((w) => 1 + (w % 3))), length) };
+  return {
+    words: ids(rows, length),
+    shapes: ids(
+      rows.map((r) => r.map((w) => 1 + (w % 3))),
+      length,
+    ),
+  };
 }
 
 describe('sequenceEncoderBackbone', () => {
@@ -59,7 +69,12 @@ describe('sequenceEncoderBackbone', () => {
     const rg = gru.apply(x, { training: false }) as Record<string, tf.Tensor>;
     expect(rg.tag!.shape).toEqual([2, 5, 10]);
     // Padding positions are exactly 0.
-    expect((rep.tag!.arraySync() as number[][][])[1]!.slice(1).flat().every((v) => v === 0)).toBe(true);
+    expect(
+      (rep.tag!.arraySync() as number[][][])[1]!
+        .slice(1)
+        .flat()
+        .every((v) => v === 0),
+    ).toBe(true);
     tf.dispose([...Object.values(x), ...Object.values(rep), ...Object.values(rg)]);
     b.dispose();
     gru.dispose();
@@ -81,7 +96,8 @@ describe('sequenceEncoderBackbone', () => {
     const at = a.tag!.arraySync() as number[][][];
     const ct = c.tag!.arraySync() as number[][][];
     rows.forEach((r, i) => {
-      for (let j = 0; j < r.length; j++) for (let k = 0; k < b.outputSize; k++) expect(ct[i]![j]![k]).toBeCloseTo(at[i]![j]![k]!, 5);
+      for (let j = 0; j < r.length; j++)
+        for (let k = 0; k < b.outputSize; k++) expect(ct[i]![j]![k]).toBeCloseTo(at[i]![j]![k]!, 5);
       for (let j = r.length; j < 9; j++) expect(ct[i]![j]!.every((v) => v === 0)).toBe(true);
     });
     const ak = a.kind!.arraySync() as number[][];
@@ -94,17 +110,31 @@ describe('sequenceEncoderBackbone', () => {
   it('pools the mean of the real tokens; applyShared splits the same tensor per task', () => {
     const b = sequenceEncoderBackbone(base);
     randomise(b.trainableVariables, 5);
-    const x = inputsOf([[1, 2, 3], [7, 8]], 4);
+    const x = inputsOf(
+      [
+        [1, 2, 3],
+        [7, 8],
+      ],
+      4,
+    );
     const out = tf.tidy(() => {
       const { tokens, mask } = b.encode(x, { training: false });
       const manual = tf.div(tf.sum(tokens, 1), tf.reshape(tf.sum(mask, 1), [2, 1]));
       const rep = b.apply(x, { training: false }) as Record<string, tf.Tensor>;
       const shared = b.applyShared(x, { training: false });
-      return [manual, rep.kind!, shared.forTask(shared.shared, 'kind'), rep.tag!, shared.forTask(shared.shared, 'tag')].map((t) => t.arraySync());
+      return [
+        manual,
+        rep.kind!,
+        shared.forTask(shared.shared, 'kind'),
+        rep.tag!,
+        shared.forTask(shared.shared, 'tag'),
+      ].map((t) => t.arraySync());
     });
     expect(out[1]).toEqual(out[2]);
     expect(out[3]).toEqual(out[4]);
-    (out[0] as number[][]).forEach((row, i) => row.forEach((v, k) => expect((out[1] as number[][])[i]![k]).toBeCloseTo(v, 5)));
+    (out[0] as number[][]).forEach((row, i) =>
+      row.forEach((v, k) => expect((out[1] as number[][])[i]![k]).toBeCloseTo(v, 5)),
+    );
     tf.dispose(Object.values(x));
     b.dispose();
   });
@@ -112,17 +142,29 @@ describe('sequenceEncoderBackbone', () => {
   it('has the gradients of a one-hot embedding (repeated ids summed) and tf.conv1d', () => {
     const b = sequenceEncoderBackbone({ ...base, convLayers: 1 });
     randomise(b.trainableVariables, 2);
-    const x = inputsOf([[1, 1, 5, 1], [5, 11]], 4);
+    const x = inputsOf(
+      [
+        [1, 1, 5, 1],
+        [5, 11],
+      ],
+      4,
+    );
     const table = b.trainableVariables[0]!;
     const w = tf.tidy(() => tf.randomNormal([2, 4, 8], 0, 1, 'float32', 9));
     const [k, bias] = [b.trainableVariables[2]!, b.trainableVariables[3]!];
-    const ours = tf.variableGrads(() => tf.sum(tf.mul(b.encode(x, { training: false }).tokens, w)), [table, k, bias]);
+    const ours = tf.variableGrads(
+      () => tf.sum(tf.mul(b.encode(x, { training: false }).tokens, w)),
+      [table, k, bias],
+    );
     // The reference: one-hot embeddings and tf.conv1d, with their own gradients.
     const ref = tf.variableGrads(() => {
       // A one-hot matmul is an embedding lookup whose gradient every backend has (wasm lacks tf.gather's).
       const lookupRef = (t: tf.Variable, i: tf.Tensor): tf.Tensor =>
         tf.matMul(tf.cast(tf.oneHot(tf.reshape(i, [-1]), t.shape[0]), 'float32'), t);
-      const e = tf.reshape(tf.concat([lookupRef(table, x.words!), lookupRef(b.trainableVariables[1]!, x.shapes!)], 1), [2, 4, 8]);
+      const e = tf.reshape(
+        tf.concat([lookupRef(table, x.words!), lookupRef(b.trainableVariables[1]!, x.shapes!)], 1),
+        [2, 4, 8],
+      );
       const mask = tf.reshape(tf.cast(tf.greater(x.words!, 0), 'float32'), [2, 4, 1]);
       const em = tf.mul<tf.Tensor3D>(e, mask);
       // 8 embedding features in, 8 filters out: the layer is residual.
@@ -135,20 +177,42 @@ describe('sequenceEncoderBackbone', () => {
       expect(Array.from(g1).some((x) => x !== 0)).toBe(true);
       g1.forEach((x, i) => expect(x).toBeCloseTo(g2[i]!, 4));
     }
-    tf.dispose([ours.value, ref.value, w, ...Object.values(ours.grads), ...Object.values(ref.grads), ...Object.values(x)]);
+    tf.dispose([
+      ours.value,
+      ref.value,
+      w,
+      ...Object.values(ours.grads),
+      ...Object.values(ref.grads),
+      ...Object.values(x),
+    ]);
     b.dispose();
   });
 
   it('rejects bad options and inputs, naming them', () => {
-    expectError(() => sequenceEncoderBackbone({ ...base, kernelSize: 4 }), 'INVALID_OPTION', /kernelSize.*odd/);
-    expectError(() => sequenceEncoderBackbone({ ...base, sequenceTasks: ['genre'] }), 'INVALID_OPTION', /genre, which are not in tasks/);
+    expectError(
+      () => sequenceEncoderBackbone({ ...base, kernelSize: 4 }),
+      'INVALID_OPTION',
+      /kernelSize.*odd/,
+    );
+    expectError(
+      () => sequenceEncoderBackbone({ ...base, sequenceTasks: ['genre'] }),
+      'INVALID_OPTION',
+      /genre, which are not in tasks/,
+    );
     expectError(() => sequenceEncoderBackbone({ ...base, features: [] }), 'INVALID_OPTION', /features/);
     const b = sequenceEncoderBackbone(base);
     const w = ids([[1, 2]], 2);
     expectError(() => b.apply({ words: w }, { training: false }), 'INVALID_DATA', /missing: shapes/);
     const bad = tf.zeros([1, 3], 'int32');
-    expectError(() => b.apply({ words: w, shapes: bad }, { training: false }), 'SHAPE_MISMATCH', /input "shapes"/);
-    expect(b.getConfig()).toMatchObject({ type: 'sequence-encoder', options: { filters: 8, sequenceTasks: ['kind'], pooling: 'mean' } });
+    expectError(
+      () => b.apply({ words: w, shapes: bad }, { training: false }),
+      'SHAPE_MISMATCH',
+      /input "shapes"/,
+    );
+    expect(b.getConfig()).toMatchObject({
+      type: 'sequence-encoder',
+      options: { filters: 8, sequenceTasks: ['kind'], pooling: 'mean' },
+    });
     tf.dispose([w, bad]);
     b.dispose();
   });
@@ -172,16 +236,31 @@ describe('training on a synthetic token task', () => {
     // Token label = (word[t] + word[t−1]) mod 3 (word[−1] = 0): only a window of two tokens can tell it.
     // Sentence label = whether word 7 occurs.
     const rng = new Rng(5);
-    const make = (n: number): { x: Record<string, tf.Tensor2D>; tag: tf.Tensor2D; mask: tf.Tensor2D; kind: tf.Tensor1D } => {
-      const rows = Array.from({ length: n }, () => Array.from({ length: 3 + rng.int(6) }, () => 1 + rng.int(8)));
+    const make = (
+      n: number,
+    ): { x: Record<string, tf.Tensor2D>; tag: tf.Tensor2D; mask: tf.Tensor2D; kind: tf.Tensor1D } => {
+      const rows = Array.from({ length: n }, () =>
+        Array.from({ length: 3 + rng.int(6) }, () => 1 + rng.int(8)),
+      );
       const L = 8;
-      const tags = rows.flatMap((r) => Array.from({ length: L }, (_, t) => (t < r.length ? (r[t]! + (t > 0 ? r[t - 1]! : 0)) % 3 : 0)));
+      const tags = rows.flatMap((r) =>
+        Array.from({ length: L }, (_, t) => (t < r.length ? (r[t]! + (t > 0 ? r[t - 1]! : 0)) % 3 : 0)),
+      );
       const mask = rows.flatMap((r) => Array.from({ length: L }, (_, t) => (t < r.length ? 1 : 0)));
       return {
-        x: { words: ids(rows, L), shapes: ids(rows.map((r) => r.map(() => 1)), L) },
+        x: {
+          words: ids(rows, L),
+          shapes: ids(
+            rows.map((r) => r.map(() => 1)),
+            L,
+          ),
+        },
         tag: tf.tensor2d(tags, [n, L], 'int32'),
         mask: tf.tensor2d(mask, [n, L]),
-        kind: tf.tensor1d(rows.map((r) => (r.includes(7) ? 1 : 0)), 'int32'),
+        kind: tf.tensor1d(
+          rows.map((r) => (r.includes(7) ? 1 : 0)),
+          'int32',
+        ),
       };
     };
     const train = make(128);
@@ -190,12 +269,18 @@ describe('training on a synthetic token task', () => {
     const tag: Task = {
       name: 'tag',
       head: tokenHead(16, 3, 2),
-      loss: (p, t, m) => tf.tidy(() => maskedMean(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(t, 'int32'), 3), tf.logSoftmax(p)), -1)), m)),
+      loss: (p, t, m) =>
+        tf.tidy(() =>
+          maskedMean(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(t, 'int32'), 3), tf.logSoftmax(p)), -1)), m),
+        ),
     };
     const kind: Task = {
       name: 'kind',
       head: linearHead(16, 2, 3),
-      loss: (p, t) => tf.tidy(() => tf.mean(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(t, 'int32'), 2), tf.logSoftmax(p)), -1)))),
+      loss: (p, t) =>
+        tf.tidy(() =>
+          tf.mean(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(t, 'int32'), 2), tf.logSoftmax(p)), -1))),
+        ),
     };
     const model = new MultitaskModel({ backbone, tasks: [tag, kind] });
     const opt = tf.train.adam(0.02);
@@ -214,6 +299,15 @@ describe('training on a synthetic token task', () => {
     expect(kindAcc).toBeGreaterThanOrEqual(0.9);
     opt.dispose();
     model.dispose();
-    tf.dispose([...Object.values(train.x), train.tag, train.mask, train.kind, ...Object.values(test.x), test.tag, test.mask, test.kind]);
+    tf.dispose([
+      ...Object.values(train.x),
+      train.tag,
+      train.mask,
+      train.kind,
+      ...Object.values(test.x),
+      test.tag,
+      test.mask,
+      test.kind,
+    ]);
   });
 });

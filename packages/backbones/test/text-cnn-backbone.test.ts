@@ -31,9 +31,17 @@ describe('textCnnBackbone', () => {
   it.each([
     { options: { vocabSize: 10, embeddingDim: 4 }, shape: [3, 7], size: 96 },
     { options: { vocabSize: 10, embeddingDim: 3, kernelSizes: [2], filters: 5 }, shape: [2, 4], size: 5 },
-    { options: { vocabSize: 6, embeddingDim: 2, kernelSizes: [1, 3], filters: 4, units: [6, 3] }, shape: [4, 5], size: 3 },
+    {
+      options: { vocabSize: 6, embeddingDim: 2, kernelSizes: [1, 3], filters: 4, units: [6, 3] },
+      shape: [4, 5],
+      size: 3,
+    },
     // length 2 < largest kernel 5: padded with id 0 to 5
-    { options: { vocabSize: 6, embeddingDim: 2, kernelSizes: [2, 5], filters: 3, activation: 'tanh' }, shape: [2, 2], size: 6 },
+    {
+      options: { vocabSize: 6, embeddingDim: 2, kernelSizes: [2, 5], filters: 3, activation: 'tanh' },
+      shape: [2, 2],
+      size: 6,
+    },
   ] as { options: TextCnnBackboneOptions; shape: [number, number]; size: number }[])(
     'maps $shape with $options.kernelSizes × $options.filters and units $options.units to [batch, $size]',
     ({ options, shape, size }) => {
@@ -61,7 +69,15 @@ describe('textCnnBackbone', () => {
     const E = 2;
     const F = 2;
     const ks = [1, 2, 3];
-    const b = textCnnBackbone({ vocabSize: V, embeddingDim: E, kernelSizes: ks, filters: F, activation: 'tanh', units: [3], seed: 4 });
+    const b = textCnnBackbone({
+      vocabSize: V,
+      embeddingDim: E,
+      kernelSizes: ks,
+      filters: F,
+      activation: 'tanh',
+      units: [3],
+      seed: 4,
+    });
     randomise(b.trainableVariables, 11);
     const rows = [
       [1, 4, 2, 3, 0],
@@ -108,13 +124,31 @@ describe('textCnnBackbone', () => {
     const E = 3;
     const F = 4;
     const ks = [2, 3];
-    const b = textCnnBackbone({ vocabSize: V, embeddingDim: E, kernelSizes: ks, filters: F, activation: 'elu' });
+    const b = textCnnBackbone({
+      vocabSize: V,
+      embeddingDim: E,
+      kernelSizes: ks,
+      filters: F,
+      activation: 'elu',
+    });
     randomise(b.trainableVariables, 21);
-    const ids = tf.tensor2d([[1, 2, 3, 4, 5, 6], [6, 6, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0], [3, 0, 0, 5, 2, 0]], undefined, 'int32');
+    const ids = tf.tensor2d(
+      [
+        [1, 2, 3, 4, 5, 6],
+        [6, 6, 1, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+        [3, 0, 0, 5, 2, 0],
+      ],
+      undefined,
+      'int32',
+    );
     const weights = tf.randomNormal([4, F * ks.length], 0, 1, 'float32', 3);
     const vars = b.trainableVariables;
     const ours = tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => tf.sum(tf.mul(b.apply(ids, { training: false }) as tf.Tensor, weights)), [...vars]);
+      const { grads } = tf.variableGrads(
+        () => tf.sum(tf.mul(b.apply(ids, { training: false }) as tf.Tensor, weights)),
+        [...vars],
+      );
       return vars.map((v) => Array.from(grads[v.name]!.dataSync()));
     });
     // Reference: one-hot matmul embedding, tf.conv1d with the [k, E, F] kernel, masked max over time, tf.grads.
@@ -122,16 +156,32 @@ describe('textCnnBackbone', () => {
       const mask = tf.cast(tf.greater(ids, 0), 'float32');
       const f = (...xs: tf.Tensor[]) => {
         const [table, ...convVars] = xs;
-        const e = tf.mul(tf.reshape(tf.matMul(tf.cast(tf.oneHot(tf.reshape(ids, [-1]), V), 'float32'), table as tf.Tensor2D), [4, 6, E]), tf.expandDims(mask, 2));
+        const e = tf.mul(
+          tf.reshape(
+            tf.matMul(tf.cast(tf.oneHot(tf.reshape(ids, [-1]), V), 'float32'), table as tf.Tensor2D),
+            [4, 6, E],
+          ),
+          tf.expandDims(mask, 2),
+        );
         const pooled = ks.map((k, i) => {
-          const h = tf.elu(tf.add(tf.conv1d(e as tf.Tensor3D, convVars[2 * i] as tf.Tensor3D, 1, 'valid'), convVars[2 * i + 1]!));
-          const valid = tf.greater(tf.conv1d(tf.expandDims<tf.Tensor3D>(mask, 2), tf.ones([k, 1, 1]), 1, 'valid'), 0);
+          const h = tf.elu(
+            tf.add(
+              tf.conv1d(e as tf.Tensor3D, convVars[2 * i] as tf.Tensor3D, 1, 'valid'),
+              convVars[2 * i + 1]!,
+            ),
+          );
+          const valid = tf.greater(
+            tf.conv1d(tf.expandDims<tf.Tensor3D>(mask, 2), tf.ones([k, 1, 1]), 1, 'valid'),
+            0,
+          );
           const m = tf.max(tf.where(tf.tile(valid, [1, 1, F]), h, tf.fill(h.shape, -1e9)), 1);
           return tf.where(tf.tile(tf.any(valid, 1), [1, F]), m, tf.zerosLike(m));
         });
         return tf.sum(tf.mul(tf.concat(pooled, 1), weights));
       };
-      return tf.grads(f)(vars.map((v) => tf.clone(v))).map((g) => Array.from(g.dataSync()));
+      return tf
+        .grads(f)(vars.map((v) => tf.clone(v)))
+        .map((g) => Array.from(g.dataSync()));
     });
     expect(ours.map((g) => g.length)).toEqual(ref.map((g) => g.length));
     ours.forEach((g, i) => g.forEach((v, j) => expect(Math.abs(v - ref[i]![j]!)).toBeLessThan(1e-5)));
@@ -193,7 +243,9 @@ function bigramAccuracy(backbone: Backbone & { outputSize: number }): number {
 describe('textCnnBackbone training', () => {
   // Measured: text-cnn 100 % (cpu and wasm; already at 20 steps), embedding bag 47–50 % (cpu). 738 vs 498 parameters.
   it('learns "b directly after a" to ≥ 95 % held-out accuracy', () => {
-    const cnn = bigramAccuracy(textCnnBackbone({ vocabSize: 12, embeddingDim: 8, kernelSizes: [2, 3], filters: 8, units: [16] }));
+    const cnn = bigramAccuracy(
+      textCnnBackbone({ vocabSize: 12, embeddingDim: 8, kernelSizes: [2, 3], filters: 8, units: [16] }),
+    );
     expect(cnn).toBeGreaterThanOrEqual(0.95);
   });
 
@@ -204,18 +256,47 @@ describe('textCnnBackbone training', () => {
 });
 
 describe('textCnnBackbone config, save/load and errors', () => {
-  const options: TextCnnBackboneOptions = { vocabSize: 9, embeddingDim: 3, kernelSizes: [2, 3], filters: 4, units: [5], dropout: 0.2, seed: 6 };
-  const ids = () => tf.tensor2d([[1, 2, 3, 4, 0, 0], [8, 7, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]], undefined, 'int32');
+  const options: TextCnnBackboneOptions = {
+    vocabSize: 9,
+    embeddingDim: 3,
+    kernelSizes: [2, 3],
+    filters: 4,
+    units: [5],
+    dropout: 0.2,
+    seed: 6,
+  };
+  const ids = () =>
+    tf.tensor2d(
+      [
+        [1, 2, 3, 4, 0, 0],
+        [8, 7, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+      ],
+      undefined,
+      'int32',
+    );
 
   it('getConfig resolves every option and rebuilds an identical backbone', () => {
     const b = textCnnBackbone({ vocabSize: 9, embeddingDim: 3 });
     expect(b.getConfig()).toEqual({
       type: 'text-cnn',
-      options: { vocabSize: 9, embeddingDim: 3, kernelSizes: [3, 4, 5], filters: 32, activation: 'relu', units: [], dropout: 0, initializer: 'glorot-uniform', seed: 1 },
+      options: {
+        vocabSize: 9,
+        embeddingDim: 3,
+        kernelSizes: [3, 4, 5],
+        filters: 32,
+        activation: 'relu',
+        units: [],
+        dropout: 0,
+        initializer: 'glorot-uniform',
+        seed: 1,
+      },
     });
     const a = textCnnBackbone(options);
     const config = a.getConfig();
-    const again = builtinBackbones[config.type]!(config.options as never) as ReturnType<typeof textCnnBackbone>;
+    const again = builtinBackbones[config.type]!(config.options as never) as ReturnType<
+      typeof textCnnBackbone
+    >;
     const other = textCnnBackbone({ ...options, seed: 7 });
     const x = ids();
     expect(run(again, x)).toEqual(run(a, x));
@@ -230,7 +311,10 @@ describe('textCnnBackbone config, save/load and errors', () => {
   });
 
   it('round-trips through saveModelTo / loadModelFrom with identical predictions', async () => {
-    const model = new MultitaskModel({ backbone: textCnnBackbone(options), tasks: [ceTask('cls', 5, 3, 7), mseTask('reg', 5, 2, 8)] });
+    const model = new MultitaskModel({
+      backbone: textCnnBackbone(options),
+      tasks: [ceTask('cls', 5, 3, 7), mseTask('reg', 5, 2, 8)],
+    });
     // Move the weights away from their seeded initial values, so a load that rebuilt from config alone fails.
     for (const v of model.trainableVariables) {
       const moved = tf.tidy(() => tf.add(v, tf.randomNormal(v.shape, 0, 0.1, 'float32', 42)));
@@ -242,12 +326,17 @@ describe('textCnnBackbone config, save/load and errors', () => {
       model,
       tf.io.withSaveHandler((a) => {
         saved = a;
-        return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } });
+        return Promise.resolve({
+          modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const },
+        });
       }),
     );
     const factories: ModelFactories = { backbones: builtinBackbones, tasks: testTaskFactories };
     const loaded = await loadModelFrom(tf.io.fromMemory(saved!), factories);
-    const fresh = new MultitaskModel({ backbone: textCnnBackbone(options), tasks: [ceTask('cls', 5, 3, 7), mseTask('reg', 5, 2, 8)] });
+    const fresh = new MultitaskModel({
+      backbone: textCnnBackbone(options),
+      tasks: [ceTask('cls', 5, 3, 7), mseTask('reg', 5, 2, 8)],
+    });
     const x = ids();
     const predict = (m: MultitaskModel) => {
       const out = m.predict(x);
@@ -265,9 +354,15 @@ describe('textCnnBackbone config, save/load and errors', () => {
   it.each([
     [{ vocabSize: 0, embeddingDim: 2 }, /option "vocabSize" must be a positive integer, got 0/],
     [{ vocabSize: 5, embeddingDim: 2.5 }, /option "embeddingDim" must be a positive integer, got 2.5/],
-    [{ vocabSize: 5, embeddingDim: 2, kernelSizes: [] }, /option "kernelSizes" must be a non-empty array of positive integers, got \[\]/],
+    [
+      { vocabSize: 5, embeddingDim: 2, kernelSizes: [] },
+      /option "kernelSizes" must be a non-empty array of positive integers, got \[\]/,
+    ],
     [{ vocabSize: 5, embeddingDim: 2, kernelSizes: 3 }, /option "kernelSizes" must be a non-empty array/],
-    [{ vocabSize: 5, embeddingDim: 2, kernelSizes: [3, 0] }, /option "kernelSizes\[1\]" must be a positive integer, got 0/],
+    [
+      { vocabSize: 5, embeddingDim: 2, kernelSizes: [3, 0] },
+      /option "kernelSizes\[1\]" must be a positive integer, got 0/,
+    ],
     [{ vocabSize: 5, embeddingDim: 2, filters: -1 }, /option "filters" must be a positive integer, got -1/],
     [{ vocabSize: 5, embeddingDim: 2, units: [4, 'x'] }, /option "units\[1\]" must be a positive integer/],
     [{ vocabSize: 5, embeddingDim: 2, activation: 'gelu' }, /option "activation" must be one of/],
@@ -275,8 +370,16 @@ describe('textCnnBackbone config, save/load and errors', () => {
     [{ vocabSize: 5, embeddingDim: 2, seed: NaN }, /option "seed" must be a finite number/],
   ])('rejects %o naming the option', async (bad, text) => {
     const before = tf.memory().numTensors;
-    await expectMultitaskError(() => textCnnBackbone(bad as unknown as TextCnnBackboneOptions), 'INVALID_OPTION', /text-cnn backbone/);
-    await expectMultitaskError(() => textCnnBackbone(bad as unknown as TextCnnBackboneOptions), 'INVALID_OPTION', text);
+    await expectMultitaskError(
+      () => textCnnBackbone(bad as unknown as TextCnnBackboneOptions),
+      'INVALID_OPTION',
+      /text-cnn backbone/,
+    );
+    await expectMultitaskError(
+      () => textCnnBackbone(bad as unknown as TextCnnBackboneOptions),
+      'INVALID_OPTION',
+      text,
+    );
     expect(tf.memory().numTensors).toBe(before); // no variables created before the check
   });
 
@@ -285,10 +388,22 @@ describe('textCnnBackbone config, save/load and errors', () => {
     const flat = tf.tensor1d([1, 2, 3], 'int32');
     const cube = tf.zeros([2, 3, 1], 'int32');
     const empty = tf.zeros([2, 0], 'int32');
-    await expectMultitaskError(() => b.apply(flat, { training: false }), 'SHAPE_MISMATCH', /text-cnn backbone expects token ids of shape \[batch, length\].*got \[3\]/);
+    await expectMultitaskError(
+      () => b.apply(flat, { training: false }),
+      'SHAPE_MISMATCH',
+      /text-cnn backbone expects token ids of shape \[batch, length\].*got \[3\]/,
+    );
     await expectMultitaskError(() => b.apply(cube, { training: false }), 'SHAPE_MISMATCH', /got \[2, 3, 1\]/);
-    await expectMultitaskError(() => b.apply(empty, { training: false }), 'SHAPE_MISMATCH', /length ≥ 1, got \[2, 0\]/);
-    await expectMultitaskError(() => b.apply({ text: flat }, { training: false }), 'INVALID_DATA', /text-cnn backbone takes one input tensor/);
+    await expectMultitaskError(
+      () => b.apply(empty, { training: false }),
+      'SHAPE_MISMATCH',
+      /length ≥ 1, got \[2, 0\]/,
+    );
+    await expectMultitaskError(
+      () => b.apply({ text: flat }, { training: false }),
+      'INVALID_DATA',
+      /text-cnn backbone takes one input tensor/,
+    );
     tf.dispose([flat, cube, empty]);
     b.dispose();
   });

@@ -59,8 +59,16 @@ const mlp = (hidden: number): Net => ({
   params(seed) {
     const rng = new Rng(seed);
     return {
-      trunk: [glorot(rng, [784, hidden], 784, hidden), zeros(hidden), glorot(rng, [hidden, hidden], hidden, hidden), zeros(hidden)],
-      heads: Array.from({ length: T }, () => [glorot(rng, [hidden, CLASSES], hidden, CLASSES), zeros(CLASSES)] as [Variable, Variable]),
+      trunk: [
+        glorot(rng, [784, hidden], 784, hidden),
+        zeros(hidden),
+        glorot(rng, [hidden, hidden], hidden, hidden),
+        zeros(hidden),
+      ],
+      heads: Array.from(
+        { length: T },
+        () => [glorot(rng, [hidden, CLASSES], hidden, CLASSES), zeros(CLASSES)] as [Variable, Variable],
+      ),
     };
   },
   trunk(p, x) {
@@ -85,13 +93,18 @@ const multiLeNet: Net = {
         glorot(rng, [320, 50], 320, 50),
         zeros(50),
       ],
-      heads: Array.from({ length: T }, () => [glorot(rng, [50, CLASSES], 50, CLASSES), zeros(CLASSES)] as [Variable, Variable]),
+      heads: Array.from(
+        { length: T },
+        () => [glorot(rng, [50, CLASSES], 50, CLASSES), zeros(CLASSES)] as [Variable, Variable],
+      ),
     };
   },
   trunk(p, x) {
     const [K1, c1, K2, c2, W, b] = p.trunk as [Variable, Variable, Variable, Variable, Variable, Variable];
     const conv = (h: Tensor, K: Variable, c: Variable): Tensor =>
-      tf.relu(tf.maxPool(tf.add(tf.conv2d(h as tf.Tensor4D, K as tf.Tensor4D, 1, 'valid'), c), 2, 2, 'valid'));
+      tf.relu(
+        tf.maxPool(tf.add(tf.conv2d(h as tf.Tensor4D, K as tf.Tensor4D, 1, 'valid'), c), 2, 2, 'valid'),
+      );
     const h = conv(conv(x, K1, c1), K2, c2);
     return tf.relu(tf.add(tf.matMul(tf.reshape(h, [x.shape[0], -1]), W), b));
   },
@@ -166,7 +179,12 @@ function identityWithGradient(backward: (dy: Tensor) => Tensor): (x: Tensor) => 
 }
 
 /** A hand-written step of a strategy on `net` with its own copy of the parameters and optimizer. */
-function handLoop(net: Net, strategy: 'static' | 'mgda', x: Tensor, labels: readonly Tensor[]): { step: () => void; dispose: () => void } {
+function handLoop(
+  net: Net,
+  strategy: 'static' | 'mgda',
+  x: Tensor,
+  labels: readonly Tensor[],
+): { step: () => void; dispose: () => void } {
   const p = net.params(7);
   const opt = tf.train.adam(1e-3);
   const vars = [...p.trunk, ...p.heads.flat()];
@@ -239,9 +257,15 @@ function median(xs: number[]): number {
 function compare(net: Net, strategy: 'static' | 'mgda', B: number, rounds: number, block: number): string {
   const rng = new Rng(3);
   const size = net.input.reduce((a, b) => a * b, 1);
-  const x = tf.tensor(Float32Array.from({ length: B * size }, () => rng.next()), [B, ...net.input]);
+  const x = tf.tensor(
+    Float32Array.from({ length: B * size }, () => rng.next()),
+    [B, ...net.input],
+  );
   const labels = Array.from({ length: T }, () =>
-    tf.tensor1d(Int32Array.from({ length: B }, () => rng.int(CLASSES)), 'int32'),
+    tf.tensor1d(
+      Int32Array.from({ length: B }, () => rng.int(CLASSES)),
+      'int32',
+    ),
   );
   const hand = handLoop(net, strategy, x, labels);
   const hand2 = handLoop(net, strategy, x, labels);

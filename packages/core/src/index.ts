@@ -51,7 +51,12 @@ export { createRegistry } from './registry.ts';
 export type { Registry } from './registry.ts';
 export { fillMasked, maskedMean, shapeString } from './tensor-utils.ts';
 export { MultitaskModel } from './model.ts';
-export { captureCheckpoint, restoreCheckpoint, parseCheckpointManifest, CHECKPOINT_FORMAT } from './checkpoint.ts';
+export {
+  captureCheckpoint,
+  restoreCheckpoint,
+  parseCheckpointManifest,
+  CHECKPOINT_FORMAT,
+} from './checkpoint.ts';
 export type { CheckpointData, CheckpointManifest } from './checkpoint.ts';
 export type { MultitaskModelOptions, NamedVariable } from './model.ts';
 export { Trainer } from './trainer.ts';

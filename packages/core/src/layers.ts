@@ -72,7 +72,12 @@ export function glorotUniform(rng: Rng, size: number, fanIn: number, fanOut: num
 export type Initializer = 'glorot-uniform' | 'he-uniform' | 'lecun-uniform' | 'pytorch';
 
 /** Every supported initializer name. */
-export const INITIALIZERS: readonly Initializer[] = ['glorot-uniform', 'he-uniform', 'lecun-uniform', 'pytorch'];
+export const INITIALIZERS: readonly Initializer[] = [
+  'glorot-uniform',
+  'he-uniform',
+  'lecun-uniform',
+  'pytorch',
+];
 
 /** A dense layer's variables. */
 export interface Dense {
@@ -86,7 +91,12 @@ export interface Dense {
  * Creates a dense layer, its weights drawn from `rng` by `initializer` (default Glorot-uniform kernel, zero
  * bias; see {@link Initializer}).
  */
-export function makeDense(rng: Rng, inputSize: number, units: number, initializer: Initializer = 'glorot-uniform'): Dense {
+export function makeDense(
+  rng: Rng,
+  inputSize: number,
+  units: number,
+  initializer: Initializer = 'glorot-uniform',
+): Dense {
   const size = inputSize * units;
   let kernel: Float32Array;
   let bias: Float32Array = new Float32Array(units);
@@ -134,7 +144,8 @@ export function applyDenseLayers(
   fallback: Rng,
 ): Tensor {
   let h = x;
-  for (const l of layers) h = maybeDropout(activate(applyDense(h, l), activation), dropout, context, fallback);
+  for (const l of layers)
+    h = maybeDropout(activate(applyDense(h, l), activation), dropout, context, fallback);
   return h;
 }
 
@@ -223,12 +234,25 @@ export function checkSeed(pkg: string, part: string, value: unknown): number {
  * Throws `INVALID_OPTION` unless `value` is an array of positive integers (layer widths) with at least `minLength`
  * entries; each bad entry is named (`units[1]`). Pass `options.units ?? []` for an optional list.
  */
-export function checkWidths(pkg: string, part: string, option: string, value: unknown, minLength = 0): number[] {
+export function checkWidths(
+  pkg: string,
+  part: string,
+  option: string,
+  value: unknown,
+  minLength = 0,
+): number[] {
   if (!Array.isArray(value) || value.length < minLength) {
-    const what = minLength > 0 ? `list at least ${minLength} positive integer${minLength > 1 ? 's' : ''}` : 'be an array of positive integers';
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/${pkg}] ${part}: option "${option}" must ${what} (layer widths), got ${JSON.stringify(value)}.`, {
-      details: { option },
-    });
+    const what =
+      minLength > 0
+        ? `list at least ${minLength} positive integer${minLength > 1 ? 's' : ''}`
+        : 'be an array of positive integers';
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/${pkg}] ${part}: option "${option}" must ${what} (layer widths), got ${JSON.stringify(value)}.`,
+      {
+        details: { option },
+      },
+    );
   }
   return value.map((u, i) => checkPositiveInt(pkg, part, `${option}[${i}]`, u));
 }
@@ -258,7 +282,11 @@ export interface ResolvedCommonPartOptions {
 }
 
 /** Checks `activation`, `dropout`, `initializer` and `seed`, with errors naming the part and the option. */
-export function checkCommonOptions(pkg: string, part: string, options: CommonPartOptions): ResolvedCommonPartOptions {
+export function checkCommonOptions(
+  pkg: string,
+  part: string,
+  options: CommonPartOptions,
+): ResolvedCommonPartOptions {
   return {
     activation: checkActivation(pkg, part, 'activation', options.activation ?? 'relu'),
     dropout: checkRate(pkg, part, 'dropout', options.dropout ?? 0),

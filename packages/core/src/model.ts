@@ -202,7 +202,9 @@ export class MultitaskModel {
   namedVariables(): NamedVariable[] {
     const out: NamedVariable[] = [];
     const part = `backbone "${this.backbone.name}"`;
-    this.backbone.trainableVariables.forEach((variable, i) => out.push({ name: `backbone/${i}`, variable, part }));
+    this.backbone.trainableVariables.forEach((variable, i) =>
+      out.push({ name: `backbone/${i}`, variable, part }),
+    );
     (this.backbone.nonTrainableVariables ?? []).forEach((variable, i) =>
       out.push({ name: `backbone/state/${i}`, variable, part }),
     );

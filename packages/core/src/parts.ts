@@ -33,4 +33,10 @@ export {
   disposeVariables,
   toRows,
 } from './layers.ts';
-export type { Activation, CommonPartOptions, Dense, Initializer, ResolvedCommonPartOptions } from './layers.ts';
+export type {
+  Activation,
+  CommonPartOptions,
+  Dense,
+  Initializer,
+  ResolvedCommonPartOptions,
+} from './layers.ts';

@@ -72,7 +72,13 @@ export async function validateTrainingData(
  * Runs the task's `validateTarget` on a batch's target for it; throws `LABEL_OUT_OF_RANGE` naming the task, the
  * batch and the data. Training data and evaluation data go through the same check.
  */
-export function checkTarget(model: MultitaskModel, name: string, batch: Batch, index: number, dataName?: string): void {
+export function checkTarget(
+  model: MultitaskModel,
+  name: string,
+  batch: Batch,
+  index: number,
+  dataName?: string,
+): void {
   const problem = model.task(name).validateTarget?.(batch.targets[name]!, batch.masks?.[name]);
   if (problem !== undefined) {
     throw new MultitaskError(

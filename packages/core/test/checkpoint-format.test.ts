@@ -2,8 +2,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, test } from 'vitest';
 import { expectMultitaskError } from '@multitask/test-utils';
-import { CHECKPOINT_FORMAT, MultitaskModel, Trainer, captureCheckpoint, restoreCheckpoint } from '../src/index.ts';
-import { classificationTask, denseBackbone, fixedLossWeighting, linearHead, regressionTask } from './fixtures.ts';
+import {
+  CHECKPOINT_FORMAT,
+  MultitaskModel,
+  Trainer,
+  captureCheckpoint,
+  restoreCheckpoint,
+} from '../src/index.ts';
+import {
+  classificationTask,
+  denseBackbone,
+  fixedLossWeighting,
+  linearHead,
+  regressionTask,
+} from './fixtures.ts';
 
 function build() {
   const model = new MultitaskModel({
@@ -42,7 +54,9 @@ describe('checkpoint format', () => {
     await expectMultitaskError(
       () => restoreCheckpoint(trainer, old, 'old.ckpt'),
       'CHECKPOINT_ERROR',
-      new RegExp(`old\\.ckpt has format 1; this version reads format ${CHECKPOINT_FORMAT} \\(older checkpoints named the variables differently`),
+      new RegExp(
+        `old\\.ckpt has format 1; this version reads format ${CHECKPOINT_FORMAT} \\(older checkpoints named the variables differently`,
+      ),
     );
     model.dispose();
     opt.dispose();

@@ -2,7 +2,15 @@ import { describe, expect, test } from 'vitest';
 import { expectMultitaskError } from '@multitask/test-utils';
 import fc from 'fast-check';
 import { Rng } from '../src/index.ts';
-import { INITIALIZERS, checkCommonOptions, checkInitializer, checkWidths, glorotUniform, makeDense, type Initializer } from '../src/parts.ts';
+import {
+  INITIALIZERS,
+  checkCommonOptions,
+  checkInitializer,
+  checkWidths,
+  glorotUniform,
+  makeDense,
+  type Initializer,
+} from '../src/parts.ts';
 
 /** The bound each initializer must respect, and the variance U(−l, l) has (l²/3). */
 const limits: Record<Initializer, (fanIn: number, fanOut: number) => { kernel: number; bias: number }> = {
@@ -24,32 +32,39 @@ describe('makeDense initializers', () => {
 
   test.each(INITIALIZERS)('%s stays in its bound and has the variance of U(−l, l)', (init) => {
     fc.assert(
-      fc.property(fc.integer({ min: 20, max: 200 }), fc.integer({ min: 20, max: 200 }), fc.integer({ min: 1, max: 1e6 }), (fanIn, fanOut, seed) => {
-        const d = makeDense(new Rng(seed), fanIn, fanOut, init);
-        const k = Array.from(d.kernel.dataSync());
-        const b = Array.from(d.bias.dataSync());
-        const { kernel, bias } = limits[init](fanIn, fanOut);
-        expect(d.kernel.shape).toEqual([fanIn, fanOut]);
-        expect(d.bias.shape).toEqual([fanOut]);
-        expect(Math.max(...k.map(Math.abs))).toBeLessThanOrEqual(kernel);
-        // n ≥ 400 draws: the sample variance is within 25 % of l²/3 with overwhelming probability.
-        const variance = k.reduce((s, v) => s + v * v, 0) / k.length;
-        expect(variance / (kernel * kernel / 3)).toBeGreaterThan(0.75);
-        expect(variance / (kernel * kernel / 3)).toBeLessThan(1.25);
-        if (bias === 0) expect(b.every((v) => v === 0)).toBe(true);
-        else {
-          expect(Math.max(...b.map(Math.abs))).toBeLessThanOrEqual(bias);
-          expect(b.some((v) => v !== 0)).toBe(true);
-        }
-        d.kernel.dispose();
-        d.bias.dispose();
-      }),
+      fc.property(
+        fc.integer({ min: 20, max: 200 }),
+        fc.integer({ min: 20, max: 200 }),
+        fc.integer({ min: 1, max: 1e6 }),
+        (fanIn, fanOut, seed) => {
+          const d = makeDense(new Rng(seed), fanIn, fanOut, init);
+          const k = Array.from(d.kernel.dataSync());
+          const b = Array.from(d.bias.dataSync());
+          const { kernel, bias } = limits[init](fanIn, fanOut);
+          expect(d.kernel.shape).toEqual([fanIn, fanOut]);
+          expect(d.bias.shape).toEqual([fanOut]);
+          expect(Math.max(...k.map(Math.abs))).toBeLessThanOrEqual(kernel);
+          // n ≥ 400 draws: the sample variance is within 25 % of l²/3 with overwhelming probability.
+          const variance = k.reduce((s, v) => s + v * v, 0) / k.length;
+          expect(variance / ((kernel * kernel) / 3)).toBeGreaterThan(0.75);
+          expect(variance / ((kernel * kernel) / 3)).toBeLessThan(1.25);
+          if (bias === 0) expect(b.every((v) => v === 0)).toBe(true);
+          else {
+            expect(Math.max(...b.map(Math.abs))).toBeLessThanOrEqual(bias);
+            expect(b.some((v) => v !== 0)).toBe(true);
+          }
+          d.kernel.dispose();
+          d.bias.dispose();
+        },
+      ),
       { numRuns: 10 },
     );
   });
 
   test('an unknown initializer is an INVALID_OPTION error naming the part and option', async () => {
-    expect(checkInitializer('backbones', 'mlp backbone', 'initializer', 'lecun-uniform')).toBe('lecun-uniform');
+    expect(checkInitializer('backbones', 'mlp backbone', 'initializer', 'lecun-uniform')).toBe(
+      'lecun-uniform',
+    );
     await expectMultitaskError(
       () => checkInitializer('backbones', 'mlp backbone', 'initializer', 'xavier'),
       'INVALID_OPTION',
@@ -65,9 +80,20 @@ describe('option checks shared by the parts', () => {
     expect(() => checkWidths('backbones', 'mlp backbone', 'units', undefined)).toThrow(
       /mlp backbone: option "units" must be an array of positive integers \(layer widths\), got undefined/,
     );
-    expect(() => checkWidths('backbones', 'cross-stitch backbone', 'units', [], 1)).toThrow(/option "units" must list at least 1 positive integer/);
-    expect(() => checkWidths('heads', 'head of task "a"', 'hidden', [3, 0])).toThrow(/head of task "a": option "hidden\[1\]" must be a positive integer, got 0/);
-    expect(checkCommonOptions('heads', 'h', {})).toEqual({ activation: 'relu', dropout: 0, initializer: 'glorot-uniform', seed: 1 });
-    expect(() => checkCommonOptions('heads', 'h', { dropout: 1 })).toThrow(/h: option "dropout" must be a number in \[0, 1\)/);
+    expect(() => checkWidths('backbones', 'cross-stitch backbone', 'units', [], 1)).toThrow(
+      /option "units" must list at least 1 positive integer/,
+    );
+    expect(() => checkWidths('heads', 'head of task "a"', 'hidden', [3, 0])).toThrow(
+      /head of task "a": option "hidden\[1\]" must be a positive integer, got 0/,
+    );
+    expect(checkCommonOptions('heads', 'h', {})).toEqual({
+      activation: 'relu',
+      dropout: 0,
+      initializer: 'glorot-uniform',
+      seed: 1,
+    });
+    expect(() => checkCommonOptions('heads', 'h', { dropout: 1 })).toThrow(
+      /h: option "dropout" must be a number in \[0, 1\)/,
+    );
   });
 });

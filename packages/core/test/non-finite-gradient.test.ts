@@ -27,29 +27,32 @@ describe.each(['representation', 'parameters'] as const)('%s mode', (mode) => {
   test.each([
     ['Gramian', () => inverseNormGramian()],
     ['Jacobian', rankedSumAggregator],
-  ] as const)('%s strategy: NON_FINITE_LOSS names the task and step, strategy not called', async (_, make) => {
-    const model = new MultitaskModel({
-      backbone: denseBackbone({ inputSize: 4, units: 6, seed: 1 }),
-      tasks: [classificationTask('cls', linearHead(6, 2, 2)), regressionTask('reg', linearHead(6, 1, 3))],
-    });
-    const strategy = make();
-    const opt = tf.train.sgd(0.05);
-    const trainer = new Trainer({ model, strategy, optimizer: opt, seed: 1, gradientMode: mode });
-    const good = batchOf(toyData(8, 4, 4));
-    trainer.trainStep(good);
-    const d = toyData(8, 4, 3);
-    d.reg[2] = Number.NaN;
-    const bad = batchOf(d);
-    const calls = 'calls' in strategy ? strategy.calls.length : 0;
-    const before = snapshot(model.trainableVariables);
-    await expectMultitaskError(() => trainer.trainStep(bad), 'NON_FINITE_LOSS', /task "reg".*step 1/, {
-      task: 'reg',
-      step: 1,
-    });
-    if ('calls' in strategy) expect(strategy.calls.length).toBe(calls);
-    expect(snapshot(model.trainableVariables)).toEqual(before);
-    [good, bad].forEach(disposeB);
-    model.dispose();
-    opt.dispose();
-  });
+  ] as const)(
+    '%s strategy: NON_FINITE_LOSS names the task and step, strategy not called',
+    async (_, make) => {
+      const model = new MultitaskModel({
+        backbone: denseBackbone({ inputSize: 4, units: 6, seed: 1 }),
+        tasks: [classificationTask('cls', linearHead(6, 2, 2)), regressionTask('reg', linearHead(6, 1, 3))],
+      });
+      const strategy = make();
+      const opt = tf.train.sgd(0.05);
+      const trainer = new Trainer({ model, strategy, optimizer: opt, seed: 1, gradientMode: mode });
+      const good = batchOf(toyData(8, 4, 4));
+      trainer.trainStep(good);
+      const d = toyData(8, 4, 3);
+      d.reg[2] = Number.NaN;
+      const bad = batchOf(d);
+      const calls = 'calls' in strategy ? strategy.calls.length : 0;
+      const before = snapshot(model.trainableVariables);
+      await expectMultitaskError(() => trainer.trainStep(bad), 'NON_FINITE_LOSS', /task "reg".*step 1/, {
+        task: 'reg',
+        step: 1,
+      });
+      if ('calls' in strategy) expect(strategy.calls.length).toBe(calls);
+      expect(snapshot(model.trainableVariables)).toEqual(before);
+      [good, bad].forEach(disposeB);
+      model.dispose();
+      opt.dispose();
+    },
+  );
 });

@@ -17,7 +17,11 @@ describe('Rng seeds', () => {
 
   test('seeds beyond the exact integer range are refused instead of folding into one run', async () => {
     for (const seed of [1e16, 2 ** 53, -(2 ** 53), 1e300]) {
-      await expectMultitaskError(() => new Rng(seed), 'INVALID_OPTION', /seed must be at most 9007199254740991/);
+      await expectMultitaskError(
+        () => new Rng(seed),
+        'INVALID_OPTION',
+        /seed must be at most 9007199254740991/,
+      );
     }
     expect(() => new Rng(NaN)).toThrow(/finite/);
   });

@@ -10,7 +10,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar, Variable } from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { countReads } from '@multitask/test-utils';
-import { MultitaskModel, Trainer, type Batch, type LossWeighting, type WeightingStrategy } from '../src/index.ts';
+import {
+  MultitaskModel,
+  Trainer,
+  type Batch,
+  type LossWeighting,
+  type WeightingStrategy,
+} from '../src/index.ts';
 import {
   batchOf,
   classificationTask,
@@ -76,7 +82,13 @@ describe('backend reads per training step (diagnostics off)', () => {
     const model = build();
     const strategy = make();
     const opt = tf.train.adam(0.01);
-    const trainer = new Trainer({ model, strategy, optimizer: opt, seed: 1, ...(mode ? { gradientMode: mode } : {}) });
+    const trainer = new Trainer({
+      model,
+      strategy,
+      optimizer: opt,
+      seed: 1,
+      ...(mode ? { gradientMode: mode } : {}),
+    });
     const plain = batchOf(d);
     const masked = batchOf(d, undefined, masks);
     // The first step may build optimizer slots; count from the second.

@@ -59,7 +59,9 @@ function head(seed: number, tokens: boolean): Head {
 }
 
 const ce = (pred: tf.Tensor, target: tf.Tensor, mask?: tf.Tensor): Scalar =>
-  tf.tidy(() => maskedMean(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(target, 'int32'), 3), tf.logSoftmax(pred)), -1)), mask));
+  tf.tidy(() =>
+    maskedMean(tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(target, 'int32'), 3), tf.logSoftmax(pred)), -1)), mask),
+  );
 
 function model(): MultitaskModel {
   const tasks: Task[] = [
@@ -75,8 +77,15 @@ function batch(tagMask: number[][]): Batch {
   return {
     inputs: tf.randomNormal([B, L, 3], 0, 1, 'float32', 5),
     targets: {
-      tag: tf.tensor2d(Array.from({ length: B * L }, (_, i) => i % 3), [B, L], 'int32'),
-      kind: tf.tensor1d(Array.from({ length: B }, (_, i) => i % 3), 'int32'),
+      tag: tf.tensor2d(
+        Array.from({ length: B * L }, (_, i) => i % 3),
+        [B, L],
+        'int32',
+      ),
+      kind: tf.tensor1d(
+        Array.from({ length: B }, (_, i) => i % 3),
+        'int32',
+      ),
     },
     masks: { tag: tf.tensor2d(tagMask), kind: tf.ones([B]) },
   };
@@ -88,28 +97,67 @@ function dispose(b: Batch): void {
 
 describe('per-token masks', () => {
   it('maskedMean and fillMasked take [batch, length] masks', () => {
-    const loss = tf.tensor2d([[1, 2, 100], [3, NaN, 100]]);
-    const mask = tf.tensor2d([[1, 1, 0], [1, 0, 0]]);
+    const loss = tf.tensor2d([
+      [1, 2, 100],
+      [3, NaN, 100],
+    ]);
+    const mask = tf.tensor2d([
+      [1, 1, 0],
+      [1, 0, 0],
+    ]);
     const m = maskedMean(loss, mask);
     expect(m.dataSync()[0]).toBeCloseTo(2, 6);
-    const target = tf.tensor3d([[[1, 1], [2, 2], [NaN, NaN]], [[3, 3], [NaN, 5], [6, 6]]]);
+    const target = tf.tensor3d([
+      [
+        [1, 1],
+        [2, 2],
+        [NaN, NaN],
+      ],
+      [
+        [3, 3],
+        [NaN, 5],
+        [6, 6],
+      ],
+    ]);
     const filled = fillMasked(target, mask, -1);
-    expect(filled.arraySync()).toEqual([[[1, 1], [2, 2], [-1, -1]], [[3, 3], [-1, -1], [-1, -1]]]);
+    expect(filled.arraySync()).toEqual([
+      [
+        [1, 1],
+        [2, 2],
+        [-1, -1],
+      ],
+      [
+        [3, 3],
+        [-1, -1],
+        [-1, -1],
+      ],
+    ]);
     tf.dispose([loss, mask, m, target, filled]);
   });
 
   it('the trainer leaves a token task with no labelled token out of the step, and trains it otherwise', () => {
     const mtl = model();
     const opt = tf.train.sgd(0.1);
-    const trainer = new Trainer({ model: mtl, strategy: fixedLossWeighting([1, 1]), optimizer: opt, seed: 3 });
+    const trainer = new Trainer({
+      model: mtl,
+      strategy: fixedLossWeighting([1, 1]),
+      optimizer: opt,
+      seed: 3,
+    });
     const tagHead = mtl.task('tag').head.trainableVariables;
-    const empty = batch([[0, 0, 0], [0, 0, 0]]);
+    const empty = batch([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     const before = snapshot(tagHead);
     const e1 = trainer.trainStep(empty);
     expect(Object.keys(e1.losses)).toEqual(['kind']);
     expect(Number.isFinite(e1.totalLoss)).toBe(true);
     expect(snapshot(tagHead)).toEqual(before);
-    const some = batch([[1, 1, 0], [1, 0, 0]]);
+    const some = batch([
+      [1, 1, 0],
+      [1, 0, 0],
+    ]);
     const expected = tf.tidy(() => {
       const p = mtl.predict(some.inputs, ['tag']);
       return ce(p.tag!, some.targets.tag!, some.masks!.tag).dataSync()[0]!;
@@ -126,8 +174,22 @@ describe('per-token masks', () => {
   it('evaluate averages a token task over labelled tokens across batches', async () => {
     const mtl = model();
     const opt = tf.train.sgd(0.1);
-    const trainer = new Trainer({ model: mtl, strategy: fixedLossWeighting([1, 1]), optimizer: opt, seed: 3 });
-    const masks = [[[1, 1, 1], [1, 1, 1]], [[1, 0, 0], [0, 0, 0]]];
+    const trainer = new Trainer({
+      model: mtl,
+      strategy: fixedLossWeighting([1, 1]),
+      optimizer: opt,
+      seed: 3,
+    });
+    const masks = [
+      [
+        [1, 1, 1],
+        [1, 1, 1],
+      ],
+      [
+        [1, 0, 0],
+        [0, 0, 0],
+      ],
+    ];
     const source: DataSource = {
       tasks: ['tag', 'kind'],
       async *batches() {
@@ -136,7 +198,9 @@ describe('per-token masks', () => {
     };
     const perBatch = masks.map((m) => {
       const b = batch(m);
-      const l = tf.tidy(() => ce(mtl.predict(b.inputs, ['tag']).tag!, b.targets.tag!, b.masks!.tag).dataSync()[0]!);
+      const l = tf.tidy(
+        () => ce(mtl.predict(b.inputs, ['tag']).tag!, b.targets.tag!, b.masks!.tag).dataSync()[0]!,
+      );
       dispose(b);
       return l;
     });

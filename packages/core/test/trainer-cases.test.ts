@@ -372,7 +372,12 @@ test('the trainer hands the task names to strategy.init() before any step', () =
   const model = twoTaskModel();
   const opt = tf.train.sgd(0.1);
   const seen: string[][] = [];
-  new Trainer({ model, strategy: { ...fixedLossWeighting([1, 1]), init: (t) => void seen.push([...t]) }, optimizer: opt, seed: 1 });
+  new Trainer({
+    model,
+    strategy: { ...fixedLossWeighting([1, 1]), init: (t) => void seen.push([...t]) },
+    optimizer: opt,
+    seed: 1,
+  });
   expect(seen).toEqual([['cls', 'reg']]);
   model.dispose();
   opt.dispose();

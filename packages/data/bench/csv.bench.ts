@@ -22,7 +22,11 @@ it('CSV: Census-Income-shaped rows per second', async () => {
   for (let k = 0; k < text.length; k += 1 << 20) chunks.push(text.slice(k, k + (1 << 20)));
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const raw = await readCsv(chunks, { schema: censusIncomeSchema(), header: false, columns: CENSUS_INCOME_COLUMNS.map(([n]) => n) });
+  const raw = await readCsv(chunks, {
+    schema: censusIncomeSchema(),
+    header: false,
+    columns: CENSUS_INCOME_COLUMNS.map(([n]) => n),
+  });
   const t1 = performance.now();
   const src = fitEncoder(raw).encode(raw);
   const t2 = performance.now();
@@ -30,8 +34,16 @@ it('CSV: Census-Income-shaped rows per second', async () => {
   const cpuMs = (cpu.user + cpu.system) / 1000;
   expect(src.size).toBe(rows);
   console.table([
-    { step: 'readCsv (parse + type)', ms: (t1 - t0).toFixed(0), 'rows/s': Math.round(rows / ((t1 - t0) / 1000)) },
-    { step: 'fitEncoder + encode', ms: (t2 - t1).toFixed(0), 'rows/s': Math.round(rows / ((t2 - t1) / 1000)) },
+    {
+      step: 'readCsv (parse + type)',
+      ms: (t1 - t0).toFixed(0),
+      'rows/s': Math.round(rows / ((t1 - t0) / 1000)),
+    },
+    {
+      step: 'fitEncoder + encode',
+      ms: (t2 - t1).toFixed(0),
+      'rows/s': Math.round(rows / ((t2 - t1) / 1000)),
+    },
     { step: 'total CPU time (ms)', ms: cpuMs.toFixed(0), 'rows/s': Math.round(rows / (cpuMs / 1000)) },
     { step: 'estimate for 199 523 rows, CPU ms', ms: ((cpuMs / rows) * 199_523).toFixed(0), 'rows/s': '' },
   ]);

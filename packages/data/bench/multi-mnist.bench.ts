@@ -18,7 +18,10 @@ function median(xs: number[]): number {
 
 it('MultiMNIST: load + build time and batch production time', async () => {
   const t0 = performance.now();
-  const [train, test] = await Promise.all([loadMultiMnist('train', { seed: 1 }), loadMultiMnist('test', { seed: 2 })]);
+  const [train, test] = await Promise.all([
+    loadMultiMnist('train', { seed: 1 }),
+    loadMultiMnist('test', { seed: 2 }),
+  ]);
   const loadMs = performance.now() - t0;
   expect(train.size + test.size).toBe(70000);
 

@@ -46,7 +46,8 @@ export interface RegressionTargetSpec {
    * One number per row (`d = 1`), one `d`-vector per row, or a flat `[N, d]` array. A row whose value (or any
    * component) is `null`/`undefined`/`NaN` is unlabelled.
    */
-  readonly values: ArrayLike<MaybeNumber> | readonly (readonly MaybeNumber[] | null | undefined)[] | ShapedArray;
+  readonly values:
+    ArrayLike<MaybeNumber> | readonly (readonly MaybeNumber[] | null | undefined)[] | ShapedArray;
 }
 
 /** The targets of one task. */
@@ -115,10 +116,13 @@ function toInputColumn(input: ArrayInput, label: string, source: string): InputC
   if (isShaped(input)) {
     const [n, ...rest] = input.shape;
     if (n === undefined || !input.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw invalid(`input ${label} of source "${source}" has an invalid shape [${input.shape.join(', ')}] — give [rows, ...].`, {
-        source,
-        input: label,
-      });
+      throw invalid(
+        `input ${label} of source "${source}" has an invalid shape [${input.shape.join(', ')}] — give [rows, ...].`,
+        {
+          source,
+          input: label,
+        },
+      );
     }
     rowShape = rest;
     if (input.data.length !== n * rowSizeOf(rest)) {
@@ -134,11 +138,14 @@ function toInputColumn(input: ArrayInput, label: string, source: string): InputC
     data = new Float32Array(input.length * width);
     input.forEach((row, i) => {
       if (row.length !== width) {
-        throw invalid(`row ${i} of input ${label} of source "${source}" has ${row.length} values, row 0 has ${width}.`, {
-          source,
-          input: label,
-          row: i,
-        });
+        throw invalid(
+          `row ${i} of input ${label} of source "${source}" has ${row.length} values, row 0 has ${width}.`,
+          {
+            source,
+            input: label,
+            row: i,
+          },
+        );
       }
       data.set(row, i * width);
     });
@@ -166,11 +173,14 @@ function toClassColumn(task: string, spec: ClassTargetSpec, n: number, source: s
     const v = spec.values[i];
     if (missing(v)) continue;
     if (!Number.isInteger(v) || v! < 0) {
-      throw invalid(`class label of task "${task}" at row ${i} of source "${source}" is ${v}; labels are integers ≥ 0.`, {
-        source,
-        task,
-        row: i,
-      });
+      throw invalid(
+        `class label of task "${task}" at row ${i} of source "${source}" is ${v}; labels are integers ≥ 0.`,
+        {
+          source,
+          task,
+          row: i,
+        },
+      );
     }
     data[i] = v!;
     mask[i] = 1;
@@ -187,7 +197,12 @@ function toClassColumn(task: string, spec: ClassTargetSpec, n: number, source: s
   return { kind: 'class', data, dim: 1, numClasses, mask };
 }
 
-function toRegressionColumn(task: string, spec: RegressionTargetSpec, n: number, source: string): TargetColumn {
+function toRegressionColumn(
+  task: string,
+  spec: RegressionTargetSpec,
+  n: number,
+  source: string,
+): TargetColumn {
   const values = spec.values;
   let dim = 1;
   let flat: ArrayLike<MaybeNumber>;
@@ -210,22 +225,28 @@ function toRegressionColumn(task: string, spec: RegressionTargetSpec, n: number,
         const r = rows[i] as readonly MaybeNumber[] | MaybeNumber;
         if (!Array.isArray(r)) {
           if (!missing(r as MaybeNumber)) {
-            throw invalid(`regression target of task "${task}" at row ${i} of source "${source}" is a number; other rows are ${dim}-vectors.`, {
-              source,
-              task,
-              row: i,
-            });
+            throw invalid(
+              `regression target of task "${task}" at row ${i} of source "${source}" is a number; other rows are ${dim}-vectors.`,
+              {
+                source,
+                task,
+                row: i,
+              },
+            );
           }
           for (let j = 0; j < dim; j++) out[i * dim + j] = null;
           continue;
         }
         const vec = r as readonly MaybeNumber[];
         if (vec.length !== dim) {
-          throw invalid(`regression target of task "${task}" at row ${i} of source "${source}" has ${vec.length} values, expected ${dim}.`, {
-            source,
-            task,
-            row: i,
-          });
+          throw invalid(
+            `regression target of task "${task}" at row ${i} of source "${source}" has ${vec.length} values, expected ${dim}.`,
+            {
+              source,
+              task,
+              row: i,
+            },
+          );
         }
         for (let j = 0; j < dim; j++) out[i * dim + j] = vec[j];
       }
@@ -233,10 +254,13 @@ function toRegressionColumn(task: string, spec: RegressionTargetSpec, n: number,
     }
   }
   if (flat.length !== n * dim) {
-    throw invalid(`task "${task}" of source "${source}" has ${flat.length / dim} target rows but the inputs have ${n}.`, {
-      source,
-      task,
-    });
+    throw invalid(
+      `task "${task}" of source "${source}" has ${flat.length / dim} target rows but the inputs have ${n}.`,
+      {
+        source,
+        task,
+      },
+    );
   }
   const data = new Float32Array(n * dim);
   const mask = new Float32Array(n);
@@ -246,7 +270,11 @@ function toRegressionColumn(task: string, spec: RegressionTargetSpec, n: number,
       const v = flat[i * dim + j];
       if (missing(v)) ok = false;
       else if (!Number.isFinite(v)) {
-        throw invalid(`regression target of task "${task}" at row ${i} of source "${source}" is ${v}.`, { source, task, row: i });
+        throw invalid(`regression target of task "${task}" at row ${i} of source "${source}" is ${v}.`, {
+          source,
+          task,
+          row: i,
+        });
       }
     }
     if (!ok) continue;
@@ -366,7 +394,10 @@ export function arraySource(options: ArraySourceOptions): ArraySource {
       const col = toInputColumn(input, `"${key}"`, name);
       const rows = isShaped(input) ? input.shape[0]! : input.length;
       if (n >= 0 && rows !== n) {
-        throw invalid(`input "${key}" of source "${name}" has ${rows} rows, other inputs have ${n}.`, { source: name, input: key });
+        throw invalid(`input "${key}" of source "${name}" has ${rows} rows, other inputs have ${n}.`, {
+          source: name,
+          input: key,
+        });
       }
       n = rows;
       inputs[key] = col;
@@ -374,14 +405,18 @@ export function arraySource(options: ArraySourceOptions): ArraySource {
   }
   const targets: Record<string, TargetColumn> = {};
   const taskNames = Object.keys(options.targets);
-  if (taskNames.length === 0) throw invalid(`source "${name}" has no targets — give at least one task.`, { source: name });
+  if (taskNames.length === 0)
+    throw invalid(`source "${name}" has no targets — give at least one task.`, { source: name });
   for (const [task, spec] of Object.entries(options.targets)) {
     if (spec.kind === 'class') {
       if (spec.values.length !== n) {
-        throw invalid(`task "${task}" of source "${name}" has ${spec.values.length} labels but the inputs have ${n} rows.`, {
-          source: name,
-          task,
-        });
+        throw invalid(
+          `task "${task}" of source "${name}" has ${spec.values.length} labels but the inputs have ${n} rows.`,
+          {
+            source: name,
+            task,
+          },
+        );
       }
       targets[task] = toClassColumn(task, spec, n, name);
     } else {
@@ -390,8 +425,16 @@ export function arraySource(options: ArraySourceOptions): ArraySource {
   }
   for (const [task, extra] of Object.entries(options.masks ?? {})) {
     const col = targets[task];
-    if (!col) throw invalid(`mask given for unknown task "${task}" of source "${name}" — tasks are ${taskNames.join(', ')}.`, { source: name, task });
-    if (extra.length !== n) throw invalid(`mask of task "${task}" of source "${name}" has ${extra.length} values, expected ${n}.`, { source: name, task });
+    if (!col)
+      throw invalid(
+        `mask given for unknown task "${task}" of source "${name}" — tasks are ${taskNames.join(', ')}.`,
+        { source: name, task },
+      );
+    if (extra.length !== n)
+      throw invalid(`mask of task "${task}" of source "${name}" has ${extra.length} values, expected ${n}.`, {
+        source: name,
+        task,
+      });
     const mask = col.mask;
     for (let i = 0; i < n; i++) if (!extra[i]) mask[i] = 0;
   }

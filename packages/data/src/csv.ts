@@ -96,7 +96,11 @@ function parseQuoted(text: string, start: number, delimiter: string, final: bool
  * for await (const { line, fields } of csvRecords('a,b\n1,"x,y"\n')) console.log(line, fields); // 1 [a, b], then 2 [1, "x,y"]
  * ```
  */
-export async function* csvRecords(input: TextInput, file = 'CSV', delimiter = ','): AsyncGenerator<CsvRecord> {
+export async function* csvRecords(
+  input: TextInput,
+  file = 'CSV',
+  delimiter = ',',
+): AsyncGenerator<CsvRecord> {
   const chunks = typeof input === 'string' ? [input] : input;
   const iterator = (async function* (): AsyncGenerator<string> {
     for await (const c of chunks) yield c;
@@ -179,9 +183,13 @@ export async function readCsv(input: TextInput, options: CsvOptions): Promise<Ra
   const builder = rawTableBuilder(options.schema, file);
   let names: readonly string[] | undefined = options.header === false ? options.columns : undefined;
   if (options.header === false && !names) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/data] ${file}: header is false, so give columns (one name per field).`, {
-      details: { option: 'columns', file },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/data] ${file}: header is false, so give columns (one name per field).`,
+      {
+        details: { option: 'columns', file },
+      },
+    );
   }
   let position: number[] = [];
   const bind = (header: readonly string[], line: number): void => {
@@ -201,7 +209,13 @@ export async function readCsv(input: TextInput, options: CsvOptions): Promise<Ra
     });
     position = Object.keys(options.schema).map((n) => {
       const k = index.get(n);
-      if (k === undefined) throw cellError(file, line, n, `the schema column is not in the header (${header.map((h) => h.trim()).join(', ')}).`);
+      if (k === undefined)
+        throw cellError(
+          file,
+          line,
+          n,
+          `the schema column is not in the header (${header.map((h) => h.trim()).join(', ')}).`,
+        );
       return k;
     });
   };
@@ -215,7 +229,12 @@ export async function readCsv(input: TextInput, options: CsvOptions): Promise<Ra
     const { fields, line } = record;
     if (fields.length !== names.length) {
       const column = fields.length < names.length ? names[fields.length]!.trim() : `#${names.length + 1}`;
-      throw cellError(file, line, column, `${fields.length} fields, the header has ${names.length} — a missing or extra delimiter?`);
+      throw cellError(
+        file,
+        line,
+        column,
+        `${fields.length} fields, the header has ${names.length} — a missing or extra delimiter?`,
+      );
     }
     builder.add(line, (_column, j) => fields[position[j]!]);
   }

@@ -108,7 +108,12 @@ function inputTensor(c: InputColumn, rows: readonly number[]): tf.Tensor {
  * Builds one batch (fresh tensors, owned by the caller) from the given rows of a table. Every task gets a
  * mask; `tasks` restricts the targets (default: all).
  */
-export function tableBatch(table: DataTable, rows: readonly number[], tasks?: readonly string[], tag?: string): Batch {
+export function tableBatch(
+  table: DataTable,
+  rows: readonly number[],
+  tasks?: readonly string[],
+  tag?: string,
+): Batch {
   const b = rows.length;
   const inputs: Inputs = isInputColumn(table.inputs)
     ? inputTensor(table.inputs, rows)

@@ -45,19 +45,36 @@ function bad(file: string, offset: number, message: string): MultitaskError {
  * ```
  */
 export function parseIdx(bytes: Uint8Array, file = 'IDX data'): IdxArray {
-  if (bytes.length < 4) throw bad(file, bytes.length, `truncated: ${bytes.length} bytes, an IDX header needs at least 4 — the file is cut short or not IDX.`);
+  if (bytes.length < 4)
+    throw bad(
+      file,
+      bytes.length,
+      `truncated: ${bytes.length} bytes, an IDX header needs at least 4 — the file is cut short or not IDX.`,
+    );
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     const hex = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    const hint = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' It is gzip-compressed: decompress it first (the ./node reader does).' : '';
+    const hint =
+      bytes[0] === 0x1f && bytes[1] === 0x8b
+        ? ' It is gzip-compressed: decompress it first (the ./node reader does).'
+        : '';
     throw bad(file, 0, `wrong magic number ${hex}; IDX files start with 00 00 <type> <dims>.${hint}`);
   }
   const type = TYPES[bytes[2]!];
-  if (!type) throw bad(file, 2, `unknown IDX type code 0x${bytes[2]!.toString(16)}; expected one of 08 09 0b 0c 0d 0e.`);
+  if (!type)
+    throw bad(
+      file,
+      2,
+      `unknown IDX type code 0x${bytes[2]!.toString(16)}; expected one of 08 09 0b 0c 0d 0e.`,
+    );
   const [dtype, width] = type;
   const ndims = bytes[3]!;
   const headerSize = 4 + 4 * ndims;
   if (bytes.length < headerSize) {
-    throw bad(file, bytes.length, `truncated header: ${ndims} dimensions need ${headerSize} bytes, the file has ${bytes.length}.`);
+    throw bad(
+      file,
+      bytes.length,
+      `truncated header: ${ndims} dimensions need ${headerSize} bytes, the file has ${bytes.length}.`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape: number[] = [];
@@ -76,10 +93,15 @@ export function parseIdx(bytes: Uint8Array, file = 'IDX data'): IdxArray {
     );
   }
   if (bytes.length > expected) {
-    throw bad(file, expected, `${bytes.length - expected} unexpected bytes after the data of shape [${shape.join(', ')}].`);
+    throw bad(
+      file,
+      expected,
+      `${bytes.length - expected} unexpected bytes after the data of shape [${shape.join(', ')}].`,
+    );
   }
   if (dtype === 'uint8') return { dtype, shape, data: bytes.subarray(headerSize, expected) };
-  if (dtype === 'int8') return { dtype, shape, data: new Int8Array(bytes.buffer, bytes.byteOffset + headerSize, count).slice() };
+  if (dtype === 'int8')
+    return { dtype, shape, data: new Int8Array(bytes.buffer, bytes.byteOffset + headerSize, count).slice() };
   const read = {
     int16: (o: number) => view.getInt16(o, false),
     int32: (o: number) => view.getInt32(o, false),

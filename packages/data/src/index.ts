@@ -36,11 +36,25 @@ export type { CsvOptions, CsvRecord, TextInput } from './csv.ts';
 export { readJsonl } from './jsonl.ts';
 export type { JsonlOptions } from './jsonl.ts';
 export { cellError, fitEncoder, rawTableBuilder } from './tabular.ts';
-export type { ColumnScaling, ColumnSpec, EncoderState, RawTable, RawTableBuilder, TableEncoder, TableSchema } from './tabular.ts';
+export type {
+  ColumnScaling,
+  ColumnSpec,
+  EncoderState,
+  RawTable,
+  RawTableBuilder,
+  TableEncoder,
+  TableSchema,
+} from './tabular.ts';
 export { CENSUS_INCOME_COLUMNS, censusIncomeSchema } from './datasets/census-income.ts';
 export type { IdxArray, IdxDtype } from './idx.ts';
 export { multiDigitSource } from './datasets/multi-digit.ts';
-export type { ImageSet, MultiDigitExample, MultiDigitOptions, MultiDigitSource, OverlapMode } from './datasets/multi-digit.ts';
+export type {
+  ImageSet,
+  MultiDigitExample,
+  MultiDigitOptions,
+  MultiDigitSource,
+  OverlapMode,
+} from './datasets/multi-digit.ts';
 export type { Fold, KFoldOptions, Split, SplitOptions } from './splits.ts';
 export {
   loadPenguins,
@@ -60,7 +74,12 @@ export {
 } from './text/brown.ts';
 export type { BrownDocument, TaggedSentence } from './text/brown.ts';
 export { brownProblem, mostFrequentTagBaseline } from './text/brown-problem.ts';
-export type { BrownBaselines, BrownProblem, BrownProblemOptions, TokenFeature } from './text/brown-problem.ts';
+export type {
+  BrownBaselines,
+  BrownProblem,
+  BrownProblemOptions,
+  TokenFeature,
+} from './text/brown-problem.ts';
 export { splitDocuments } from './text/document-split.ts';
 export type { DocumentSplit, DocumentSplitOptions } from './text/document-split.ts';
 export { sequenceSource } from './text/sequence-source.ts';

@@ -55,15 +55,23 @@ export async function readJsonl(input: TextInput, options: JsonlOptions): Promis
     try {
       value = JSON.parse(trimmed);
     } catch (e) {
-      throw new MultitaskError('INVALID_DATA', `[@multitask/data] ${file}, line ${line}: not valid JSON (${(e as Error).message}).`, {
-        cause: e,
-        details: { file, line },
-      });
+      throw new MultitaskError(
+        'INVALID_DATA',
+        `[@multitask/data] ${file}, line ${line}: not valid JSON (${(e as Error).message}).`,
+        {
+          cause: e,
+          details: { file, line },
+        },
+      );
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new MultitaskError('INVALID_DATA', `[@multitask/data] ${file}, line ${line}: expected a JSON object per line.`, {
-        details: { file, line },
-      });
+      throw new MultitaskError(
+        'INVALID_DATA',
+        `[@multitask/data] ${file}, line ${line}: expected a JSON object per line.`,
+        {
+          details: { file, line },
+        },
+      );
     }
     const record = value as Record<string, unknown>;
     builder.add(line, (column) => record[column]);

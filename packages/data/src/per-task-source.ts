@@ -38,10 +38,13 @@ function invalid(message: string, details: Record<string, string | number>): Mul
 function toTaskBatch(step: StepBatch, task: string, source: string): Batch {
   if (Array.isArray(step)) {
     for (const b of step as readonly Batch[]) disposeBatch(b);
-    throw invalid(`source "${source}" of task "${task}" yielded an array of batches; per-task sources must yield joint batches.`, {
-      source,
-      task,
-    });
+    throw invalid(
+      `source "${source}" of task "${task}" yielded an array of batches; per-task sources must yield joint batches.`,
+      {
+        source,
+        task,
+      },
+    );
   }
   const batch = step as Batch;
   const target = batch.targets[task];
@@ -75,9 +78,13 @@ export function perTaskSource(options: PerTaskSourceOptions): DataSource {
   const tasks = Object.keys(options.sources);
   const schedule = options.schedule ?? 'all';
   if (tasks.length === 0) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/data] perTaskSource "${name}" needs at least one source.`, {
-      details: { option: 'sources' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/data] perTaskSource "${name}" needs at least one source.`,
+      {
+        details: { option: 'sources' },
+      },
+    );
   }
   for (const task of tasks) {
     const s = options.sources[task]!;
@@ -101,13 +108,19 @@ export function perTaskSource(options: PerTaskSourceOptions): DataSource {
         request.dropRemainder === true ? Math.floor(n / request.batchSize) : Math.ceil(n / request.batchSize);
       const counts = sizes.map(perBatch);
       if (counts.some((c) => c === 0) && options.stepsPerEpoch === undefined) {
-        throw new MultitaskError('INVALID_OPTION', `[@multitask/data] a task of "${name}" has fewer rows than one batch with dropRemainder.`, {
-          details: { option: 'batchSize' },
-        });
+        throw new MultitaskError(
+          'INVALID_OPTION',
+          `[@multitask/data] a task of "${name}" has fewer rows than one batch with dropRemainder.`,
+          {
+            details: { option: 'batchSize' },
+          },
+        );
       }
       const steps =
-        options.stepsPerEpoch ?? (schedule === 'all' ? Math.max(...counts) : counts.reduce((a, b) => a + b, 0));
-      const picker = schedule === 'all' ? undefined : taskSchedule(schedule, schedule === 'sequential' ? counts : sizes);
+        options.stepsPerEpoch ??
+        (schedule === 'all' ? Math.max(...counts) : counts.reduce((a, b) => a + b, 0));
+      const picker =
+        schedule === 'all' ? undefined : taskSchedule(schedule, schedule === 'sequential' ? counts : sizes);
       const master = new Rng(request.seed);
       const taskRngs = tasks.map(() => master.fork());
       const pickRng = master.fork();
@@ -124,7 +137,10 @@ export function perTaskSource(options: PerTaskSourceOptions): DataSource {
             if (r.done !== true) return toTaskBatch(r.value, task, source.name ?? task);
             iterators[i] = undefined;
           }
-          throw invalid(`source "${source.name ?? task}" of task "${task}" yielded no batches.`, { source: source.name ?? task, task });
+          throw invalid(`source "${source.name ?? task}" of task "${task}" yielded no batches.`, {
+            source: source.name ?? task,
+            task,
+          });
         };
         try {
           for (let step = 0; step < steps; step++) {

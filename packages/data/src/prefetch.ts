@@ -17,9 +17,13 @@ function disposeStep(step: StepBatch): void {
 
 function checkBufferSize(bufferSize: number): void {
   if (!Number.isInteger(bufferSize) || bufferSize < 1) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/data] prefetch bufferSize must be an integer ≥ 1, got ${bufferSize}.`, {
-      details: { option: 'bufferSize' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/data] prefetch bufferSize must be an integer ≥ 1, got ${bufferSize}.`,
+      {
+        details: { option: 'bufferSize' },
+      },
+    );
   }
 }
 

@@ -65,7 +65,12 @@ function checkSize(size: number): void {
 }
 
 /** Shuffled row groups: one group per stratum (in order of first appearance), or one group of all rows. */
-function strata(size: number, rng: Rng, stratify?: ArrayLike<number>, labelled?: ArrayLike<number>): number[][] {
+function strata(
+  size: number,
+  rng: Rng,
+  stratify?: ArrayLike<number>,
+  labelled?: ArrayLike<number>,
+): number[][] {
   if (stratify === undefined) return [rng.permutation(size)];
   if (stratify.length !== size) {
     throw option(`stratify has ${stratify.length} labels but size is ${size}.`, 'stratify');
@@ -141,7 +146,8 @@ export function splitRows(options: SplitOptions): Split {
 export function kFold(options: KFoldOptions): Fold[] {
   const { size, k, seed } = options;
   checkSize(size);
-  if (!Number.isInteger(k) || k < 2 || k > size) throw option(`k must be an integer in [2, size=${size}], got ${k}.`, 'k');
+  if (!Number.isInteger(k) || k < 2 || k > size)
+    throw option(`k must be an integer in [2, size=${size}], got ${k}.`, 'k');
   const rng = new Rng(seed);
   const foldOf = new Int32Array(size);
   let next = 0;

@@ -91,9 +91,13 @@ export interface TableEncoder {
 
 /** A dataset-level error naming file, line and column. */
 export function cellError(file: string, line: number, column: string, message: string): MultitaskError {
-  return new MultitaskError('INVALID_DATA', `[@multitask/data] ${file}, line ${line}, column "${column}": ${message}`, {
-    details: { file, line, column },
-  });
+  return new MultitaskError(
+    'INVALID_DATA',
+    `[@multitask/data] ${file}, line ${line}, column "${column}": ${message}`,
+    {
+      details: { file, line, column },
+    },
+  );
 }
 
 /** A decimal numeral: optional sign, digits with an optional fraction (or a fraction alone), optional exponent. */
@@ -108,11 +112,17 @@ function numberCell(text: unknown, raw: unknown, file: string, line: number, col
   const hint = "fix the cell, or declare the column type 'category' or list the value in missing.";
   if (typeof text === 'number') {
     if (!Number.isFinite(text)) {
-      throw cellError(file, line, column, `the number is not finite (${String(text)}; a literal such as 1e999 is too large for a 64-bit float) — ${hint}`);
+      throw cellError(
+        file,
+        line,
+        column,
+        `the number is not finite (${String(text)}; a literal such as 1e999 is too large for a 64-bit float) — ${hint}`,
+      );
     }
     return text;
   }
-  if (typeof text !== 'string') throw cellError(file, line, column, `${JSON.stringify(raw)} is not a number — ${hint}`);
+  if (typeof text !== 'string')
+    throw cellError(file, line, column, `${JSON.stringify(raw)} is not a number — ${hint}`);
   if (!DECIMAL.test(text)) {
     const kind = /^[+-]?0[xX]/.test(text)
       ? ' (a hexadecimal numeral: only decimal numbers are read)'
@@ -156,7 +166,9 @@ export function rawTableBuilder(schema: TableSchema, file: string): RawTableBuil
   const lines: number[] = [];
   const isNumber = names.map((n) => schema[n]!.type === 'number');
   const missing = names.map((n) => new Set(schema[n]!.missing ?? ['']));
-  const columns = names.map((n) => (schema[n]!.type === 'number' ? numbers[n]! : categories[n]!) as (number | string | null)[]);
+  const columns = names.map(
+    (n) => (schema[n]!.type === 'number' ? numbers[n]! : categories[n]!) as (number | string | null)[],
+  );
   const scratch: (number | string | null)[] = new Array<number | string | null>(names.length).fill(null);
   return {
     add(line: number, cell: (column: string, j: number) => unknown): void {
@@ -166,7 +178,8 @@ export function rawTableBuilder(schema: TableSchema, file: string): RawTableBuil
         const n = names[j]!;
         const raw = cell(n, j);
         const text = typeof raw === 'string' ? raw.trim() : raw;
-        const isMissing = text === null || text === undefined || (typeof text === 'string' && missing[j]!.has(text));
+        const isMissing =
+          text === null || text === undefined || (typeof text === 'string' && missing[j]!.has(text));
         if (isNumber[j]) {
           if (isMissing) {
             row[j] = NaN;
@@ -175,8 +188,15 @@ export function rawTableBuilder(schema: TableSchema, file: string): RawTableBuil
           row[j] = numberCell(text, raw, file, line, n);
         } else {
           if (isMissing) row[j] = null;
-          else if (typeof text === 'string' || typeof text === 'number' || typeof text === 'boolean') row[j] = String(text);
-          else throw cellError(file, line, n, `${JSON.stringify(raw)} is not a category value (string, number or boolean).`);
+          else if (typeof text === 'string' || typeof text === 'number' || typeof text === 'boolean')
+            row[j] = String(text);
+          else
+            throw cellError(
+              file,
+              line,
+              n,
+              `${JSON.stringify(raw)} is not a category value (string, number or boolean).`,
+            );
         }
       }
       for (let j = 0; j < names.length; j++) columns[j]!.push(row[j]!);
@@ -257,7 +277,9 @@ export function fitEncoder(train: RawTable): TableEncoder {
       vocabularies[name] = sortedDistinct(train.categories[name]!);
       for (const v of vocabularies[name]) features.push(`${name}=${v}`);
     } else {
-      classes[name] = spec.positive ? ['other', spec.positive.join('|')] : (spec.classes ?? sortedDistinct(train.categories[name]!));
+      classes[name] = spec.positive
+        ? ['other', spec.positive.join('|')]
+        : (spec.classes ?? sortedDistinct(train.categories[name]!));
     }
   }
   const state: EncoderState = { scaling, vocabularies, classes };
@@ -265,7 +287,8 @@ export function fitEncoder(train: RawTable): TableEncoder {
     features,
     tasks,
     state,
-    encode: (table: RawTable, name?: string): ArraySource => encode(table, state, features.length, name ?? table.file),
+    encode: (table: RawTable, name?: string): ArraySource =>
+      encode(table, state, features.length, name ?? table.file),
   };
 }
 
@@ -285,7 +308,12 @@ function encode(table: RawTable, state: EncoderState, width: number, name: strin
           let v = values[i]!;
           if (Number.isNaN(v)) {
             if (spec.missingInput !== 'mean') {
-              throw cellError(file, lines[i]!, column, "missing value in an input column — fill it, or set missingInput: 'mean'.");
+              throw cellError(
+                file,
+                lines[i]!,
+                column,
+                "missing value in an input column — fill it, or set missingInput: 'mean'.",
+              );
             }
             v = mean;
           }
@@ -337,7 +365,12 @@ function encode(table: RawTable, state: EncoderState, width: number, name: strin
         if (positive) k = positive.includes(v) ? 1 : 0;
         else k = index.get(v);
         if (k === undefined) {
-          throw cellError(file, lines[i]!, column, `unknown class ${JSON.stringify(v)} of task "${spec.task ?? column}"; classes are ${names.join(', ')}.`);
+          throw cellError(
+            file,
+            lines[i]!,
+            column,
+            `unknown class ${JSON.stringify(v)} of task "${spec.task ?? column}"; classes are ${names.join(', ')}.`,
+          );
         }
         data[i] = k;
         mask[i] = 1;
@@ -346,9 +379,13 @@ function encode(table: RawTable, state: EncoderState, width: number, name: strin
     }
   }
   if (Object.keys(targets).length === 0) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/data] the schema of ${file} has no target column — give one column role: 'target'.`, {
-      details: { option: 'schema', file },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/data] the schema of ${file} has no target column — give one column role: 'target'.`,
+      {
+        details: { option: 'schema', file },
+      },
+    );
   }
   return tableSource({ size, inputs: { data: x, rowShape: [width] }, targets }, name);
 }

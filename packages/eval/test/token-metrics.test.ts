@@ -10,11 +10,29 @@ describe('token-level metrics', () => {
     expect(acc.higherIsBetter).toBe(true);
     expect(acc.result()).toBeNaN();
     const logits = tf.tensor3d([
-      [[3, 0, 0], [0, 3, 0], [0, 0, 3]],
-      [[0, 0, 3], [3, 0, 0], [0, 3, 0]],
+      [
+        [3, 0, 0],
+        [0, 3, 0],
+        [0, 0, 3],
+      ],
+      [
+        [0, 0, 3],
+        [3, 0, 0],
+        [0, 3, 0],
+      ],
     ]);
-    const labels = tf.tensor2d([[0, 1, 1], [2, 2, 99]], [2, 3], 'int32');
-    const mask = tf.tensor2d([[1, 1, 1], [1, 1, 0]]);
+    const labels = tf.tensor2d(
+      [
+        [0, 1, 1],
+        [2, 2, 99],
+      ],
+      [2, 3],
+      'int32',
+    );
+    const mask = tf.tensor2d([
+      [1, 1, 1],
+      [1, 1, 0],
+    ]);
     acc.update(logits, labels, mask);
     // right: (0,0) (0,1) (1,0); wrong: (0,2) (1,1); (1,2) is padding with an out-of-range label.
     expect(acc.result()).toBeCloseTo(3 / 5, 10);
@@ -38,7 +56,11 @@ describe('token-level metrics', () => {
     const wrapped = tokenLevel(f1());
     wrapped.update(logits, labels, mask);
     const flat = f1();
-    const [p, t, m] = tf.tidy(() => [tf.reshape(logits, [20, 3]), tf.reshape(labels, [20]), tf.reshape(mask, [20])]);
+    const [p, t, m] = tf.tidy(() => [
+      tf.reshape(logits, [20, 3]),
+      tf.reshape(labels, [20]),
+      tf.reshape(mask, [20]),
+    ]);
     flat.update(p, t, m);
     expect(wrapped.name).toBe('token-f1');
     expect(wrapped.result()).toBe(flat.result());
@@ -65,7 +87,9 @@ describe('token-level metrics', () => {
     const rowMetric = accuracy();
     const rowLogits = tf.zeros([2, 4]);
     const rowLabels = tf.zeros([2], 'int32');
-    expect(() => rowMetric.update(rowLogits, rowLabels, badMask)).toThrow(/use tokenAccuracy\(\) or tokenLevel\(metric\)/);
+    expect(() => rowMetric.update(rowLogits, rowLabels, badMask)).toThrow(
+      /use tokenAccuracy\(\) or tokenLevel\(metric\)/,
+    );
     tf.dispose([logits, labels, badMask, labels2, rowLogits, rowLabels]);
   });
 });

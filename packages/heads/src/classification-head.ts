@@ -21,11 +21,20 @@ export interface ClassificationHead extends Head {
 }
 
 /** Builds a classification head; `part` names it in error messages. @internal */
-export function createClassificationHead(options: ClassificationHeadOptions, part: string): ClassificationHead {
+export function createClassificationHead(
+  options: ClassificationHeadOptions,
+  part: string,
+): ClassificationHead {
   const numClasses = checkPositiveInt('heads', part, 'numClasses', options.numClasses);
   const labelSmoothing = checkRate('heads', part, 'labelSmoothing', options.labelSmoothing ?? 0);
   const stack = denseStack(part, resolveStack(part, options), numClasses);
-  return stackHead(stack, 'classification', numClasses, { numClasses, labelSmoothing }, { numClasses, labelSmoothing });
+  return stackHead(
+    stack,
+    'classification',
+    numClasses,
+    { numClasses, labelSmoothing },
+    { numClasses, labelSmoothing },
+  );
 }
 
 /**

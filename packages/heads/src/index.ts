@@ -26,7 +26,11 @@ export type {
 } from './tasks.ts';
 export { taskFactories } from './task-factories.ts';
 export type { TaskFactory } from './task-factories.ts';
-export { sequenceLabellingHead, sequenceLabellingTask, tokenCrossEntropyLoss } from './sequence-labelling-head.ts';
+export {
+  sequenceLabellingHead,
+  sequenceLabellingTask,
+  tokenCrossEntropyLoss,
+} from './sequence-labelling-head.ts';
 export type {
   SequenceLabellingHead,
   SequenceLabellingHeadOptions,

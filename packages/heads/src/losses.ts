@@ -90,7 +90,9 @@ export function sigmoidCrossEntropyLoss(options: { readonly positiveWeight?: num
  * tf.dispose([pred, target, mask, l]);
  * ```
  */
-export function regressionLoss(options: { readonly kind?: RegressionLossKind; readonly delta?: number } = {}): LossFn {
+export function regressionLoss(
+  options: { readonly kind?: RegressionLossKind; readonly delta?: number } = {},
+): LossFn {
   const kind = options.kind ?? 'mse';
   const delta = options.delta ?? 1;
   return (prediction, target, mask): Scalar =>
@@ -112,7 +114,8 @@ export function regressionLoss(options: { readonly kind?: RegressionLossKind; re
           break;
         }
       }
-      const perRow = prediction.rank === 1 ? perElem : tf.mean(tf.reshape(perElem, [prediction.shape[0], -1]), -1);
+      const perRow =
+        prediction.rank === 1 ? perElem : tf.mean(tf.reshape(perElem, [prediction.shape[0], -1]), -1);
       return maskedMean(perRow, mask);
     });
 }

@@ -34,11 +34,20 @@ export interface SequenceLabellingHead extends Head {
 /** Options of {@link sequenceLabellingTask}. */
 export interface SequenceLabellingTaskOptions extends SequenceLabellingHeadOptions, TaskOptions {}
 
-function createSequenceLabellingHead(options: SequenceLabellingHeadOptions, part: string): SequenceLabellingHead {
+function createSequenceLabellingHead(
+  options: SequenceLabellingHeadOptions,
+  part: string,
+): SequenceLabellingHead {
   const numClasses = checkPositiveInt('heads', part, 'numClasses', options.numClasses);
   const labelSmoothing = checkRate('heads', part, 'labelSmoothing', options.labelSmoothing ?? 0);
   const stack = denseStack(part, resolveStack(part, options), numClasses);
-  const head = stackHead(stack, 'sequence-labelling', numClasses, { numClasses, labelSmoothing }, { numClasses, labelSmoothing });
+  const head = stackHead(
+    stack,
+    'sequence-labelling',
+    numClasses,
+    { numClasses, labelSmoothing },
+    { numClasses, labelSmoothing },
+  );
   return Object.assign(head, {
     apply: (representation: Tensor, context: ForwardContext): Tensor => {
       if (representation.rank !== 3) {
@@ -51,7 +60,9 @@ function createSequenceLabellingHead(options: SequenceLabellingHeadOptions, part
         );
       }
       const [b, l, d] = representation.shape as [number, number, number];
-      return tf.tidy(() => tf.reshape(stack.apply(tf.reshape(representation, [b * l, d]), context), [b, l, numClasses]));
+      return tf.tidy(() =>
+        tf.reshape(stack.apply(tf.reshape(representation, [b * l, d]), context), [b, l, numClasses]),
+      );
     },
   });
 }
@@ -97,7 +108,8 @@ export function tokenCrossEntropyLoss(options: { readonly labelSmoothing?: numbe
       const perToken = tf.neg(tf.sum(tf.mul(y, tf.logSoftmax(logits)), -1)); // [b·l]
       let m: Tensor;
       if (mask === undefined) m = tf.onesLike(perToken);
-      else if (mask.rank === 1 && l > 1) m = tf.reshape(tf.tile(tf.reshape(tf.cast(mask, 'float32'), [b, 1]), [1, l]), [-1]);
+      else if (mask.rank === 1 && l > 1)
+        m = tf.reshape(tf.tile(tf.reshape(tf.cast(mask, 'float32'), [b, 1]), [1, l]), [-1]);
       else m = tf.reshape(tf.cast(mask, 'float32'), [-1]);
       const kept = tf.where(tf.greater(m, 0), tf.mul(perToken, m), tf.zerosLike(perToken));
       return tf.div<Scalar>(tf.sum(kept), tf.maximum(tf.sum(m), 1));
@@ -121,7 +133,10 @@ export function sequenceLabellingTask(name: string, options: SequenceLabellingTa
     if (target.rank !== 2) {
       return `task "${name}": targets must have shape [batch, length] (one label per token), got ${shapeString(target.shape)}.`;
     }
-    if (mask !== undefined && (mask.rank !== 2 || mask.shape[0] !== target.shape[0] || mask.shape[1] !== target.shape[1])) {
+    if (
+      mask !== undefined &&
+      (mask.rank !== 2 || mask.shape[0] !== target.shape[0] || mask.shape[1] !== target.shape[1])
+    ) {
       return `task "${name}": the mask must have the targets' shape ${shapeString(target.shape)} (1 = a labelled token), got ${shapeString(mask.shape)}.`;
     }
     const values = target.dataSync();

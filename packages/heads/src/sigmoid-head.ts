@@ -42,7 +42,13 @@ export function createSigmoidHead(
     );
   }
   const stack = denseStack(part, resolveStack(part, options), numLabels);
-  return stackHead(stack, kind, numLabels, { positiveWeight }, { ...(kind === 'multi-label' ? { numLabels } : {}), positiveWeight });
+  return stackHead(
+    stack,
+    kind,
+    numLabels,
+    { positiveWeight },
+    { ...(kind === 'multi-label' ? { numLabels } : {}), positiveWeight },
+  );
 }
 
 /**

@@ -32,9 +32,11 @@ export type TaskFactory = (name: string, options: { readonly [key: string]: Json
  * ```
  */
 export const taskFactories: Readonly<Record<string, TaskFactory>> = {
-  classification: (name, options) => classificationTask(name, options as unknown as ClassificationTaskOptions),
+  classification: (name, options) =>
+    classificationTask(name, options as unknown as ClassificationTaskOptions),
   regression: (name, options) => regressionTask(name, options),
   binary: (name, options) => binaryTask(name, options),
   'multi-label': (name, options) => multiLabelTask(name, options as unknown as MultiLabelTaskOptions),
-  'sequence-labelling': (name, options) => sequenceLabellingTask(name, options as unknown as SequenceLabellingTaskOptions),
+  'sequence-labelling': (name, options) =>
+    sequenceLabellingTask(name, options as unknown as SequenceLabellingTaskOptions),
 };

@@ -22,7 +22,9 @@ export interface BinaryTaskOptions extends SigmoidHeadOptions, TaskOptions {}
 export interface MultiLabelTaskOptions extends MultiLabelHeadOptions, TaskOptions {}
 
 /** Default metric names per head kind. */
-export const defaultMetrics: Readonly<Record<'classification' | 'regression' | 'binary' | 'multi-label', readonly string[]>> = {
+export const defaultMetrics: Readonly<
+  Record<'classification' | 'regression' | 'binary' | 'multi-label', readonly string[]>
+> = {
   classification: ['accuracy'],
   regression: ['mse', 'mae'],
   binary: ['binary-accuracy'],
@@ -91,7 +93,9 @@ export function regressionTask(name: string, options: RegressionTaskOptions = {}
   const head = createRegressionHead(options, `regression head of task "${name}"`);
   const validateTarget: TargetValidator = (target: Tensor, mask?: Tensor) =>
     checkTargetShape(name, target, head.outputSize, `${head.outputSize} value(s) per row`) ??
-    checkValues(name, target, mask, (v) => (Number.isFinite(v) ? undefined : `target ${v} is not finite — mask the row`));
+    checkValues(name, target, mask, (v) =>
+      Number.isFinite(v) ? undefined : `target ${v} is not finite — mask the row`,
+    );
   return {
     name,
     head,
@@ -121,7 +125,8 @@ const probability = (v: number): string | undefined =>
 export function binaryTask(name: string, options: BinaryTaskOptions = {}): Task {
   const head = createSigmoidHead('binary', options, `binary head of task "${name}"`);
   const validateTarget: TargetValidator = (target: Tensor, mask?: Tensor) =>
-    checkTargetShape(name, target, 1, 'one 0/1 label per row') ?? checkValues(name, target, mask, probability);
+    checkTargetShape(name, target, 1, 'one 0/1 label per row') ??
+    checkValues(name, target, mask, probability);
   return {
     name,
     head,

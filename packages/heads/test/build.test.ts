@@ -12,7 +12,11 @@ test('heads made without inputSize get their variables when the model is built (
     getConfig: () => ({ type: 'identity', options: {} }),
     dispose: () => undefined,
   };
-  const tasks = [classificationTask('a', { numClasses: 3, hidden: [4] }), regressionTask('b'), binaryTask('c')];
+  const tasks = [
+    classificationTask('a', { numClasses: 3, hidden: [4] }),
+    regressionTask('b'),
+    binaryTask('c'),
+  ];
   expect(tasks.map((t) => t.head.trainableVariables.length)).toEqual([0, 0, 0]);
   const model = new MultitaskModel({ backbone, tasks });
   expect(tasks.map((t) => t.head.trainableVariables.length)).toEqual([4, 2, 2]);

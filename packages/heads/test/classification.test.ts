@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectMultitaskError } from '@multitask/test-utils';
-import { classificationHead, classificationTask, softmaxCrossEntropyLoss, taskFactories } from '../src/index.ts';
+import {
+  classificationHead,
+  classificationTask,
+  softmaxCrossEntropyLoss,
+  taskFactories,
+} from '../src/index.ts';
 import { accuracy, blobs, trainHead } from './helpers.ts';
 
 describe('classificationHead', () => {
@@ -37,7 +42,11 @@ describe('classificationHead', () => {
   it('rejects a representation of the wrong size with a SHAPE_MISMATCH naming the task', async () => {
     const task = classificationTask('digit', { inputSize: 8, numClasses: 10 });
     const x = tf.ones([2, 5]);
-    const e = await expectMultitaskError(() => task.head.apply(x, { training: false }), 'SHAPE_MISMATCH', /task "digit"/);
+    const e = await expectMultitaskError(
+      () => task.head.apply(x, { training: false }),
+      'SHAPE_MISMATCH',
+      /task "digit"/,
+    );
     expect(e.message).toContain('[2, 5]');
     x.dispose();
     task.head.dispose();
@@ -58,14 +67,21 @@ describe('classificationHead', () => {
   it('takes an initializer for every layer (pytorch: U(±1/√fanIn) kernels and biases) and keeps it in its config', () => {
     const a = classificationHead({ inputSize: 16, numClasses: 3, hidden: [4], initializer: 'pytorch' });
     const [k1, b1, k2, b2] = a.trainableVariables.map((v) => Array.from(v.dataSync()));
-    for (const [v, limit] of [[k1, 1 / 4], [b1, 1 / 4], [k2, 1 / 2], [b2, 1 / 2]] as const) {
+    for (const [v, limit] of [
+      [k1, 1 / 4],
+      [b1, 1 / 4],
+      [k2, 1 / 2],
+      [b2, 1 / 2],
+    ] as const) {
       expect(Math.max(...v!.map(Math.abs))).toBeLessThanOrEqual(limit);
       expect(v!.some((x) => x !== 0)).toBe(true);
     }
     expect(a.getConfig().options).toMatchObject({ initializer: 'pytorch' });
     const b = taskFactories[a.getConfig().type]!('t', a.getConfig().options).head;
     expect(Array.from(b.trainableVariables[1]!.dataSync())).toEqual(b1);
-    expect(() => classificationHead({ numClasses: 2, initializer: 'ones' as never })).toThrow(/option "initializer"/);
+    expect(() => classificationHead({ numClasses: 2, initializer: 'ones' as never })).toThrow(
+      /option "initializer"/,
+    );
     [a, b].forEach((h) => h.dispose());
   });
 
@@ -92,7 +108,10 @@ describe('softmaxCrossEntropyLoss', () => {
     // Row 0: logits [0, 0], label 0 → p = 1/2 → CE = ln 2.
     // Row 1: logits [ln 3, 0], label 1 → p₁ = 1/(3+1) → CE = ln 4.
     // Smoothing ε = 0.2, K = 2: row 1 target [0.1, 0.9] → 0.1·(−ln 0.75) + 0.9·ln 4 = 1.2764331.
-    const logits = tf.tensor2d([[0, 0], [Math.log(3), 0]]);
+    const logits = tf.tensor2d([
+      [0, 0],
+      [Math.log(3), 0],
+    ]);
     const labels = tf.tensor1d([0, 1], 'int32');
     const mask = tf.tensor1d([0, 1]);
     const plain = softmaxCrossEntropyLoss()(logits, labels);
@@ -131,7 +150,10 @@ describe('softmaxCrossEntropyLoss', () => {
   });
 
   it('ignores placeholder labels of masked rows (no NaN, zero gradient for them)', () => {
-    const logits = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const logits = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const labels = tf.tensor1d([-1, 2], 'int32');
     const mask = tf.tensor1d([0, 1]);
     const g = tf.grad((z: tf.Tensor) => softmaxCrossEntropyLoss()(z, labels, mask))(logits);

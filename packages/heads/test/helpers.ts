@@ -4,7 +4,14 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { Rng, seedStream, type Task } from '@multitask/core';
 
 /** Trains `task.head` directly on features `x` for `steps` full-batch Adam steps; returns the final loss. */
-export function trainHead(task: Task, x: tf.Tensor, y: tf.Tensor, steps: number, lr = 0.05, mask?: tf.Tensor): number {
+export function trainHead(
+  task: Task,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  steps: number,
+  lr = 0.05,
+  mask?: tf.Tensor,
+): number {
   const opt: tf.Optimizer = tf.train.adam(lr);
   // build lazily-sized heads before collecting variables
   tf.tidy(() => {
@@ -27,7 +34,11 @@ export function trainHead(task: Task, x: tf.Tensor, y: tf.Tensor, steps: number,
 }
 
 /** Gaussian blobs: `k` classes with centres on a circle of radius 3 in 2-D, `n` points each, σ = 0.5. */
-export function blobs(k: number, n: number, seed: number): { x: tf.Tensor2D; y: tf.Tensor1D; xs: number[][]; ys: number[] } {
+export function blobs(
+  k: number,
+  n: number,
+  seed: number,
+): { x: tf.Tensor2D; y: tf.Tensor1D; xs: number[][]; ys: number[] } {
   const rng = new Rng(seed);
   const xs: number[][] = [];
   const ys: number[] = [];
@@ -43,5 +54,8 @@ export function blobs(k: number, n: number, seed: number): { x: tf.Tensor2D; y: 
 
 /** Fraction of rows whose arg-max of `logits` equals `labels`. */
 export function accuracy(logits: tf.Tensor, labels: tf.Tensor): number {
-  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')).dataSync()[0]!);
+  return tf.tidy(
+    () =>
+      tf.mean(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')).dataSync()[0]!,
+  );
 }

@@ -44,8 +44,16 @@ describe('regressionLoss', () => {
 
   it('averages over outputs then labelled rows, ignoring NaN targets of masked rows (value and gradient)', () => {
     // Row 0: errors [1, 3] → mse 5; row 1 is masked and holds NaN; row 2: errors [0, 2] → mse 2. Mean = 3.5.
-    const p = tf.tensor2d([[1, 3], [0, 0], [1, 1]]);
-    const t = tf.tensor2d([[0, 0], [NaN, NaN], [1, -1]]);
+    const p = tf.tensor2d([
+      [1, 3],
+      [0, 0],
+      [1, 1],
+    ]);
+    const t = tf.tensor2d([
+      [0, 0],
+      [NaN, NaN],
+      [1, -1],
+    ]);
     const mask = tf.tensor1d([1, 0, 1]);
     const { value, grads } = tf.tidy(() => {
       const f = (z: tf.Tensor) => regressionLoss()(z, t, mask);
@@ -59,13 +67,19 @@ describe('regressionLoss', () => {
 
   it('huber equals MSE/2 for small errors and δ·(|e| − δ/2) for large ones (property)', () => {
     fc.assert(
-      fc.property(fc.double({ min: -10, max: 10, noNaN: true }), fc.double({ min: 0.1, max: 3, noNaN: true }), (e, delta) => {
-        const expected = Math.abs(e) <= delta ? 0.5 * e * e : delta * (Math.abs(e) - delta / 2);
-        const l = tf.tidy(() => regressionLoss({ kind: 'huber', delta })(tf.tensor1d([e]), tf.tensor1d([0])));
-        const got = l.dataSync()[0]!;
-        l.dispose();
-        expect(got).toBeCloseTo(expected, 3);
-      }),
+      fc.property(
+        fc.double({ min: -10, max: 10, noNaN: true }),
+        fc.double({ min: 0.1, max: 3, noNaN: true }),
+        (e, delta) => {
+          const expected = Math.abs(e) <= delta ? 0.5 * e * e : delta * (Math.abs(e) - delta / 2);
+          const l = tf.tidy(() =>
+            regressionLoss({ kind: 'huber', delta })(tf.tensor1d([e]), tf.tensor1d([0])),
+          );
+          const got = l.dataSync()[0]!;
+          l.dispose();
+          expect(got).toBeCloseTo(expected, 3);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -77,7 +91,10 @@ describe('regressionTask', () => {
     expect(task.metrics).toEqual(['mse', 'mae']);
     const good = tf.tensor2d([[1, 2]]);
     const wide = tf.tensor2d([[1, 2, 3]]);
-    const nan = tf.tensor2d([[1, NaN], [0, 0]]);
+    const nan = tf.tensor2d([
+      [1, NaN],
+      [0, 0],
+    ]);
     const mask = tf.tensor1d([0, 1]);
     expect(task.validateTarget!(good)).toBeUndefined();
     expect(task.validateTarget!(wide)).toMatch(/task "mass".*\[batch, 2\].*\[1, 3\]/);
@@ -90,10 +107,16 @@ describe('regressionTask', () => {
   it('fits a noisy 2-output linear map to test MSE < 0.02 (noise variance 0.01) with each loss', () => {
     // y = x·A + 0.1·ε; the best possible test MSE is the noise variance 0.01.
     const rng = new Rng(4);
-    const A = [[1, -2], [0.5, 1], [-1, 0.3]];
+    const A = [
+      [1, -2],
+      [0.5, 1],
+      [-1, 0.3],
+    ];
     const make = (n: number) => {
       const xs = Array.from({ length: n }, () => [rng.normal(), rng.normal(), rng.normal()]);
-      const ys = xs.map((r) => [0, 1].map((j) => r.reduce((s, v, i) => s + v * A[i]![j]!, 0) + 0.1 * rng.normal()));
+      const ys = xs.map((r) =>
+        [0, 1].map((j) => r.reduce((s, v, i) => s + v * A[i]![j]!, 0) + 0.1 * rng.normal()),
+      );
       return { x: tf.tensor2d(xs), y: tf.tensor2d(ys) };
     };
     const train = make(200);
@@ -101,7 +124,9 @@ describe('regressionTask', () => {
     for (const loss of ['mse', 'l1', 'huber'] as const) {
       const task = regressionTask('y', { inputSize: 3, outputSize: 2, loss });
       trainHead(task, train.x, train.y, 200, 0.05);
-      const mse = tf.tidy(() => tf.mean(tf.square(tf.sub(task.head.apply(test.x, { training: false }), test.y))).dataSync()[0]!);
+      const mse = tf.tidy(
+        () => tf.mean(tf.square(tf.sub(task.head.apply(test.x, { training: false }), test.y))).dataSync()[0]!,
+      );
       expect(mse, loss).toBeLessThan(0.02);
       task.head.dispose();
     }

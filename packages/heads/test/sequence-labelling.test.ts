@@ -1,26 +1,64 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { isMultitaskError } from '@multitask/core';
-import { sequenceLabellingHead, sequenceLabellingTask, taskFactories, tokenCrossEntropyLoss } from '../src/index.ts';
+import {
+  sequenceLabellingHead,
+  sequenceLabellingTask,
+  taskFactories,
+  tokenCrossEntropyLoss,
+} from '../src/index.ts';
 
 describe('tokenCrossEntropyLoss', () => {
   it('is the mean over labelled tokens only (golden value)', () => {
     const logits = tf.tensor3d([
-      [[2, 0], [0, 0], [9, -9]],
-      [[0, 1], [5, 5], [-3, 3]],
+      [
+        [2, 0],
+        [0, 0],
+        [9, -9],
+      ],
+      [
+        [0, 1],
+        [5, 5],
+        [-3, 3],
+      ],
     ]);
-    const labels = tf.tensor2d([[0, 1, 1], [1, 0, 0]], [2, 3], 'int32');
-    const mask = tf.tensor2d([[1, 1, 0], [1, 0, 0]]);
+    const labels = tf.tensor2d(
+      [
+        [0, 1, 1],
+        [1, 0, 0],
+      ],
+      [2, 3],
+      'int32',
+    );
+    const mask = tf.tensor2d([
+      [1, 1, 0],
+      [1, 0, 0],
+    ]);
     const l = tokenCrossEntropyLoss()(logits, labels, mask);
     // tokens (0,0): −log σ(2) over 2 classes = log(1+e^−2); (0,1): log 2; (1,0): log(1+e^−1)
     const expected = (Math.log(1 + Math.exp(-2)) + Math.log(2) + Math.log(1 + Math.exp(-1))) / 3;
     expect(l.dataSync()[0]).toBeCloseTo(expected, 5);
     // Padding may hold any label and any logits: changing them changes nothing.
     const noisy = tf.tensor3d([
-      [[2, 0], [0, 0], [-50, 50]],
-      [[0, 1], [0, 80], [30, 3]],
+      [
+        [2, 0],
+        [0, 0],
+        [-50, 50],
+      ],
+      [
+        [0, 1],
+        [0, 80],
+        [30, 3],
+      ],
     ]);
-    const junk = tf.tensor2d([[0, 1, -1], [1, 99, 7]], [2, 3], 'int32');
+    const junk = tf.tensor2d(
+      [
+        [0, 1, -1],
+        [1, 99, 7],
+      ],
+      [2, 3],
+      'int32',
+    );
     const l2 = tokenCrossEntropyLoss()(noisy, junk, mask);
     expect(l2.dataSync()[0]).toBeCloseTo(expected, 5);
     // A [batch] mask removes whole rows; no mask counts every position.
@@ -38,7 +76,12 @@ describe('tokenCrossEntropyLoss', () => {
   });
 
   it('has no gradient through padding', () => {
-    const init = tf.tensor3d([[[1, 2], [3, 4]]]);
+    const init = tf.tensor3d([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ]);
     const logits = tf.variable(init);
     const labels = tf.tensor2d([[1, 0]], [1, 2], 'int32');
     const mask = tf.tensor2d([[1, 0]]);
@@ -62,7 +105,10 @@ describe('sequenceLabellingHead and task', () => {
     const a = (out.arraySync() as number[][][])[1]![4]!;
     const b = (one.arraySync() as number[][][])[0]![0]!;
     a.forEach((v, i) => expect(b[i]).toBeCloseTo(v, 5));
-    expect(head.getConfig()).toMatchObject({ type: 'sequence-labelling', options: { numClasses: 3, inputSize: 4, hidden: [5] } });
+    expect(head.getConfig()).toMatchObject({
+      type: 'sequence-labelling',
+      options: { numClasses: 3, inputSize: 4, hidden: [5] },
+    });
     const flat = tf.zeros([2, 4]);
     try {
       head.apply(flat, { training: false });

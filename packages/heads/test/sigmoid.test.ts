@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@multitask/core';
-import { binaryHead, binaryTask, multiLabelHead, multiLabelTask, sigmoidCrossEntropyLoss } from '../src/index.ts';
+import {
+  binaryHead,
+  binaryTask,
+  multiLabelHead,
+  multiLabelTask,
+  sigmoidCrossEntropyLoss,
+} from '../src/index.ts';
 import { trainHead } from './helpers.ts';
 
 const scalar = (l: tf.Scalar): number => {
@@ -33,7 +39,10 @@ describe('sigmoidCrossEntropyLoss', () => {
     // positive weight 3 scales the z = 1 term only: (3·ln 2 + 2.1269280)/2.
     const x = tf.tensor2d([[0], [2]]);
     const z = tf.tensor1d([1, 0]);
-    expect(scalar(sigmoidCrossEntropyLoss()(x, z))).toBeCloseTo((Math.LN2 + Math.log(1 + Math.E ** 2)) / 2, 5);
+    expect(scalar(sigmoidCrossEntropyLoss()(x, z))).toBeCloseTo(
+      (Math.LN2 + Math.log(1 + Math.E ** 2)) / 2,
+      5,
+    );
     expect(scalar(sigmoidCrossEntropyLoss({ positiveWeight: 3 })(x, z))).toBeCloseTo(
       (3 * Math.LN2 + Math.log(1 + Math.E ** 2)) / 2,
       5,
@@ -50,7 +59,9 @@ describe('sigmoidCrossEntropyLoss', () => {
         (x, z, w) => {
           const s = 1 / (1 + Math.exp(-x));
           const expected = -(w * z * Math.log(s) + (1 - z) * Math.log(1 - s));
-          const got = scalar(tf.tidy(() => sigmoidCrossEntropyLoss({ positiveWeight: w })(tf.tensor1d([x]), tf.tensor1d([z]))));
+          const got = scalar(
+            tf.tidy(() => sigmoidCrossEntropyLoss({ positiveWeight: w })(tf.tensor1d([x]), tf.tensor1d([z]))),
+          );
           expect(got).toBeCloseTo(expected, 2);
         },
       ),
@@ -60,8 +71,14 @@ describe('sigmoidCrossEntropyLoss', () => {
 
   it('masks whole rows of a multi-label target', () => {
     // row 0: logits [0, 0] vs [1, 0] → ln 2 each → mean ln 2; row 1 masked (NaN targets).
-    const x = tf.tensor2d([[0, 0], [5, 5]]);
-    const z = tf.tensor2d([[1, 0], [NaN, NaN]]);
+    const x = tf.tensor2d([
+      [0, 0],
+      [5, 5],
+    ]);
+    const z = tf.tensor2d([
+      [1, 0],
+      [NaN, NaN],
+    ]);
     const mask = tf.tensor1d([1, 0]);
     expect(scalar(sigmoidCrossEntropyLoss()(x, z, mask))).toBeCloseTo(Math.LN2, 5);
     tf.dispose([x, z, mask]);
@@ -97,7 +114,9 @@ describe('binary and multi-label tasks', () => {
     const fit = (positiveWeight: number) => {
       const task = binaryTask('disc', { inputSize: 2, hidden: [16], positiveWeight, seed: 3 });
       trainHead(task, train.x, train.y, 300, 0.05);
-      const pred = tf.tidy(() => Array.from(tf.greater(task.head.apply(test.x, { training: false }), 0).dataSync()));
+      const pred = tf.tidy(() =>
+        Array.from(tf.greater(task.head.apply(test.x, { training: false }), 0).dataSync()),
+      );
       task.head.dispose();
       const hits = pred.filter((p, i) => p === 1 && test.ys[i] === 1).length;
       return {
@@ -124,8 +143,16 @@ describe('binary and multi-label tasks', () => {
     const test = make(300);
     const task = multiLabelTask('tags', { inputSize: 2, numLabels: 3 });
     trainHead(task, train.x, train.y, 300, 0.1);
-    const acc = tf.tidy(() =>
-      tf.mean(tf.cast(tf.equal(tf.greater(task.head.apply(test.x, { training: false }), 0), tf.cast(test.y, 'bool')), 'float32')).dataSync()[0]!,
+    const acc = tf.tidy(
+      () =>
+        tf
+          .mean(
+            tf.cast(
+              tf.equal(tf.greater(task.head.apply(test.x, { training: false }), 0), tf.cast(test.y, 'bool')),
+              'float32',
+            ),
+          )
+          .dataSync()[0]!,
     );
     expect(acc).toBeGreaterThanOrEqual(0.95);
     tf.dispose([train.x, train.y, test.x, test.y]);

@@ -167,7 +167,9 @@ describe('conformance kit', () => {
   it('a false `randomized` claim fails: the output must depend on context.rng', () => {
     const r = checkConformance({ create: () => gramian('equal', equal), properties: ['randomized'] });
     expect(failed(r)).toEqual(['permutation']);
-    expect(r.checks.find((c) => c.check === 'permutation')?.message).toMatch(/declared randomized.*identical/);
+    expect(r.checks.find((c) => c.check === 'permutation')?.message).toMatch(
+      /declared randomized.*identical/,
+    );
   });
 
   it('real strategies pass with a report', () => {

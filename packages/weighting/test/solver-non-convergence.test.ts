@@ -59,7 +59,10 @@ describe('solvers fail loudly', () => {
       const ok = c.make().weights(c.g, ctx(c.g.length));
       expect(ok.every(Number.isFinite)).toBe(true);
       const strategy = c.make({ maxIterations: 1 });
-      const error = await expectMultitaskError(() => strategy.weights(c.g, ctx(c.g.length)), 'SOLVER_NOT_CONVERGED');
+      const error = await expectMultitaskError(
+        () => strategy.weights(c.g, ctx(c.g.length)),
+        'SOLVER_NOT_CONVERGED',
+      );
       expect(error.message).toContain(`${c.name}:`);
       expect(error.message).toContain(c.solver);
       expect(error.message).toMatch(/residual [0-9.e+-]+|residual Infinity/);

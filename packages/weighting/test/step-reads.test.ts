@@ -42,7 +42,10 @@ describe('one read per step', () => {
     const trainer = new Trainer({ model, strategy, optimizer: opt, seed: 1 });
     const batch = {
       inputs: tf.randomNormal([8, 3], 0, 1, 'float32', 7),
-      targets: { a: tf.randomNormal([8, 1], 0, 1, 'float32', 8), b: tf.randomNormal([8, 1], 0, 1, 'float32', 9) },
+      targets: {
+        a: tf.randomNormal([8, 1], 0, 1, 'float32', 8),
+        b: tf.randomNormal([8, 1], 0, 1, 'float32', 9),
+      },
     };
     trainer.trainStep(batch);
     const before = strategy.currentWeights(['a', 'b']);

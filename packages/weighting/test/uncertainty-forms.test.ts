@@ -97,8 +97,13 @@ describe('uncertaintyWeighting forms', () => {
     } finally {
       s.dispose();
     }
-    await expectMultitaskError(() => uncertaintyWeighting({ form: 'gaussian' as never }), 'INVALID_OPTION', undefined, {
-      option: 'form',
-    });
+    await expectMultitaskError(
+      () => uncertaintyWeighting({ form: 'gaussian' as never }),
+      'INVALID_OPTION',
+      undefined,
+      {
+        option: 'form',
+      },
+    );
   });
 });

@@ -1,8 +1,28 @@
 /** Expert networks and softmax gates shared by the gated sharing schemes (MMoE, CGC). Internal. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError, Rng, type Backbone, type ForwardContext, type JsonValue, type SharedRepresentation, type TaskRepresentations } from '@multitask/core';
-import { activate, applyDense, disposeVariables, makeDense, makeDenseLayers, maybeDropout, toRows, type Activation, type Dense, type Initializer, type ResolvedCommonPartOptions } from '@multitask/core/parts';
+import {
+  MultitaskError,
+  Rng,
+  type Backbone,
+  type ForwardContext,
+  type JsonValue,
+  type SharedRepresentation,
+  type TaskRepresentations,
+} from '@multitask/core';
+import {
+  activate,
+  applyDense,
+  disposeVariables,
+  makeDense,
+  makeDenseLayers,
+  maybeDropout,
+  toRows,
+  type Activation,
+  type Dense,
+  type Initializer,
+  type ResolvedCommonPartOptions,
+} from '@multitask/core/parts';
 import type { GatedBackbone } from '../mmoe-backbone.ts';
 import { singleInput } from './single-input.ts';
 
@@ -10,7 +30,12 @@ import { singleInput } from './single-input.ts';
 export type Expert = readonly Dense[];
 
 /** Creates an expert MLP `inputSize → units…`. */
-export function makeExpert(rng: Rng, inputSize: number, units: readonly number[], initializer: Initializer): Expert {
+export function makeExpert(
+  rng: Rng,
+  inputSize: number,
+  units: readonly number[],
+  initializer: Initializer,
+): Expert {
   return makeDenseLayers(rng, inputSize, units, initializer);
 }
 
@@ -48,8 +73,16 @@ export function runExperts(
         1,
       );
     }
-    const bias = tf.concat(experts.map((e) => e[l]!.bias), 0);
-    h = maybeDropout(activate(tf.add(tf.matMul(h as Tensor2D, kernel as Tensor2D), bias), activation), dropout, context, rng);
+    const bias = tf.concat(
+      experts.map((e) => e[l]!.bias),
+      0,
+    );
+    h = maybeDropout(
+      activate(tf.add(tf.matMul(h as Tensor2D, kernel as Tensor2D), bias), activation),
+      dropout,
+      context,
+      rng,
+    );
   }
   const units = experts[0]![depth - 1]!.kernel.shape[1]!;
   return tf.reshape(h, [-1, E, units]);
@@ -102,7 +135,11 @@ export function expertVariables(experts: readonly Expert[]): Variable[] {
 
 /** Validates the `tasks` option: a non-empty list of unique names. */
 export function checkTaskNames(part: string, tasks: unknown): string[] {
-  if (!Array.isArray(tasks) || tasks.length === 0 || !tasks.every((t) => typeof t === 'string' && t.length > 0)) {
+  if (
+    !Array.isArray(tasks) ||
+    tasks.length === 0 ||
+    !tasks.every((t) => typeof t === 'string' && t.length > 0)
+  ) {
     throw new MultitaskError(
       'INVALID_OPTION',
       `[@multitask/backbones] ${part}: option "tasks" must list the task names (non-empty strings), got ` +
@@ -113,9 +150,13 @@ export function checkTaskNames(part: string, tasks: unknown): string[] {
   const names = tasks as string[];
   const dup = names.find((t, i) => names.indexOf(t) !== i);
   if (dup !== undefined) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/backbones] ${part}: task "${dup}" is listed twice in "tasks".`, {
-      details: { option: 'tasks', task: dup },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/backbones] ${part}: task "${dup}" is listed twice in "tasks".`,
+      {
+        details: { option: 'tasks', task: dup },
+      },
+    );
   }
   return [...names];
 }
@@ -156,10 +197,13 @@ export function gatedBackbone(spec: GatedSpec): GatedBackbone {
   const { part, inputSize, tasks, numShared, numOwn, expertUnits } = spec;
   const { activation, dropout, initializer, seed } = spec.common;
   const rng = new Rng(seed);
-  const experts = (n: number): Expert[] => Array.from({ length: n }, () => makeExpert(rng, inputSize, expertUnits, initializer));
+  const experts = (n: number): Expert[] =>
+    Array.from({ length: n }, () => makeExpert(rng, inputSize, expertUnits, initializer));
   const shared = experts(numShared);
   const own = new Map<string, Expert[]>(tasks.map((t) => [t, experts(numOwn)]));
-  const gates = new Map<string, Dense>(tasks.map((t) => [t, makeDense(rng, inputSize, numShared + numOwn, initializer)]));
+  const gates = new Map<string, Dense>(
+    tasks.map((t) => [t, makeDense(rng, inputSize, numShared + numOwn, initializer)]),
+  );
   const dropoutRng = rng.fork();
   const allExperts = [...shared, ...tasks.flatMap((t) => own.get(t)!)];
   // Per task, the 0/1 matrices that select and mix its experts from the stacked outputs: the shared ones, then
@@ -177,7 +221,10 @@ export function gatedBackbone(spec: GatedSpec): GatedBackbone {
     tasks.map((t) => [t, [...expertVariables(own.get(t)!), gates.get(t)!.kernel, gates.get(t)!.bias]]),
   );
   const variables: Variable[] = [...expertVariables(shared), ...tasks.flatMap((t) => taskVariables[t]!)];
-  const applyShared = (inputs: Parameters<Backbone['apply']>[0], context: ForwardContext): SharedRepresentation => {
+  const applyShared = (
+    inputs: Parameters<Backbone['apply']>[0],
+    context: ForwardContext,
+  ): SharedRepresentation => {
     const x = toRows('backbones', part, singleInput(part, inputs), inputSize);
     return {
       shared: tf.tidy(() => runExperts(x, allExperts, activation, dropout, context, dropoutRng)),

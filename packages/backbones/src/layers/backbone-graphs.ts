@@ -18,7 +18,14 @@ export interface BackboneGraph {
 }
 
 /** Backbone types `exportLayersModel` exports, in the order its error message lists them. */
-export const EXPORTABLE_BACKBONES: readonly string[] = ['mlp', 'multi-lenet', 'resnet', 'mmoe', 'cgc', 'multi-input'];
+export const EXPORTABLE_BACKBONES: readonly string[] = [
+  'mlp',
+  'multi-lenet',
+  'resnet',
+  'mmoe',
+  'cgc',
+  'multi-input',
+];
 
 /** Backbone types allowed as branches of an exported `multi-input` backbone. */
 export const EXPORTABLE_BRANCHES: readonly string[] = ['mlp', 'multi-lenet', 'resnet'];
@@ -41,7 +48,10 @@ const LEAKY_ALPHA = 0.2;
  * How a multitask activation exports: the dense layer's activation string, and `after`, which appends the layers
  * the string cannot express (a LeakyReLU for `leaky-relu`). Throws `INVALID_CONFIG` naming `part`.
  */
-export function layerActivation(value: unknown, part: string): { readonly dense: string; after(y: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor } {
+export function layerActivation(
+  value: unknown,
+  part: string,
+): { readonly dense: string; after(y: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor } {
   const name = typeof value === 'string' ? value : 'relu';
   const a = LAYER_ACTIVATIONS[name];
   if (a === undefined) {
@@ -54,7 +64,11 @@ export function layerActivation(value: unknown, part: string): { readonly dense:
   return {
     dense: a,
     after: (y, layerName) =>
-      name === 'leaky-relu' ? (tfl.layers.leakyReLU({ alpha: LEAKY_ALPHA, name: `${layerName}_leaky_relu` }).apply(y) as tfl.SymbolicTensor) : y,
+      name === 'leaky-relu'
+        ? (tfl.layers
+            .leakyReLU({ alpha: LEAKY_ALPHA, name: `${layerName}_leaky_relu` })
+            .apply(y) as tfl.SymbolicTensor)
+        : y,
   };
 }
 
@@ -79,7 +93,12 @@ const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTens
   layer.apply(x) as tfl.SymbolicTensor;
 
 /** Records the weights of `layer` (taken before it is built, so a missing variable builds nothing), then applies it. */
-export function wire(copies: WeightCopy[], layer: tfl.layers.Layer, x: tfl.SymbolicTensor, weights: readonly tf.Tensor[]): tfl.SymbolicTensor {
+export function wire(
+  copies: WeightCopy[],
+  layer: tfl.layers.Layer,
+  x: tfl.SymbolicTensor,
+  weights: readonly tf.Tensor[],
+): tfl.SymbolicTensor {
   copies.push([layer, weights]);
   return apply(layer, x);
 }
@@ -98,7 +117,11 @@ function singleInputGraph(
     const act = layerActivation(o.activation, 'mlp backbone');
     let z = input;
     (o.units as number[]).forEach((u, i) => {
-      const layer = tfl.layers.dense({ units: u, activation: act.dense as never, name: `${prefix}dense_${i}` });
+      const layer = tfl.layers.dense({
+        units: u,
+        activation: act.dense as never,
+        name: `${prefix}dense_${i}`,
+      });
       z = act.after(wire(copies, layer, z, [next(), next()]), `${prefix}dense_${i}`);
     });
     return z;
@@ -106,11 +129,24 @@ function singleInputGraph(
   if (cfg.type === 'multi-lenet') {
     const [f1, f2] = o.filters as [number, number];
     const k = o.kernelSize as number;
-    const conv1 = tfl.layers.conv2d({ filters: f1, kernelSize: k, padding: 'valid', name: `${prefix}conv_0` });
-    const conv2 = tfl.layers.conv2d({ filters: f2, kernelSize: k, padding: 'valid', name: `${prefix}conv_1` });
+    const conv1 = tfl.layers.conv2d({
+      filters: f1,
+      kernelSize: k,
+      padding: 'valid',
+      name: `${prefix}conv_0`,
+    });
+    const conv2 = tfl.layers.conv2d({
+      filters: f2,
+      kernelSize: k,
+      padding: 'valid',
+      name: `${prefix}conv_1`,
+    });
     const fc = tfl.layers.dense({ units: o.units as number, activation: 'relu', name: `${prefix}dense` });
     const poolRelu = (y: tfl.SymbolicTensor): tfl.SymbolicTensor =>
-      apply(tfl.layers.activation({ activation: 'relu' }), apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }), y));
+      apply(
+        tfl.layers.activation({ activation: 'relu' }),
+        apply(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }), y),
+      );
     const y1 = poolRelu(wire(copies, conv1, input, [next(), next()]));
     const y2 = poolRelu(wire(copies, conv2, y1, [next(), next()]));
     return wire(copies, fc, apply(tfl.layers.flatten(), y2), [next(), next()]);
@@ -129,7 +165,12 @@ function singleInputGraph(
  * then per block c1 kernel, b1 γ β, c2 kernel, b2 γ β, and for a projection its conv kernel and BN γ β. The moving
  * mean and variance come in the same BN order from `nonTrainableVariables`.
  */
-function resnetGraph(backbone: Backbone, input: tfl.SymbolicTensor, prefix: string, copies: WeightCopy[]): tfl.SymbolicTensor {
+function resnetGraph(
+  backbone: Backbone,
+  input: tfl.SymbolicTensor,
+  prefix: string,
+  copies: WeightCopy[],
+): tfl.SymbolicTensor {
   const o = backbone.getConfig().options as Record<string, unknown>;
   const widths = o.widths as number[];
   const blocksPerStage = o.blocksPerStage as number;
@@ -148,7 +189,12 @@ function resnetGraph(backbone: Backbone, input: tfl.SymbolicTensor, prefix: stri
       useBias: false,
       name: `${prefix}conv_${id}`,
     });
-    const bn = tfl.layers.batchNormalization({ axis: -1, epsilon: 1e-3, momentum, name: `${prefix}bn_${id}` });
+    const bn = tfl.layers.batchNormalization({
+      axis: -1,
+      epsilon: 1e-3,
+      momentum,
+      name: `${prefix}bn_${id}`,
+    });
     const y = wire(copies, conv, x, [next()]);
     const gamma = next();
     const beta = next();
@@ -207,8 +253,15 @@ function gatedGraph(backbone: Backbone, copies: WeightCopy[]): BackboneGraph {
     if (h !== undefined) return h;
     h = input;
     for (let l = 0; l < depth; l++) {
-      const layer = tfl.layers.dense({ units: units[l]!, activation: act.dense as never, name: `backbone_${name}_dense_${l}` });
-      h = act.after(wire(copies, layer, h, [vars[start + 2 * l]!, vars[start + 2 * l + 1]!]), `backbone_${name}_dense_${l}`);
+      const layer = tfl.layers.dense({
+        units: units[l]!,
+        activation: act.dense as never,
+        name: `backbone_${name}_dense_${l}`,
+      });
+      h = act.after(
+        wire(copies, layer, h, [vars[start + 2 * l]!, vars[start + 2 * l + 1]!]),
+        `backbone_${name}_dense_${l}`,
+      );
     }
     h = apply(tfl.layers.reshape({ targetShape: [1, units[depth - 1]!], name: `backbone_${name}_row` }), h);
     experts.set(name, h);
@@ -230,8 +283,14 @@ function gatedGraph(backbone: Backbone, copies: WeightCopy[]): BackboneGraph {
       ...Array.from({ length: numOwn }, (_, j) => expert(`${task}_expert_${j}`, base + 2 * j * depth)),
     ];
     const stacked =
-      selected.length === 1 ? selected[0]! : apply(tfl.layers.concatenate({ axis: 1, name: `backbone_${task}_experts` }), selected);
-    const gate = tfl.layers.dense({ units: selected.length, activation: 'softmax', name: `backbone_${task}_gate` });
+      selected.length === 1
+        ? selected[0]!
+        : apply(tfl.layers.concatenate({ axis: 1, name: `backbone_${task}_experts` }), selected);
+    const gate = tfl.layers.dense({
+      units: selected.length,
+      activation: 'softmax',
+      name: `backbone_${task}_gate`,
+    });
     const g = wire(copies, gate, input, [vars[base + perTask - 2]!, vars[base + perTask - 1]!]);
     return apply(tfl.layers.dot({ axes: [1, 1], name: `backbone_${task}_mix` }), [g, stacked]);
   };
@@ -265,7 +324,10 @@ function multiInputGraph(backbone: Backbone, copies: WeightCopy[]): BackboneGrap
     return tfl.input({ shape, name: n });
   });
   const parts = names.map((n, i) => singleInputGraph(branches[n]!, inputs[i]!, `backbone_${n}_`, copies));
-  const z = parts.length === 1 ? parts[0]! : apply(tfl.layers.concatenate({ axis: -1, name: 'backbone_concat' }), parts);
+  const z =
+    parts.length === 1
+      ? parts[0]!
+      : apply(tfl.layers.concatenate({ axis: -1, name: 'backbone_concat' }), parts);
   return { inputs, representation: () => z };
 }
 

@@ -69,15 +69,26 @@ function build(model: MultitaskModel, options: ExportLayersOptions, copies: Weig
     let y = graph.representation(name);
     for (let i = 0; i < hv.length / 2; i++) {
       const last = i === hv.length / 2 - 1;
-      const activation = last ? (options.softmax && hc.type === 'classification' ? 'softmax' : 'linear') : act.dense;
+      const activation = last
+        ? options.softmax && hc.type === 'classification'
+          ? 'softmax'
+          : 'linear'
+        : act.dense;
       const layerName = last ? name : `${name}_hidden_${i}`;
-      const layer = tfl.layers.dense({ units: hv[2 * i]!.shape[1]!, activation: activation as never, name: layerName });
+      const layer = tfl.layers.dense({
+        units: hv[2 * i]!.shape[1]!,
+        activation: activation as never,
+        name: layerName,
+      });
       y = wire(copies, layer, y, [hv[2 * i]!, hv[2 * i + 1]!]);
       if (!last) y = act.after(y, layerName);
     }
     return y;
   });
-  const layersModel = tfl.model({ inputs: graph.inputs.length === 1 ? graph.inputs[0]! : graph.inputs, outputs });
+  const layersModel = tfl.model({
+    inputs: graph.inputs.length === 1 ? graph.inputs[0]! : graph.inputs,
+    outputs,
+  });
   for (const [layer, weights] of copies) layer.setWeights([...weights]);
   return layersModel;
 }

@@ -15,7 +15,10 @@ interface ModelJson {
   readonly format?: string;
   readonly generatedBy?: string;
   readonly modelTopology?: object;
-  readonly weightsManifest?: readonly { readonly paths: readonly string[]; readonly weights: tf.io.WeightsManifestEntry[] }[];
+  readonly weightsManifest?: readonly {
+    readonly paths: readonly string[];
+    readonly weights: tf.io.WeightsManifestEntry[];
+  }[];
   readonly checksums?: Readonly<Record<string, string>>;
 }
 
@@ -44,7 +47,13 @@ function toBytes(data: tf.io.WeightData | undefined): Uint8Array {
 /** Bytes a weight spec occupies in the weights file. */
 function specBytes(spec: tf.io.WeightsManifestEntry): number {
   const n = spec.shape.reduce((a, b) => a * b, 1);
-  const per = spec.quantization ? (spec.quantization.dtype === 'uint8' ? 1 : 2) : spec.dtype === 'bool' ? 1 : 4;
+  const per = spec.quantization
+    ? spec.quantization.dtype === 'uint8'
+      ? 1
+      : 2
+    : spec.dtype === 'bool'
+      ? 1
+      : 4;
   return n * per;
 }
 
@@ -83,7 +92,9 @@ export function fileSystemHandler(directory: string): tf.io.IOHandler {
         ...(artifacts.modelTopology === undefined ? {} : { modelTopology: artifacts.modelTopology }),
         weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
         checksums: { [WEIGHTS_BIN]: sha256(bytes) },
-        ...(artifacts.userDefinedMetadata === undefined ? {} : { userDefinedMetadata: artifacts.userDefinedMetadata }),
+        ...(artifacts.userDefinedMetadata === undefined
+          ? {}
+          : { userDefinedMetadata: artifacts.userDefinedMetadata }),
       };
       const text = JSON.stringify(json, null, 1);
       const parent = dirname(dir);
@@ -120,13 +131,21 @@ export function fileSystemHandler(directory: string): tf.io.IOHandler {
       try {
         text = await readFile(jsonPath, 'utf8');
       } catch (e) {
-        throw ioError(`Cannot read ${jsonPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}) — is ${dir} a saved model directory?`, jsonPath, e);
+        throw ioError(
+          `Cannot read ${jsonPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}) — is ${dir} a saved model directory?`,
+          jsonPath,
+          e,
+        );
       }
       let json: ModelJson;
       try {
         json = JSON.parse(text) as ModelJson;
       } catch (e) {
-        throw ioError(`${jsonPath} is not valid JSON (${(e as Error).message}) — the file is corrupted; save the model again.`, jsonPath, e);
+        throw ioError(
+          `${jsonPath} is not valid JSON (${(e as Error).message}) — the file is corrupted; save the model again.`,
+          jsonPath,
+          e,
+        );
       }
       const specs: tf.io.WeightsManifestEntry[] = [];
       const buffers: Uint8Array[] = [];
@@ -158,7 +177,10 @@ export function fileSystemHandler(directory: string): tf.io.IOHandler {
           const expected = json.checksums?.[basename(p)];
           if (expected !== undefined && sha256(chunks[i]!) !== expected) {
             const file = join(dir, p);
-            throw ioError(`The weights file ${file} is corrupted (its SHA-256 does not match ${MODEL_JSON}) — save the model again.`, file);
+            throw ioError(
+              `The weights file ${file} is corrupted (its SHA-256 does not match ${MODEL_JSON}) — save the model again.`,
+              file,
+            );
           }
         });
         specs.push(...group.weights);

@@ -20,7 +20,10 @@ export const CENSUS_INCOME_COLUMNS: readonly (readonly [string, ColumnSpec])[] =
   ['education', CATEGORY],
   ['wage_per_hour', NUMBER],
   ['enrolled_in_education', CATEGORY],
-  ['marital_status', { type: 'category', role: 'target', task: 'never_married', positive: ['Never married'] }],
+  [
+    'marital_status',
+    { type: 'category', role: 'target', task: 'never_married', positive: ['Never married'] },
+  ],
   ['major_industry', CATEGORY],
   ['major_occupation', CATEGORY],
   ['race', CATEGORY],

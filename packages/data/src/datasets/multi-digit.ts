@@ -99,7 +99,10 @@ function option(message: string, name: string): MultitaskError {
 function checkSet(set: ImageSet, role: string): number {
   const count = set.labels.length;
   if (set.height > 28 || set.width > 28 || set.height < 1 || set.width < 1) {
-    throw option(`${role} images are ${set.height}×${set.width}; the 36×36 canvas takes images up to 28×28.`, role);
+    throw option(
+      `${role} images are ${set.height}×${set.width}; the 36×36 canvas takes images up to 28×28.`,
+      role,
+    );
   }
   if (set.images.length !== count * set.height * set.width) {
     throw new MultitaskError(
@@ -108,7 +111,8 @@ function checkSet(set: ImageSet, role: string): number {
       { details: { source: set.name ?? role } },
     );
   }
-  if (count === 0) throw new MultitaskError('NO_DATA', `[@multitask/data] ${role} set "${set.name ?? role}" is empty.`);
+  if (count === 0)
+    throw new MultitaskError('NO_DATA', `[@multitask/data] ${role} set "${set.name ?? role}" is empty.`);
   return count;
 }
 
@@ -148,9 +152,12 @@ export function multiDigitSource(options: MultiDigitOptions): MultiDigitSource {
   const size = options.size ?? CANVAS;
   const overlap = options.overlap ?? 'max';
   const seed = options.seed ?? 1;
-  if (!Number.isInteger(maxShift) || maxShift < 0 || maxShift > 8) throw option(`maxShift must be an integer in [0, 8], got ${maxShift}.`, 'maxShift');
-  if (!Number.isInteger(size) || size < 1) throw option(`size must be a positive integer, got ${size}.`, 'size');
-  if ((overlap as string) !== 'max' && (overlap as string) !== 'sum') throw option(`overlap must be 'max' or 'sum', got ${overlap as string}.`, 'overlap');
+  if (!Number.isInteger(maxShift) || maxShift < 0 || maxShift > 8)
+    throw option(`maxShift must be an integer in [0, 8], got ${maxShift}.`, 'maxShift');
+  if (!Number.isInteger(size) || size < 1)
+    throw option(`size must be a positive integer, got ${size}.`, 'size');
+  if ((overlap as string) !== 'max' && (overlap as string) !== 'sum')
+    throw option(`overlap must be 'max' or 'sum', got ${overlap as string}.`, 'overlap');
   const rng = new Rng(seed);
   const perm = rng.permutation(nRight);
   const leftIndex = Int32Array.from({ length: nLeft }, (_, i) => i);
@@ -160,16 +167,33 @@ export function multiDigitSource(options: MultiDigitOptions): MultiDigitSource {
   const dr = CANVAS - right.height;
   const drx = CANVAS - right.width;
   for (let i = 0; i < nLeft; i++) {
-    const s = maxShift === 0 ? [0, 0, 0, 0] : [rng.int(maxShift + 1), rng.int(maxShift + 1), rng.int(maxShift + 1), rng.int(maxShift + 1)];
+    const s =
+      maxShift === 0
+        ? [0, 0, 0, 0]
+        : [rng.int(maxShift + 1), rng.int(maxShift + 1), rng.int(maxShift + 1), rng.int(maxShift + 1)];
     offsets[i * 4] = Math.min(dl, s[0]!);
     offsets[i * 4 + 1] = Math.min(CANVAS - left.width, s[1]!);
     offsets[i * 4 + 2] = Math.max(0, dr - s[2]!);
     offsets[i * 4 + 3] = Math.max(0, drx - s[3]!);
   }
-  return fromPlan({ leftIndex, rightIndex, offsets }, left, right, size, overlap, options.name ?? 'multiDigit');
+  return fromPlan(
+    { leftIndex, rightIndex, offsets },
+    left,
+    right,
+    size,
+    overlap,
+    options.name ?? 'multiDigit',
+  );
 }
 
-function fromPlan(plan: Plan, left: ImageSet, right: ImageSet, size: number, overlap: OverlapMode, name: string): MultiDigitSource {
+function fromPlan(
+  plan: Plan,
+  left: ImageSet,
+  right: ImageSet,
+  size: number,
+  overlap: OverlapMode,
+  name: string,
+): MultiDigitSource {
   const n = plan.leftIndex.length;
   const leftLabels = Int32Array.from(plan.leftIndex, (j) => left.labels[j]!);
   const rightLabels = Int32Array.from(plan.rightIndex, (j) => right.labels[j]!);
@@ -230,13 +254,22 @@ function fromPlan(plan: Plan, left: ImageSet, right: ImageSet, size: number, ove
     leftLabels,
     rightLabels,
     example(i: number): MultiDigitExample {
-      if (!Number.isInteger(i) || i < 0 || i >= n) throw option(`row ${i} is outside "${name}" of ${n} rows.`, 'row');
+      if (!Number.isInteger(i) || i < 0 || i >= n)
+        throw option(`row ${i} is outside "${name}" of ${n} rows.`, 'row');
       const image = new Float32Array(pixels);
       render(i, image, 0);
-      return { image, left: leftLabels[i]!, right: rightLabels[i]!, leftIndex: plan.leftIndex[i]!, rightIndex: plan.rightIndex[i]! };
+      return {
+        image,
+        left: leftLabels[i]!,
+        right: rightLabels[i]!,
+        leftIndex: plan.leftIndex[i]!,
+        rightIndex: plan.rightIndex[i]!,
+      };
     },
     subset(rows: readonly number[], subsetName?: string): MultiDigitSource {
-      for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= n) throw option(`row ${r} is outside "${name}" of ${n} rows.`, 'rows');
+      for (const r of rows)
+        if (!Number.isInteger(r) || r < 0 || r >= n)
+          throw option(`row ${r} is outside "${name}" of ${n} rows.`, 'rows');
       const pick = <T extends Int32Array | Uint8Array>(a: T, width: number, make: (len: number) => T): T => {
         const out = make(rows.length * width);
         rows.forEach((r, k) => {

@@ -82,9 +82,13 @@ function parseNumber(cell: string, line: number, column: string): number {
   if (cell === 'NA') return NaN;
   const v = Number(cell);
   if (cell === '' || !Number.isFinite(v)) {
-    throw new MultitaskError('INVALID_DATA', `[@multitask/data] penguins data line ${line}, column ${column}: "${cell}" is not a number.`, {
-      details: { file: 'penguins-data.ts', line, column },
-    });
+    throw new MultitaskError(
+      'INVALID_DATA',
+      `[@multitask/data] penguins data line ${line}, column ${column}: "${cell}" is not a number.`,
+      {
+        details: { file: 'penguins-data.ts', line, column },
+      },
+    );
   }
   return v;
 }
@@ -92,9 +96,13 @@ function parseNumber(cell: string, line: number, column: string): number {
 function indexOf(list: readonly string[], cell: string, line: number, column: string): number {
   const i = list.indexOf(cell);
   if (i < 0) {
-    throw new MultitaskError('INVALID_DATA', `[@multitask/data] penguins data line ${line}, column ${column}: unknown value "${cell}".`, {
-      details: { file: 'penguins-data.ts', line, column },
-    });
+    throw new MultitaskError(
+      'INVALID_DATA',
+      `[@multitask/data] penguins data line ${line}, column ${column}: unknown value "${cell}".`,
+      {
+        details: { file: 'penguins-data.ts', line, column },
+      },
+    );
   }
   return i;
 }
@@ -142,7 +150,11 @@ function standardisation(values: readonly number[]): Standardisation {
   return { mean, std: Math.sqrt(variance) || 1 };
 }
 
-function buildTable(rows: readonly RawPenguin[], scaling: readonly Standardisation[], mass: Standardisation): DataTable {
+function buildTable(
+  rows: readonly RawPenguin[],
+  scaling: readonly Standardisation[],
+  mass: Standardisation,
+): DataTable {
   const n = rows.length;
   const x = new Float32Array(n * 6);
   const species = new Int32Array(n);

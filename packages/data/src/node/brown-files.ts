@@ -37,25 +37,36 @@ async function read(path: string): Promise<string> {
  * const docs = await loadBrownCorpus(dir, { filesPerGenre: 2 });
  * ```
  */
-export async function loadBrownCorpus(dir: string, options: BrownCorpusOptions = {}): Promise<BrownDocument[]> {
+export async function loadBrownCorpus(
+  dir: string,
+  options: BrownCorpusOptions = {},
+): Promise<BrownDocument[]> {
   const catsFile = join(dir, 'cats.txt');
   const categories = parseBrownCategories(await read(catsFile), catsFile);
   let names = [...categories.keys()];
   if (options.files !== undefined) {
     const unknown = options.files.filter((f) => !categories.has(f));
     if (unknown.length > 0) {
-      throw new MultitaskError('INVALID_OPTION', `[@multitask/data] loadBrownCorpus: ${unknown.join(', ')} not listed in ${catsFile}.`, {
-        details: { option: 'files' },
-      });
+      throw new MultitaskError(
+        'INVALID_OPTION',
+        `[@multitask/data] loadBrownCorpus: ${unknown.join(', ')} not listed in ${catsFile}.`,
+        {
+          details: { option: 'files' },
+        },
+      );
     }
     names = [...options.files];
   }
   const perGenre = options.filesPerGenre;
   if (perGenre !== undefined) {
     if (!Number.isInteger(perGenre) || perGenre < 1) {
-      throw new MultitaskError('INVALID_OPTION', `[@multitask/data] loadBrownCorpus: filesPerGenre must be an integer ≥ 1, got ${perGenre}.`, {
-        details: { option: 'filesPerGenre' },
-      });
+      throw new MultitaskError(
+        'INVALID_OPTION',
+        `[@multitask/data] loadBrownCorpus: filesPerGenre must be an integer ≥ 1, got ${perGenre}.`,
+        {
+          details: { option: 'filesPerGenre' },
+        },
+      );
     }
     const taken = new Map<string, number>();
     names = names.filter((n) => {

@@ -20,10 +20,14 @@ export async function readIdxFile(path: string): Promise<IdxArray> {
   try {
     bytes = await readFile(path);
   } catch (e) {
-    throw new MultitaskError('IO_ERROR', `[@multitask/data] cannot read IDX file ${path}: ${(e as Error).message}`, {
-      cause: e,
-      details: { file: path },
-    });
+    throw new MultitaskError(
+      'IO_ERROR',
+      `[@multitask/data] cannot read IDX file ${path}: ${(e as Error).message}`,
+      {
+        cause: e,
+        details: { file: path },
+      },
+    );
   }
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {

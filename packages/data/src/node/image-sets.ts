@@ -6,7 +6,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { MultitaskError } from '@multitask/core';
-import { multiDigitSource, type ImageSet, type MultiDigitOptions, type MultiDigitSource } from '../datasets/multi-digit.ts';
+import {
+  multiDigitSource,
+  type ImageSet,
+  type MultiDigitOptions,
+  type MultiDigitSource,
+} from '../datasets/multi-digit.ts';
 import { readIdxFile } from './idx-file.ts';
 
 /** Which part of an image data set. */
@@ -25,9 +30,13 @@ async function readImageSet(images: string, labels: string, name: string): Promi
     );
   }
   if (x.shape[0] !== y.shape[0]) {
-    throw new MultitaskError('INVALID_DATA', `[@multitask/data] ${images} has ${x.shape[0]} images but ${labels} has ${y.shape[0]} labels.`, {
-      details: { file: labels },
-    });
+    throw new MultitaskError(
+      'INVALID_DATA',
+      `[@multitask/data] ${images} has ${x.shape[0]} images but ${labels} has ${y.shape[0]} labels.`,
+      {
+        details: { file: labels },
+      },
+    );
   }
   return { images: x.data as Uint8Array, labels: y.data, height: x.shape[1]!, width: x.shape[2]!, name };
 }
@@ -58,7 +67,11 @@ export function mnistDataDir(): string {
 export async function loadMnist(split: ImageSplit): Promise<ImageSet> {
   const dir = mnistDataDir();
   const prefix = split === 'train' ? 'train' : 't10k';
-  return readImageSet(join(dir, `${prefix}-images-idx3-ubyte`), join(dir, `${prefix}-labels-idx1-ubyte`), `mnist/${split}`);
+  return readImageSet(
+    join(dir, `${prefix}-images-idx3-ubyte`),
+    join(dir, `${prefix}-labels-idx1-ubyte`),
+    `mnist/${split}`,
+  );
 }
 
 /**
@@ -70,7 +83,10 @@ export async function loadMnist(split: ImageSplit): Promise<ImageSet> {
  * const test = await loadFashionMnist('test');
  * ```
  */
-export async function loadFashionMnist(split: ImageSplit, dir: string = FASHION_MNIST_DIR): Promise<ImageSet> {
+export async function loadFashionMnist(
+  split: ImageSplit,
+  dir: string = FASHION_MNIST_DIR,
+): Promise<ImageSet> {
   const prefix = split === 'train' ? 'train' : 't10k';
   const images = join(dir, `${prefix}-images-idx3-ubyte.gz`);
   const labels = join(dir, `${prefix}-labels-idx1-ubyte.gz`);
@@ -100,7 +116,10 @@ export type MultiImageLoadOptions = Omit<MultiDigitOptions, 'left' | 'right'> & 
  * const test = await loadMultiMnist('test', { seed: 2 });
  * ```
  */
-export async function loadMultiMnist(split: ImageSplit, options: MultiImageLoadOptions = {}): Promise<MultiDigitSource> {
+export async function loadMultiMnist(
+  split: ImageSplit,
+  options: MultiImageLoadOptions = {},
+): Promise<MultiDigitSource> {
   const rest: MultiImageLoadOptions = { ...options };
   delete (rest as { fashionDir?: string }).fashionDir;
   return multiDigitSource({ name: `multi-mnist/${split}`, ...rest, left: await loadMnist(split) });
@@ -114,9 +133,16 @@ export async function loadMultiMnist(split: ImageSplit, options: MultiImageLoadO
  * const train = await loadMultiFashion('train', { seed: 1 });
  * ```
  */
-export async function loadMultiFashion(split: ImageSplit, options: MultiImageLoadOptions = {}): Promise<MultiDigitSource> {
+export async function loadMultiFashion(
+  split: ImageSplit,
+  options: MultiImageLoadOptions = {},
+): Promise<MultiDigitSource> {
   const { fashionDir, ...rest } = options;
-  return multiDigitSource({ name: `multi-fashion/${split}`, ...rest, left: await loadFashionMnist(split, fashionDir) });
+  return multiDigitSource({
+    name: `multi-fashion/${split}`,
+    ...rest,
+    left: await loadFashionMnist(split, fashionDir),
+  });
 }
 
 /**
@@ -128,7 +154,10 @@ export async function loadMultiFashion(split: ImageSplit, options: MultiImageLoa
  * const test = await loadMultiFashionMnist('test', { seed: 3, size: 28 });
  * ```
  */
-export async function loadMultiFashionMnist(split: ImageSplit, options: MultiImageLoadOptions = {}): Promise<MultiDigitSource> {
+export async function loadMultiFashionMnist(
+  split: ImageSplit,
+  options: MultiImageLoadOptions = {},
+): Promise<MultiDigitSource> {
   const { fashionDir, ...rest } = options;
   const [left, right] = await Promise.all([loadMnist(split), loadFashionMnist(split, fashionDir)]);
   return multiDigitSource({ name: `multi-fashion-mnist/${split}`, ...rest, left, right });

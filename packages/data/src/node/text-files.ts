@@ -14,9 +14,13 @@ async function* fileChunks(path: string): AsyncGenerator<string> {
   try {
     await access(path);
   } catch (e) {
-    throw new MultitaskError('IO_ERROR', `[@multitask/data] cannot read ${path}: ${(e as Error).message}`, { cause: e, details: { file: path } });
+    throw new MultitaskError('IO_ERROR', `[@multitask/data] cannot read ${path}: ${(e as Error).message}`, {
+      cause: e,
+      details: { file: path },
+    });
   }
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) yield chunk as string;
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }))
+    yield chunk as string;
 }
 
 /**

@@ -3,7 +3,13 @@
  * sentence's file (task `genre`), split by file, with the classic baselines.
  */
 import { MultitaskError } from '@multitask/core';
-import { BROWN_GENRES, UNIVERSAL_TAGS, toUniversal, type BrownDocument, type TaggedSentence } from './brown.ts';
+import {
+  BROWN_GENRES,
+  UNIVERSAL_TAGS,
+  toUniversal,
+  type BrownDocument,
+  type TaggedSentence,
+} from './brown.ts';
 import { splitDocuments, type DocumentSplit } from './document-split.ts';
 import { sequenceSource, type SequenceSource, type SequenceTable } from './sequence-source.ts';
 import { buildVocabulary, type Vocabulary } from './vocabulary.ts';
@@ -72,7 +78,9 @@ export interface BrownProblem {
 const ALL_FEATURES: readonly TokenFeature[] = ['words', 'suffixes2', 'suffixes3', 'shapes'];
 
 function option(message: string, name: string): MultitaskError {
-  return new MultitaskError('INVALID_OPTION', `[@multitask/data] brownProblem: ${message}`, { details: { option: name } });
+  return new MultitaskError('INVALID_OPTION', `[@multitask/data] brownProblem: ${message}`, {
+    details: { option: name },
+  });
 }
 
 function argMaxCount(counts: Map<string, number>): string {
@@ -133,11 +141,17 @@ export function mostFrequentTagBaseline(
  * brown.baselines.mostFrequentTag; // ≈ 0.93
  * ```
  */
-export function brownProblem(documents: readonly BrownDocument[], options: BrownProblemOptions = {}): BrownProblem {
+export function brownProblem(
+  documents: readonly BrownDocument[],
+  options: BrownProblemOptions = {},
+): BrownProblem {
   const universal = options.universal ?? true;
   const features = options.features ?? ALL_FEATURES;
   if (features.length === 0 || !features.every((f) => ALL_FEATURES.includes(f))) {
-    throw option(`features must be a non-empty list of ${ALL_FEATURES.join(', ')}, got ${JSON.stringify(features)}.`, 'features');
+    throw option(
+      `features must be a non-empty list of ${ALL_FEATURES.join(', ')}, got ${JSON.stringify(features)}.`,
+      'features',
+    );
   }
   if (documents.length < 2) throw option(`needs at least 2 documents, got ${documents.length}.`, 'documents');
   const docs = universal ? documents.map(toUniversal) : documents;
@@ -165,7 +179,8 @@ export function brownProblem(documents: readonly BrownDocument[], options: Brown
   if (universal) tags = UNIVERSAL_TAGS;
   else {
     const counts = new Map<string, number>();
-    for (const d of docs) for (const s of d.sentences) for (const t of s.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const d of docs)
+      for (const s of d.sentences) for (const t of s.tags) counts.set(t, (counts.get(t) ?? 0) + 1);
     tags = [...counts.keys()].sort();
   }
   const tagId = new Map(tags.map((t, i) => [t, i]));
@@ -196,7 +211,11 @@ export function brownProblem(documents: readonly BrownDocument[], options: Brown
     featureSizes[f] = v.size;
   }
 
-  const encode = (sideDocs: readonly BrownDocument[], name: string, bucketBatches: number): SequenceSource => {
+  const encode = (
+    sideDocs: readonly BrownDocument[],
+    name: string,
+    bucketBatches: number,
+  ): SequenceSource => {
     const sentences = sideDocs.flatMap((d, di) => d.sentences.map((s) => ({ s, doc: d, di })));
     const offsets = new Int32Array(sentences.length + 1);
     sentences.forEach(({ s }, i) => (offsets[i + 1] = offsets[i]! + s.tokens.length));
@@ -210,12 +229,17 @@ export function brownProblem(documents: readonly BrownDocument[], options: Brown
       groups[i] = di;
       s.tokens.forEach((w, j) => {
         const at = offsets[i]! + j;
-        for (const f of features) cols[f]![at] = f === 'shapes' ? wordShape(w) : vocabularies[f]!.id(extract[f](w));
+        for (const f of features)
+          cols[f]![at] = f === 'shapes' ? wordShape(w) : vocabularies[f]!.id(extract[f](w));
         const t = tagId.get(s.tags[j]!);
         if (t === undefined) {
-          throw new MultitaskError('INVALID_DATA', `[@multitask/data] ${doc.file}:${s.line}: tag "${s.tags[j]}" of token ${j + 1} is not in the tag set.`, {
-            details: { file: doc.file, line: s.line },
-          });
+          throw new MultitaskError(
+            'INVALID_DATA',
+            `[@multitask/data] ${doc.file}:${s.line}: tag "${s.tags[j]}" of token ${j + 1} is not in the tag set.`,
+            {
+              details: { file: doc.file, line: s.line },
+            },
+          );
         }
         pos[at] = t;
       });

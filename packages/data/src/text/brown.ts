@@ -73,8 +73,28 @@ const BASE_TAGS: Readonly<Record<string, string>> = (() => {
     PRON: ['pn', 'pp$', 'pp$$', 'ppl', 'ppls', 'ppo', 'pps', 'ppss', 'wp$', 'wpo', 'wps'],
     PRT: ['rp', 'to'],
     VERB: [
-      'vb', 'vbd', 'vbg', 'vbn', 'vbz', 'be', 'bed', 'bedz', 'beg', 'bem', 'ben', 'ber', 'bez',
-      'do', 'dod', 'doz', 'hv', 'hvd', 'hvg', 'hvn', 'hvz', 'md',
+      'vb',
+      'vbd',
+      'vbg',
+      'vbn',
+      'vbz',
+      'be',
+      'bed',
+      'bedz',
+      'beg',
+      'bem',
+      'ben',
+      'ber',
+      'bez',
+      'do',
+      'dod',
+      'doz',
+      'hv',
+      'hvd',
+      'hvg',
+      'hvn',
+      'hvz',
+      'md',
     ],
     X: ['nil', 'uh'],
   };
@@ -140,7 +160,10 @@ export function parseBrownFile(text: string, file: string): TaggedSentence[] {
     for (const part of parts) {
       const slash = part.lastIndexOf('/');
       if (slash <= 0 || slash === part.length - 1) {
-        throw dataError(`${file}:${i + 1}: token "${part}" is not of the form word/tag.`, { file, line: i + 1 });
+        throw dataError(`${file}:${i + 1}: token "${part}" is not of the form word/tag.`, {
+          file,
+          line: i + 1,
+        });
       }
       tokens.push(part.slice(0, slash));
       tags.push(part.slice(slash + 1));

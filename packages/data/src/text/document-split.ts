@@ -42,9 +42,13 @@ export function splitDocuments(
   const seen = new Set<string>();
   for (const d of documents) {
     if (seen.has(d.name)) {
-      throw new MultitaskError('INVALID_DATA', `[@multitask/data] splitDocuments: document "${d.name}" is listed twice.`, {
-        details: { document: d.name },
-      });
+      throw new MultitaskError(
+        'INVALID_DATA',
+        `[@multitask/data] splitDocuments: document "${d.name}" is listed twice.`,
+        {
+          details: { document: d.name },
+        },
+      );
     }
     seen.add(d.name);
   }

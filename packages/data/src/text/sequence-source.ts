@@ -3,7 +3,14 @@
  * batch is padded to its longest row; token tasks get per-token masks `[batch, length]`.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MultitaskError, Rng, type Batch, type BatchRequest, type DataSource, type StepBatch } from '@multitask/core';
+import {
+  MultitaskError,
+  Rng,
+  type Batch,
+  type BatchRequest,
+  type DataSource,
+  type StepBatch,
+} from '@multitask/core';
 import { checkRequest } from '../epoch.ts';
 
 /**
@@ -69,7 +76,8 @@ function invalid(message: string, details: Record<string, string | number>): Mul
 
 function checkTable(t: SequenceTable, name: string): void {
   const size = t.offsets.length - 1;
-  if (size < 0 || t.offsets[0] !== 0) throw invalid(`sequence source "${name}": offsets must start with 0.`, { source: name });
+  if (size < 0 || t.offsets[0] !== 0)
+    throw invalid(`sequence source "${name}": offsets must start with 0.`, { source: name });
   for (let i = 0; i < size; i++) {
     if (t.offsets[i + 1]! < t.offsets[i]!) {
       throw invalid(`sequence source "${name}": offsets decrease at row ${i}.`, { source: name, row: i });
@@ -79,41 +87,65 @@ function checkTable(t: SequenceTable, name: string): void {
   const names = Object.keys(t.features);
   if (names.length === 0) throw invalid(`sequence source "${name}" has no input feature.`, { source: name });
   for (const [f, col] of Object.entries(t.features)) {
-    if (col.length !== n) throw invalid(`feature "${f}" of sequence source "${name}" has ${col.length} tokens, offsets say ${n}.`, { source: name, input: f });
+    if (col.length !== n)
+      throw invalid(
+        `feature "${f}" of sequence source "${name}" has ${col.length} tokens, offsets say ${n}.`,
+        { source: name, input: f },
+      );
     const bad = col.findIndex((v) => v < 1);
     if (bad >= 0) {
-      throw invalid(`feature "${f}" of sequence source "${name}" has id ${col[bad]} at token ${bad}; ids are ≥ 1 (0 is padding).`, {
-        source: name,
-        input: f,
-        token: bad,
-      });
+      throw invalid(
+        `feature "${f}" of sequence source "${name}" has id ${col[bad]} at token ${bad}; ids are ≥ 1 (0 is padding).`,
+        {
+          source: name,
+          input: f,
+          token: bad,
+        },
+      );
     }
   }
   const check = (task: string, col: Int32Array, expected: number, what: string): void => {
-    if (col.length !== expected) throw invalid(`task "${task}" of sequence source "${name}" has ${col.length} labels, expected ${expected} (${what}).`, { source: name, task });
+    if (col.length !== expected)
+      throw invalid(
+        `task "${task}" of sequence source "${name}" has ${col.length} labels, expected ${expected} (${what}).`,
+        { source: name, task },
+      );
     const k = t.numClasses[task];
-    if (k === undefined || !Number.isInteger(k) || k < 1) throw invalid(`task "${task}" of sequence source "${name}" has no numClasses.`, { source: name, task });
+    if (k === undefined || !Number.isInteger(k) || k < 1)
+      throw invalid(`task "${task}" of sequence source "${name}" has no numClasses.`, { source: name, task });
     const bad = col.findIndex((v) => v < -1 || v >= k);
-    if (bad >= 0) throw invalid(`task "${task}" of sequence source "${name}": label ${col[bad]} at ${what === 'one per token' ? 'token' : 'row'} ${bad} is outside [0, ${k}) (−1 = missing).`, { source: name, task });
+    if (bad >= 0)
+      throw invalid(
+        `task "${task}" of sequence source "${name}": label ${col[bad]} at ${what === 'one per token' ? 'token' : 'row'} ${bad} is outside [0, ${k}) (−1 = missing).`,
+        { source: name, task },
+      );
   };
   for (const [task, col] of Object.entries(t.tokenTargets)) check(task, col, n, 'one per token');
   for (const [task, col] of Object.entries(t.sequenceTargets)) check(task, col, size, 'one per row');
-  if (t.groups !== undefined && t.groups.length !== size) throw invalid(`groups of sequence source "${name}" has ${t.groups.length} values, expected ${size}.`, { source: name });
+  if (t.groups !== undefined && t.groups.length !== size)
+    throw invalid(`groups of sequence source "${name}" has ${t.groups.length} values, expected ${size}.`, {
+      source: name,
+    });
 }
 
 /** The rows of a table, in the given order, as a new table. */
 function selectSequences(t: SequenceTable, rows: readonly number[]): SequenceTable {
   const offsets = new Int32Array(rows.length + 1);
-  for (let i = 0; i < rows.length; i++) offsets[i + 1] = offsets[i]! + (t.offsets[rows[i]! + 1]! - t.offsets[rows[i]!]!);
+  for (let i = 0; i < rows.length; i++)
+    offsets[i + 1] = offsets[i]! + (t.offsets[rows[i]! + 1]! - t.offsets[rows[i]!]!);
   const n = offsets[rows.length]!;
   const gatherTokens = (col: Int32Array): Int32Array => {
     const out = new Int32Array(n);
-    rows.forEach((r, i) => { out.set(col.subarray(t.offsets[r], t.offsets[r + 1]), offsets[i]); });
+    rows.forEach((r, i) => {
+      out.set(col.subarray(t.offsets[r], t.offsets[r + 1]), offsets[i]);
+    });
     return out;
   };
   const gatherRows = (col: Int32Array): Int32Array => Int32Array.from(rows, (r) => col[r]!);
-  const map = (rec: Readonly<Record<string, Int32Array>>, f: (c: Int32Array) => Int32Array): Record<string, Int32Array> =>
-    Object.fromEntries(Object.entries(rec).map(([k, c]) => [k, f(c)]));
+  const map = (
+    rec: Readonly<Record<string, Int32Array>>,
+    f: (c: Int32Array) => Int32Array,
+  ): Record<string, Int32Array> => Object.fromEntries(Object.entries(rec).map(([k, c]) => [k, f(c)]));
   return {
     offsets,
     features: map(t.features, gatherTokens),
@@ -186,7 +218,8 @@ function plan(t: SequenceTable, request: BatchRequest, bucketBatches: number, so
   if (bucketBatches > 0) {
     const chunk = rng ? bucketBatches * batchSize : size;
     const sorted: number[] = [];
-    for (let s = 0; s < size; s += chunk) sorted.push(...order.slice(s, s + chunk).sort((a, b) => len(a) - len(b) || a - b));
+    for (let s = 0; s < size; s += chunk)
+      sorted.push(...order.slice(s, s + chunk).sort((a, b) => len(a) - len(b) || a - b));
     order = sorted;
   }
   const out: number[][] = [];
@@ -213,15 +246,23 @@ export function sequenceSource(table: SequenceTable, options: SequenceSourceOpti
   const name = options.name ?? 'sequences';
   const bucketBatches = options.bucketBatches ?? 0;
   if (!Number.isInteger(bucketBatches) || bucketBatches < 0) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/data] sequence source "${name}": bucketBatches must be an integer ≥ 0, got ${bucketBatches}.`, {
-      details: { option: 'bucketBatches', source: name },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/data] sequence source "${name}": bucketBatches must be an integer ≥ 0, got ${bucketBatches}.`,
+      {
+        details: { option: 'bucketBatches', source: name },
+      },
+    );
   }
   const maxLength = options.maxLength ?? Number.POSITIVE_INFINITY;
   if (!(maxLength === Number.POSITIVE_INFINITY || (Number.isInteger(maxLength) && maxLength >= 1))) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/data] sequence source "${name}": maxLength must be an integer ≥ 1, got ${maxLength}.`, {
-      details: { option: 'maxLength', source: name },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/data] sequence source "${name}": maxLength must be an integer ≥ 1, got ${maxLength}.`,
+      {
+        details: { option: 'maxLength', source: name },
+      },
+    );
   }
   checkTable(table, name);
   const size = table.offsets.length - 1;
@@ -238,12 +279,19 @@ export function sequenceSource(table: SequenceTable, options: SequenceSourceOpti
     subset(rows, subsetName) {
       for (const r of rows) {
         if (!Number.isInteger(r) || r < 0 || r >= size) {
-          throw new MultitaskError('INVALID_OPTION', `[@multitask/data] row index ${r} is outside sequence source "${name}" of ${size} rows.`, {
-            details: { source: name, row: r },
-          });
+          throw new MultitaskError(
+            'INVALID_OPTION',
+            `[@multitask/data] row index ${r} is outside sequence source "${name}" of ${size} rows.`,
+            {
+              details: { source: name, row: r },
+            },
+          );
         }
       }
-      return sequenceSource(selectSequences(table, rows), { ...options, name: subsetName ?? `${name}[subset]` });
+      return sequenceSource(selectSequences(table, rows), {
+        ...options,
+        name: subsetName ?? `${name}[subset]`,
+      });
     },
     batches(request) {
       const batches = plan(table, request, bucketBatches, name);

@@ -43,15 +43,23 @@ export interface VocabularyOptions {
 export function buildVocabulary(tokens: Iterable<string>, options: VocabularyOptions = {}): Vocabulary {
   const minCount = options.minCount ?? 1;
   if (!Number.isInteger(minCount) || minCount < 1) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/data] vocabulary: minCount must be an integer ≥ 1, got ${minCount}.`, {
-      details: { option: 'minCount' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/data] vocabulary: minCount must be an integer ≥ 1, got ${minCount}.`,
+      {
+        details: { option: 'minCount' },
+      },
+    );
   }
   const maxSize = options.maxSize;
   if (maxSize !== undefined && (!Number.isInteger(maxSize) || maxSize < 0)) {
-    throw new MultitaskError('INVALID_OPTION', `[@multitask/data] vocabulary: maxSize must be an integer ≥ 0, got ${maxSize}.`, {
-      details: { option: 'maxSize' },
-    });
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      `[@multitask/data] vocabulary: maxSize must be an integer ≥ 0, got ${maxSize}.`,
+      {
+        details: { option: 'maxSize' },
+      },
+    );
   }
   const counts = new Map<string, number>();
   for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
@@ -70,9 +78,13 @@ export function vocabularyFrom(tokens: readonly string[]): Vocabulary {
   const ids = new Map<string, number>();
   tokens.forEach((t, i) => {
     if (ids.has(t)) {
-      throw new MultitaskError('INVALID_DATA', `[@multitask/data] vocabulary: token "${t}" appears twice (positions ${ids.get(t)! - 2} and ${i}).`, {
-        details: { token: t },
-      });
+      throw new MultitaskError(
+        'INVALID_DATA',
+        `[@multitask/data] vocabulary: token "${t}" appears twice (positions ${ids.get(t)! - 2} and ${i}).`,
+        {
+          details: { token: t },
+        },
+      );
     }
     ids.set(t, i + 2);
   });

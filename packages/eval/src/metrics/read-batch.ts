@@ -44,7 +44,9 @@ export function readBatch(metric: string, prediction: Tensor, target: Tensor, ma
       throw new MultitaskError(
         'SHAPE_MISMATCH',
         `[@multitask/eval] Metric "${metric}": mask shape ${shapeString(mask.shape)} must be [${rows}] (one flag per row, 1 = labelled)` +
-          (mask.rank === 2 ? ' — for per-token masks [batch, length] use tokenAccuracy() or tokenLevel(metric).' : '.'),
+          (mask.rank === 2
+            ? ' — for per-token masks [batch, length] use tokenAccuracy() or tokenLevel(metric).'
+            : '.'),
         { details: { metric, maskShape: mask.shape, rows } },
       );
     }

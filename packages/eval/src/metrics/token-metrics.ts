@@ -21,7 +21,12 @@ export function tokenLevel(metric: Metric, name = `token-${metric.name}`): Metri
     name,
     higherIsBetter: metric.higherIsBetter,
     update(prediction: Tensor, target: Tensor, mask?: Tensor): void {
-      if (prediction.rank < 2 || target.rank < 2 || target.shape[0] !== prediction.shape[0] || target.shape[1] !== prediction.shape[1]) {
+      if (
+        prediction.rank < 2 ||
+        target.rank < 2 ||
+        target.shape[0] !== prediction.shape[0] ||
+        target.shape[1] !== prediction.shape[1]
+      ) {
         throw new MultitaskError(
           'SHAPE_MISMATCH',
           `[@multitask/eval] Metric "${name}": expects predictions [batch, length, …] and targets [batch, length], got ` +
@@ -32,7 +37,10 @@ export function tokenLevel(metric: Metric, name = `token-${metric.name}`): Metri
       const [b, l] = [prediction.shape[0], prediction.shape[1]!];
       if (
         mask !== undefined &&
-        !((mask.rank === 2 && mask.shape[0] === b && mask.shape[1] === l) || (mask.rank === 1 && mask.shape[0] === b))
+        !(
+          (mask.rank === 2 && mask.shape[0] === b && mask.shape[1] === l) ||
+          (mask.rank === 1 && mask.shape[0] === b)
+        )
       ) {
         throw new MultitaskError(
           'SHAPE_MISMATCH',

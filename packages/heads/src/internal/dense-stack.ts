@@ -4,8 +4,27 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import { MultitaskError, Rng, type ForwardContext, type Head, type JsonValue, type PartConfig } from '@multitask/core';
-import { applyDense, applyDenseLayers, checkCommonOptions, checkPositiveInt, checkWidths, disposeVariables, makeDenseLayers, maybeDropout, type Activation, type Dense, type Initializer } from '@multitask/core/parts';
+import {
+  MultitaskError,
+  Rng,
+  type ForwardContext,
+  type Head,
+  type JsonValue,
+  type PartConfig,
+} from '@multitask/core';
+import {
+  applyDense,
+  applyDenseLayers,
+  checkCommonOptions,
+  checkPositiveInt,
+  checkWidths,
+  disposeVariables,
+  makeDenseLayers,
+  maybeDropout,
+  type Activation,
+  type Dense,
+  type Initializer,
+} from '@multitask/core/parts';
 
 /** Options every head accepts. */
 export interface StackOptions {
@@ -47,9 +66,14 @@ export interface DenseStack {
 }
 
 /** Validates the common options. */
-export function resolveStack(part: string, options: StackOptions): ResolvedStack & { inputSize: number | undefined } {
+export function resolveStack(
+  part: string,
+  options: StackOptions,
+): ResolvedStack & { inputSize: number | undefined } {
   const inputSize =
-    options.inputSize === undefined ? undefined : checkPositiveInt('heads', part, 'inputSize', options.inputSize);
+    options.inputSize === undefined
+      ? undefined
+      : checkPositiveInt('heads', part, 'inputSize', options.inputSize);
   const hidden = checkWidths('heads', part, 'hidden', options.hidden ?? []);
   return { inputSize, hidden, ...checkCommonOptions('heads', part, options) };
 }
@@ -88,7 +112,10 @@ export function denseStack(
     },
     apply(x, context) {
       if (disposed) {
-        throw new MultitaskError('INVALID_CONFIG', `[@multitask/heads] ${part} was disposed — build a new head.`);
+        throw new MultitaskError(
+          'INVALID_CONFIG',
+          `[@multitask/heads] ${part} was disposed — build a new head.`,
+        );
       }
       const size = x.shape[x.rank - 1];
       if (x.rank < 2 || size === undefined || (inputSize !== undefined && size !== inputSize)) {

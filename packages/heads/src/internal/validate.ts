@@ -8,7 +8,12 @@ function readMask(mask: Tensor | undefined): ArrayLike<number> | undefined {
 }
 
 /** Checks that `target` has `rows` rows of `width` values each (`[rows]` allowed when width is 1 or `flatOk`). */
-export function checkTargetShape(task: string, target: Tensor, width: number, what: string): string | undefined {
+export function checkTargetShape(
+  task: string,
+  target: Tensor,
+  width: number,
+  what: string,
+): string | undefined {
   const s = target.shape;
   const ok = (s.length === 1 && width === 1) || (s.length === 2 && s[1] === width);
   if (ok) return undefined;

@@ -1,6 +1,14 @@
 import type { GradientMode, GramianWeighting, JsonValue } from '@multitask/core';
 import { MultitaskError } from '@multitask/core';
-import { adamStep, badState, checkTaskCount, jsonObject, newAdamState, numberRecord, type AdamState } from '../math/loss-math.ts';
+import {
+  adamStep,
+  badState,
+  checkTaskCount,
+  jsonObject,
+  newAdamState,
+  numberRecord,
+  type AdamState,
+} from '../math/loss-math.ts';
 import { checkChoiceOption, checkNumberOption } from '../options.ts';
 
 /** Options of {@link gradNormWeighting}. */
@@ -72,7 +80,10 @@ export function gradNormWeighting(options: GradNormWeightingOptions = {}): GradN
     'positive',
     '{ learningRate: 0.025 }',
   );
-  const weightOptimizer = checkChoiceOption('gradnorm', 'weightOptimizer', options.weightOptimizer ?? 'sgd', ['sgd', 'adam']);
+  const weightOptimizer = checkChoiceOption('gradnorm', 'weightOptimizer', options.weightOptimizer ?? 'sgd', [
+    'sgd',
+    'adam',
+  ]);
   const givenInitial: Record<string, number> = {};
   for (const [task, l0] of Object.entries(options.initialLosses ?? {})) {
     givenInitial[task] = checkNumberOption(

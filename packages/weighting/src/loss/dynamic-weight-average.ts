@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import type { JsonValue, LossWeighting } from '@multitask/core';
 import { MultitaskError } from '@multitask/core';
-import { badState, checkTaskCount, jsonObject, numberRecord, softmax, weightedSum } from '../math/loss-math.ts';
+import {
+  badState,
+  checkTaskCount,
+  jsonObject,
+  numberRecord,
+  softmax,
+  weightedSum,
+} from '../math/loss-math.ts';
 import { checkNumberOption } from '../options.ts';
 
 /** Options of {@link dynamicWeightAverage}. */

@@ -2,7 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import type { JsonValue, LossWeighting } from '@multitask/core';
 import { MultitaskError } from '@multitask/core';
-import { adamStep, badState, checkTaskCount, jsonObject, newAdamState, numberRecord, softmax, stopGradient, type AdamState } from '../math/loss-math.ts';
+import {
+  adamStep,
+  badState,
+  checkTaskCount,
+  jsonObject,
+  newAdamState,
+  numberRecord,
+  softmax,
+  stopGradient,
+  type AdamState,
+} from '../math/loss-math.ts';
 import { checkChoiceOption, checkNumberOption } from '../options.ts';
 
 /** Options of {@link famoWeighting}. */
@@ -79,7 +89,10 @@ export function famoWeighting(options: FamoWeightingOptions = {}): FamoWeighting
     'positive',
     '{ epsilon: 1e-8 }',
   );
-  const logitOptimizer = checkChoiceOption('famo', 'logitOptimizer', options.logitOptimizer ?? 'adam', ['adam', 'sgd']);
+  const logitOptimizer = checkChoiceOption('famo', 'logitOptimizer', options.logitOptimizer ?? 'adam', [
+    'adam',
+    'sgd',
+  ]);
 
   let logits: Record<string, number> = {};
   let adam: AdamState = newAdamState();

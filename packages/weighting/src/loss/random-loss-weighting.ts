@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Scalar } from '@tensorflow/tfjs-core';
 import type { JsonValue, LossWeighting } from '@multitask/core';
-import {
-  checkTaskCount,
-  jsonObject,
-  numberRecord,
-  softmax,
-  weightedSum,
-} from '../math/loss-math.ts';
+import { checkTaskCount, jsonObject, numberRecord, softmax, weightedSum } from '../math/loss-math.ts';
 
 /**
  * Random Loss Weighting (Lin, Ye, Xu, Shi & Zhang, "Reasonable Effectiveness of Random Weighting: A Litmus Test

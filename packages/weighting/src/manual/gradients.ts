@@ -48,7 +48,10 @@ export function taskGradients(
  * {@link taskGradients} without the read: the losses stay tensors, to be read with whatever else the step
  * reads. Errors name the task whose loss could not be differentiated.
  */
-export function differentiate(lossFns: readonly (() => Scalar)[], variables: readonly Variable[]): PerTaskGradients {
+export function differentiate(
+  lossFns: readonly (() => Scalar)[],
+  variables: readonly Variable[],
+): PerTaskGradients {
   if (lossFns.length === 0) {
     throw new MultitaskError(
       'INVALID_OPTION',

@@ -8,7 +8,13 @@ import {
   type StepContext,
   type WeightingStrategy,
 } from '@multitask/core';
-import { gramianMatrix, readValues, splitDirection, toMatrix, updateDirection } from '@multitask/core/gradients';
+import {
+  gramianMatrix,
+  readValues,
+  splitDirection,
+  toMatrix,
+  updateDirection,
+} from '@multitask/core/gradients';
 import { differentiate, jacobianOf, slotsOf } from './gradients.ts';
 
 /** Options of {@link weightedStep}. */
@@ -129,7 +135,9 @@ export function weightedStep(
       step.direction.dispose();
     } catch (e) {
       J.dispose();
-      grads.forEach((g) => { tf.dispose(g); });
+      grads.forEach((g) => {
+        tf.dispose(g);
+      });
       throw e;
     }
     J.dispose();

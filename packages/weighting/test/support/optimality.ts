@@ -85,7 +85,11 @@ export function quadFloor(g: readonly (readonly number[])[], w: readonly number[
  * `(|f − f*| − floor)⁺ / max(f*, floor)`: the relative objective error beyond the rounding floor of wᵀGw (a
  * difference below the floor cannot be seen in float64).
  */
-export function relativeObjectiveError(g: readonly (readonly number[])[], w: readonly number[], fStar: number): number {
+export function relativeObjectiveError(
+  g: readonly (readonly number[])[],
+  w: readonly number[],
+  fStar: number,
+): number {
   const floor = quadFloor(g, w);
   const diff = Math.abs(quad(g, w) - fStar);
   return diff <= floor ? 0 : (diff - floor) / Math.max(fStar, floor);
