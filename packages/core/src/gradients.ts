@@ -2,6 +2,7 @@
  * The gradient toolkit: per-task gradients, the Jacobian and its Gramian, and the one dispatch from a strategy
  * to the update direction. The trainer's steps and the own-loop helpers of `@multitask/weighting` are both
  * written with it (ARCHITECTURE.md §3).
+ * @module @multitask/core/gradients
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';

@@ -5,10 +5,19 @@
  *
  * @example
  * ```ts
- * import { checkPositiveInt, makeDense, applyDense } from '@multitask/core/parts';
- * const units = checkPositiveInt('my-heads', 'linear head', 'units', options.units);
- * const dense = makeDense(new Rng(seed), inputSize, units);
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { Rng } from '@multitask/core';
+ * import { applyDense, checkPositiveInt, disposeVariables, makeDense } from '@multitask/core/parts';
+ *
+ * const units = checkPositiveInt('my-heads', 'linear head', 'units', 3); // throws INVALID_OPTION naming "units"
+ * const dense = makeDense(new Rng(1), 4, units);
+ * const y = tf.tidy(() => applyDense(tf.ones([2, 4]), dense));
+ * console.log(y.shape); // [2, 3]
+ * y.dispose();
+ * disposeVariables([dense.kernel, dense.bias]);
  * ```
+ * @module @multitask/core/parts
  * @packageDocumentation
  */
 export {

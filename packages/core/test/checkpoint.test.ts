@@ -324,7 +324,7 @@ const corruptions: readonly [string, (dir: string) => void, RegExp][] = [
   [
     'format from the future',
     (d) => editManifest(d, (m) => void (m.format = 99)),
-    /has format 99; this version reads format 1/,
+    /has format 99; this version reads format 2/,
   ],
   [
     'no model',

@@ -44,7 +44,7 @@ function transpileTree(from: string, to: string): void {
 const CHILD = `
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { MultitaskModel, restoreCheckpoint, Trainer } from './src/index.js';
+import { MultitaskModel, registerGradients, restoreCheckpoint, Trainer } from './src/index.js';
 import { findCheckpoint, saveCheckpoint } from './src/node/index.js';
 import { classificationTask, denseBackbone, fixedLossWeighting, linearHead, regressionTask, toyData, toySource } from './test/fixtures.js';
 import { selectBackend } from 'BACKEND';
@@ -53,6 +53,7 @@ import { writeFileSync } from 'node:fs';
 const [dir, backend, epochs, killAt] = process.argv.slice(2);
 tf.enableProdMode();
 await selectBackend({ prefer: backend });
+registerGradients();
 const model = new MultitaskModel({
   backbone: denseBackbone({ inputSize: 4, units: 8, seed: 2, dropout: 0.2 }),
   tasks: [classificationTask('cls', linearHead(8, 2, 3)), regressionTask('reg', linearHead(8, 1, 4))],
