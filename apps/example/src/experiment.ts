@@ -19,7 +19,14 @@ import {
 import { findCheckpoint, saveCheckpoint } from '@multitask/core/node';
 import { DEFAULT_METRICS, nearest, type ExperimentConfig } from './config.ts';
 import { onlyTasks } from './task-subset.ts';
-import { backbones, datasets, metricFactories, tasks as taskRegistry, weightings } from './registries.ts';
+import {
+  BACKBONE_FACTORY_OPTIONS,
+  backbones,
+  datasets,
+  metricFactories,
+  tasks as taskRegistry,
+  weightings,
+} from './registries.ts';
 
 /** What one run produced; printed as one JSON object by `--json`. */
 export interface ExperimentResult {
@@ -239,7 +246,10 @@ export async function runExperiment(
   const strategy = makeStrategy(config.strategy.options);
   try {
     // A part echoes the options it understood in its config: any other key is a typo (e.g. "dropuot").
-    unknownOptions('backbone.options', config.backbone.options, backbone.getConfig().options, ['tasks']);
+    unknownOptions('backbone.options', config.backbone.options, backbone.getConfig().options, [
+      'tasks',
+      ...(BACKBONE_FACTORY_OPTIONS[config.backbone.type] ?? []),
+    ]);
     config.tasks.forEach((spec, i) => {
       unknownOptions(`tasks[${i}].options`, spec.options, tasks[i]!.head.getConfig().options, ['metrics']);
     });

@@ -175,6 +175,14 @@ export const datasets: Registry<(options: Options) => Promise<LoadedDataset>> = 
 const FEATURE_DIMS: Readonly<Record<string, number>> = { words: 64, suffixes2: 16, suffixes3: 32, shapes: 8 };
 
 /**
+ * Config options that a backbone factory below consumes itself instead of passing them on (so the part's
+ * `getConfig()` does not echo them): `sequence-encoder` turns `dims` into its `features`.
+ */
+export const BACKBONE_FACTORY_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  'sequence-encoder': ['dims'],
+};
+
+/**
  * Backbone factories by config type; they receive the data set (for input sizes), the seed, and the task names
  * (for the sharing schemes, which build one gate or column per task).
  */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { MultitaskModel, Trainer } from '@multitask/core';
+import { MultitaskModel, Trainer, registerGradients } from '@multitask/core';
 import { mlpBackbone } from '@multitask/backbones';
 import { classificationTask, regressionTask } from '@multitask/heads';
 import { loadPenguins } from '@multitask/data';
@@ -51,6 +51,7 @@ test('the README example trains the penguins model (uncertainty weighting) to a 
     'accuracy',
     'mse',
     'uncertaintyWeighting',
+    'registerGradients',
     body,
   );
   const { scores, model, strategy, optimizer } = await run(
@@ -64,6 +65,7 @@ test('the README example trains the penguins model (uncertainty weighting) to a 
     accuracy,
     mse,
     uncertaintyWeighting,
+    registerGradients,
   );
   expect(scores.species!.accuracy).toBeGreaterThanOrEqual(0.95);
   expect(scores.sex!.accuracy).toBeGreaterThanOrEqual(0.7);
