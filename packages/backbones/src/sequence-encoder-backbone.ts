@@ -189,12 +189,24 @@ function option(part: string, name: string, message: string): MultitaskError {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { sequenceEncoderBackbone } from '@multitask/backbones';
+ *
  * const backbone = sequenceEncoderBackbone({
- *   features: [{ name: 'words', vocabSize: 20000, dim: 64 }, { name: 'shapes', vocabSize: 17, dim: 8 }],
+ *   features: [
+ *     { name: 'words', vocabSize: 100, dim: 16 },
+ *     { name: 'shapes', vocabSize: 17, dim: 4 },
+ *   ],
  *   tasks: ['pos', 'genre'],
  *   sequenceTasks: ['genre'],
  * });
- * const rep = backbone.apply({ words, shapes }, { training: false }); // { pos: [B, L, 128], genre: [B, 128] }
+ * const words = tf.tensor2d([[5, 7, 9, 0]], [1, 4], 'int32'); // id 0 is padding
+ * const shapes = tf.tensor2d([[1, 2, 1, 0]], [1, 4], 'int32');
+ * const rep = backbone.apply({ words, shapes }, { training: false }) as unknown as Record<string, tf.Tensor>;
+ * console.log(rep.pos!.shape, rep.genre!.shape); // per token [1, 4, d] for pos, pooled [1, d] for genre
+ * tf.dispose([words, shapes, ...Object.values(rep)]);
+ * backbone.dispose();
  * ```
  */
 export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions): SequenceEncoderBackbone {

@@ -34,8 +34,11 @@ const FIXES: Readonly<Record<string, Fix>> = {
  *
  * @example
  * ```ts
- * await import('@tensorflow/tfjs-node');
- * registerNativeFixes(); // ['Round']
+ * import { registerNativeFixes, selectBackend } from '@multitask/backend';
+ *
+ * const backend = await selectBackend({ workload: { convolutional: true } });
+ * // selectBackend applies the fixes when it picks tfjs-node; a second call changes nothing.
+ * console.log(backend.name, registerNativeFixes()); // 'tensorflow' ['Round'], or 'wasm' [] without tfjs-node
  * ```
  */
 export function registerNativeFixes(): readonly string[] {

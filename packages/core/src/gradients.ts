@@ -32,7 +32,17 @@ export interface PerTaskGradients {
  *
  * @example
  * ```ts
- * const { grads, losses } = perTaskGradients(2, (t) => lossFns[t](), () => shared);
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { registerGradients } from '@multitask/core';
+ * import { perTaskGradients } from '@multitask/core/gradients';
+ *
+ * registerGradients();
+ * const w = tf.variable(tf.tensor1d([1, 2]), true, 'w');
+ * const lossFns = [(): tf.Scalar => tf.sum(tf.square(w)), (): tf.Scalar => tf.sum(w)];
+ * const { grads, losses } = perTaskGradients(2, (t) => lossFns[t]!(), () => [w]);
+ * console.log(grads.map((g) => Array.from(g.w!.dataSync()))); // [[2, 4], [1, 1]]
+ * tf.dispose([...grads.flatMap((g) => Object.values(g)), ...losses, w]);
  * ```
  */
 export function perTaskGradients(
@@ -61,7 +71,16 @@ export function perTaskGradients(
  *
  * @example
  * ```ts
- * const J = jacobianMatrix(grads, model.sharedVariables);
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { gramianMatrix, jacobianMatrix } from '@multitask/core/gradients';
+ *
+ * // two tasks' gradients w.r.t. one representation, flattened into the rows of J
+ * const rows = [tf.tensor1d([1, 0, 2]), tf.tensor1d([0, 3, 0])];
+ * const J = jacobianMatrix(rows);
+ * const G = gramianMatrix(J); // J·Jᵀ
+ * console.log(J.shape, Array.from(G.dataSync())); // [2, 3] [5, 0, 0, 9]
+ * tf.dispose([...rows, J, G]);
  * ```
  */
 export function jacobianMatrix(

@@ -74,8 +74,16 @@ function createSequenceLabellingHead(
  *
  * @example
  * ```ts
- * const head = sequenceLabellingHead({ inputSize: 128, numClasses: 12 });
- * const logits = head.apply(tokens, { training: false }); // [batch, length, 12]
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { sequenceLabellingHead } from '@multitask/heads';
+ *
+ * const head = sequenceLabellingHead({ inputSize: 8, numClasses: 12 });
+ * const tokens = tf.ones([2, 5, 8]); // [batch, length, inputSize] from a sequence encoder
+ * const logits = head.apply(tokens, { training: false });
+ * console.log(logits.shape); // [2, 5, 12]
+ * tf.dispose([tokens, logits]);
+ * head.dispose();
  * ```
  */
 export function sequenceLabellingHead(options: SequenceLabellingHeadOptions): SequenceLabellingHead {
@@ -90,8 +98,17 @@ export function sequenceLabellingHead(options: SequenceLabellingHeadOptions): Se
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { tokenCrossEntropyLoss } from '@multitask/heads';
+ *
  * const loss = tokenCrossEntropyLoss();
- * const l = loss(logits, tags, mask); // mean over the real tokens
+ * const logits = tf.tensor3d([[[4, 0], [0, 4], [4, 0]]]); // [B = 1, L = 3, C = 2]
+ * const tags = tf.tensor2d([[0, 1, 1]], [1, 3], 'int32');
+ * const mask = tf.tensor2d([[1, 1, 0]]); // padding does not count
+ * const l = loss(logits, tags, mask); // mean over the two real tokens: ≈ 0.018
+ * console.log(l.dataSync()[0]);
+ * tf.dispose([logits, tags, mask, l]);
  * ```
  */
 export function tokenCrossEntropyLoss(options: { readonly labelSmoothing?: number } = {}): LossFn {
@@ -123,7 +140,12 @@ export function tokenCrossEntropyLoss(options: { readonly labelSmoothing?: numbe
  *
  * @example
  * ```ts
- * const pos = sequenceLabellingTask('pos', { numClasses: 12 });
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { sequenceLabellingTask } from '@multitask/heads';
+ *
+ * const pos = sequenceLabellingTask('pos', { inputSize: 128, numClasses: 12 });
+ * console.log(pos.name, pos.head.getConfig().type); // pos sequence-labelling
+ * pos.head.dispose();
  * ```
  */
 export function sequenceLabellingTask(name: string, options: SequenceLabellingTaskOptions): Task {

