@@ -57,7 +57,10 @@ function resolveAlignedMtlOptions(options: AlignedMtlWeightingOptions): AlignedM
  *
  * @example
  * ```ts
- * alignedMtlWeightsFromGramian([[1, 0], [0, 4]]); // [1, 0.5]: both aligned gradients get norm 1
+ * import { alignedMtlWeightsFromGramian } from '@multitask/weighting';
+ *
+ * // both aligned gradients get norm 1:
+ * console.log(alignedMtlWeightsFromGramian([[1, 0], [0, 4]])); // [1, 0.5]
  * ```
  */
 export function alignedMtlWeightsFromGramian(
@@ -108,7 +111,14 @@ function alignedMtlWeights(
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { alignedMtlWeighting } from '@multitask/weighting';
+ *
  * const strategy = alignedMtlWeighting({ scaleMode: 'min' });
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * console.log(strategy.weights([[1, 0], [0, 4]], context)); // [1, 0.5]
+ * strategy.dispose();
  * ```
  */
 export function alignedMtlWeighting(options: AlignedMtlWeightingOptions = {}): SolverGramianWeighting {

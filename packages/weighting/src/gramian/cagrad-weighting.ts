@@ -122,7 +122,9 @@ function cagradWeights(
  *
  * @example
  * ```ts
- * cagradWeightsFromGramian([[1, 0], [0, 1]], {}, { c: 0.4, rescale: 0 }); // [0.5 + 0.2, 0.5 + 0.2]
+ * import { cagradWeightsFromGramian } from '@multitask/weighting';
+ *
+ * console.log(cagradWeightsFromGramian([[1, 0], [0, 1]], {}, { c: 0.4, rescale: 0 })); // [0.7, 0.7] (0.5 + 0.2 each)
  * ```
  */
 export function cagradWeightsFromGramian(
@@ -139,7 +141,14 @@ export function cagradWeightsFromGramian(
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { cagradWeighting } from '@multitask/weighting';
+ *
  * const strategy = cagradWeighting({ c: 0.4 });
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * console.log(strategy.weights([[1, 0], [0, 1]], context)); // ≈ [0.603, 0.603]
+ * strategy.dispose();
  * ```
  */
 export function cagradWeighting(options: CagradWeightingOptions = {}): SolverGramianWeighting {

@@ -44,7 +44,9 @@ function dualprojWeights(
  *
  * @example
  * ```ts
- * dualprojWeightsFromGramian([[1, -0.5], [-0.5, 1]]); // [0.5, 0.5] already in the cone
+ * import { dualprojWeightsFromGramian } from '@multitask/weighting';
+ *
+ * console.log(dualprojWeightsFromGramian([[1, -0.5], [-0.5, 1]])); // [0.5, 0.5] already in the cone
  * ```
  */
 export function dualprojWeightsFromGramian(
@@ -61,7 +63,14 @@ export function dualprojWeightsFromGramian(
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { dualprojWeighting } from '@multitask/weighting';
+ *
  * const strategy = dualprojWeighting();
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * console.log(strategy.weights([[1, -0.5], [-0.5, 1]], context)); // [0.5, 0.5]
+ * strategy.dispose();
  * ```
  */
 export function dualprojWeighting(options: DualprojWeightingOptions = {}): SolverGramianWeighting {

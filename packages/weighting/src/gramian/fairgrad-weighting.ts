@@ -32,7 +32,9 @@ function resolveFairgradOptions(options: FairgradWeightingOptions): FairgradConf
  *
  * @example
  * ```ts
- * fairgradWeightsFromGramian([[1, 0], [0, 1]], {}, { alpha: 2 }); // [1, 1]
+ * import { fairgradWeightsFromGramian } from '@multitask/weighting';
+ *
+ * console.log(fairgradWeightsFromGramian([[1, 0], [0, 1]], {}, { alpha: 2 })); // [1, 1]
  * ```
  */
 export function fairgradWeightsFromGramian(
@@ -50,7 +52,14 @@ export function fairgradWeightsFromGramian(
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { fairgradWeighting } from '@multitask/weighting';
+ *
  * const strategy = fairgradWeighting({ alpha: 2 });
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * console.log(strategy.weights([[1, 0], [0, 4]], context)); // ≈ [1, 0.397]
+ * strategy.dispose();
  * ```
  */
 export function fairgradWeighting(options: FairgradWeightingOptions = {}): SolverGramianWeighting {

@@ -62,7 +62,17 @@ const MIN_WEIGHT = 1e-6;
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { gradNormWeighting } from '@multitask/weighting';
+ *
  * const strategy = gradNormWeighting({ alpha: 1.5, learningRate: 0.025 });
+ * const tasks = ['a', 'b'];
+ * for (let step = 0; step < 3; step++) {
+ *   const losses = [1, 1 - 0.2 * step]; // task b trains faster
+ *   strategy.weights([[1, 0], [0, 4]], { step, epoch: 0, tasks, rng: new Rng(1), losses, mode: 'parameters' });
+ * }
+ * console.log(strategy.currentWeights(tasks)); // ≈ [1.115, 0.885]: the slower task a gains weight
+ * strategy.dispose();
  * ```
  */
 export function gradNormWeighting(options: GradNormWeightingOptions = {}): GradNormWeighting {

@@ -41,8 +41,12 @@ function resolveGradvacOptions(options: GradvacAggregatorOptions): GradvacConfig
  *
  * @example
  * ```ts
- * const targets = {};
- * gradvacWeightsFromGramian([[1, -0.5], [-0.5, 1]], { tasks: ['a', 'b'], rng: new Rng(1), targets }); // [1.5, 1.5]
+ * import { Rng } from '@multitask/core';
+ * import { gradvacWeightsFromGramian } from '@multitask/weighting';
+ *
+ * const targets = {}; // the EMA of target similarities, updated in place
+ * const G = [[1, -0.5], [-0.5, 1]];
+ * console.log(gradvacWeightsFromGramian(G, { tasks: ['a', 'b'], rng: new Rng(1), targets })); // [1.5, 1.5]
  * ```
  */
 export function gradvacWeightsFromGramian(
@@ -103,7 +107,14 @@ function gradvacWeights(
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { gradvacAggregator } from '@multitask/weighting';
+ *
  * const strategy = gradvacAggregator({ beta: 0.01 });
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * console.log(strategy.weights([[1, -0.5], [-0.5, 1]], context)); // [1.5, 1.5]
+ * strategy.dispose();
  * ```
  */
 export function gradvacAggregator(options: GradvacAggregatorOptions = {}): GramianWeighting {

@@ -17,7 +17,10 @@ const NAME = 'imtl-g';
  *
  * @example
  * ```ts
- * imtlGWeightsFromGramian([[1, 0], [0, 4]]); // [2/3, 1/3]: d = (2/3, 2/3) projects equally on both axes
+ * import { imtlGWeightsFromGramian } from '@multitask/weighting';
+ *
+ * // d = (2/3, 2/3) projects equally on both axes:
+ * console.log(imtlGWeightsFromGramian([[1, 0], [0, 4]])); // ≈ [0.667, 0.333]
  * ```
  */
 export function imtlGWeightsFromGramian(
@@ -92,7 +95,14 @@ function imtlGDifferenceSystem(g: readonly (readonly number[])[]): number[] {
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { imtlGWeighting } from '@multitask/weighting';
+ *
  * const strategy = imtlGWeighting();
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * console.log(strategy.weights([[1, 0], [0, 4]], context)); // ≈ [0.667, 0.333]
+ * strategy.dispose();
  * ```
  */
 export function imtlGWeighting(): GramianWeighting {

@@ -81,7 +81,9 @@ function mgdaWeights(
  *
  * @example
  * ```ts
- * mgdaWeightsFromGramian([[1, 0], [0, 4]]); // [0.8, 0.2]
+ * import { mgdaWeightsFromGramian } from '@multitask/weighting';
+ *
+ * console.log(mgdaWeightsFromGramian([[1, 0], [0, 4]])); // ≈ [0.8, 0.2]
  * ```
  */
 export function mgdaWeightsFromGramian(
@@ -99,7 +101,14 @@ export function mgdaWeightsFromGramian(
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { mgdaWeighting } from '@multitask/weighting';
+ *
  * const strategy = mgdaWeighting({ normalization: 'none' });
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * console.log(strategy.weights([[1, 0], [0, 4]], context)); // ≈ [0.8, 0.2]
+ * strategy.dispose();
  * ```
  */
 export function mgdaWeighting(options: MgdaWeightingOptions = {}): SolverGramianWeighting {

@@ -74,7 +74,9 @@ function nashMtlWeights(
  *
  * @example
  * ```ts
- * nashMtlWeightsFromGramian([[1, 0], [0, 4]]); // [1, 0.5]: α₁² = 1, 4α₂² = 1
+ * import { nashMtlWeightsFromGramian } from '@multitask/weighting';
+ *
+ * console.log(nashMtlWeightsFromGramian([[1, 0], [0, 4]])); // [1, 0.5]: α₁² = 1, 4α₂² = 1
  * ```
  */
 export function nashMtlWeightsFromGramian(
@@ -126,7 +128,14 @@ export function fairWeights(
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { nashMtlWeighting } from '@multitask/weighting';
+ *
  * const strategy = nashMtlWeighting({ maxNorm: 1 });
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * console.log(strategy.weights([[1, 0], [0, 4]], context)); // ≈ [0.707, 0.354]
+ * strategy.dispose();
  * ```
  */
 export function nashMtlWeighting(options: NashMtlWeightingOptions = {}): SolverGramianWeighting {

@@ -28,7 +28,9 @@ function resolvePcgradOptions(options: PcgradWeightingOptions): PcgradConfig {
  *
  * @example
  * ```ts
- * pcgradWeightsFromGramian([[1, -0.5], [-0.5, 1]]); // [1.5, 1.5]
+ * import { pcgradWeightsFromGramian } from '@multitask/weighting';
+ *
+ * console.log(pcgradWeightsFromGramian([[1, -0.5], [-0.5, 1]])); // [1.5, 1.5]
  * ```
  */
 export function pcgradWeightsFromGramian(
@@ -82,7 +84,14 @@ function pcgradWeights(
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { pcgradWeighting } from '@multitask/weighting';
+ *
  * const strategy = pcgradWeighting();
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * console.log(strategy.weights([[1, -0.5], [-0.5, 1]], context)); // [1.5, 1.5]
+ * strategy.dispose();
  * ```
  */
 export function pcgradWeighting(options: PcgradWeightingOptions = {}): GramianWeighting {

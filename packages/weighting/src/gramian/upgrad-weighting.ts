@@ -66,7 +66,9 @@ function upgradWeights(
  *
  * @example
  * ```ts
- * upgradWeightsFromGramian([[1, -0.5], [-0.5, 1]]); // conflicting pair → [0.75, 0.75]
+ * import { upgradWeightsFromGramian } from '@multitask/weighting';
+ *
+ * console.log(upgradWeightsFromGramian([[1, -0.5], [-0.5, 1]])); // [0.75, 0.75] (a conflicting pair)
  * ```
  */
 export function upgradWeightsFromGramian(
@@ -84,7 +86,14 @@ export function upgradWeightsFromGramian(
  *
  * @example
  * ```ts
+ * import { Rng } from '@multitask/core';
+ * import { upgradWeighting } from '@multitask/weighting';
+ *
  * const strategy = upgradWeighting();
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * console.log(strategy.weights([[1, -0.5], [-0.5, 1]], context)); // [0.75, 0.75]
+ * strategy.dispose();
  * ```
  */
 export function upgradWeighting(options: UpgradWeightingOptions = {}): SolverGramianWeighting {
