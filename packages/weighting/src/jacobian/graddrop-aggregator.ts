@@ -23,7 +23,19 @@ export interface GraddropAggregatorOptions {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { Rng } from '@multitask/core';
+ * import { graddropAggregator } from '@multitask/weighting';
+ *
  * const strategy = graddropAggregator({ leak: 0 });
+ * const tasks = ['a', 'b'];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1), losses: [1, 1], mode: 'parameters' as const };
+ * const jacobian = tf.tensor2d([[1, -1], [1, 2]]); // [T, n]: the tasks agree on coordinate 0, conflict on 1
+ * const direction = tf.tidy(() => strategy.aggregate(jacobian, context));
+ * console.log(direction.arraySync()); // [2, -1]
+ * tf.dispose([jacobian, direction]);
+ * strategy.dispose();
  * ```
  */
 export function graddropAggregator(options: GraddropAggregatorOptions = {}): JacobianAggregator {

@@ -33,7 +33,14 @@ export interface DynamicWeightAverageOptions {
  *
  * @example
  * ```ts
+ * import { dynamicWeightAverage } from '@multitask/weighting';
+ *
  * const strategy = dynamicWeightAverage({ temperature: 2 });
+ * strategy.afterEpoch?.(0, { a: 1, b: 1 }); // mean training losses of each epoch
+ * strategy.afterEpoch?.(1, { a: 0.9, b: 0.5 }); // a falls more slowly than b
+ * // a, whose loss fell more slowly, gets more weight:
+ * console.log(strategy.currentWeights?.(['a', 'b'])); // ≈ [1.1, 0.9]
+ * strategy.dispose();
  * ```
  */
 export function dynamicWeightAverage(options: DynamicWeightAverageOptions = {}): LossWeighting {

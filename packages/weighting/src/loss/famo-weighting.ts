@@ -64,7 +64,21 @@ export interface FamoWeighting extends LossWeighting {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { Rng } from '@multitask/core';
+ * import { famoWeighting } from '@multitask/weighting';
+ *
  * const strategy = famoWeighting({ logitLearningRate: 0.025, weightDecay: 0.01 });
+ * const tasks = ['a', 'b'];
+ * const losses = [tf.scalar(2), tf.scalar(0.5)];
+ * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1) };
+ * const total = strategy.combine(losses, context); // Σ zᵢ·log ℓᵢ, z = softmax(logits)
+ * console.log(total.dataSync()[0], strategy.logitWeights(tasks)); // 0 [0.5, 0.5]
+ * strategy.afterStep?.({ ...context, losses: [2, 0.5], lossesAfter: [1.9, 0.3] }); // b improved faster
+ * console.log(strategy.logitWeights(tasks)); // ≈ [0.512, 0.488]: a, which improved less, gains weight
+ * tf.dispose([...losses, total]);
+ * strategy.dispose();
  * ```
  */
 export function famoWeighting(options: FamoWeightingOptions = {}): FamoWeighting {

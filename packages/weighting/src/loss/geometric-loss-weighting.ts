@@ -31,7 +31,17 @@ export interface GeometricLossWeightingOptions {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { Rng } from '@multitask/core';
+ * import { geometricLossWeighting } from '@multitask/weighting';
+ *
  * const strategy = geometricLossWeighting();
+ * const losses = [tf.scalar(4), tf.scalar(1)];
+ * const total = strategy.combine(losses, { step: 0, epoch: 0, tasks: ['a', 'b'], rng: new Rng(1) });
+ * console.log(total.dataSync()[0]); // 2 (√(4·1))
+ * tf.dispose([...losses, total]);
+ * strategy.dispose();
  * ```
  */
 export function geometricLossWeighting(options: GeometricLossWeightingOptions = {}): LossWeighting {

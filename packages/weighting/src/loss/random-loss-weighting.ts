@@ -16,7 +16,18 @@ import { checkTaskCount, jsonObject, numberRecord, softmax, weightedSum } from '
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { Rng } from '@multitask/core';
+ * import { randomLossWeighting } from '@multitask/weighting';
+ *
  * const strategy = randomLossWeighting();
+ * const tasks = ['a', 'b'];
+ * const losses = [tf.scalar(1), tf.scalar(1)];
+ * const total = strategy.combine(losses, { step: 0, epoch: 0, tasks, rng: new Rng(1) }); // weights drawn from rng
+ * console.log(total.dataSync()[0], strategy.currentWeights?.(tasks)); // 1 ≈ [0.625, 0.375]
+ * tf.dispose([...losses, total]);
+ * strategy.dispose();
  * ```
  */
 export function randomLossWeighting(): LossWeighting {

@@ -19,7 +19,17 @@ export interface StaticWeightingOptions {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { Rng } from '@multitask/core';
+ * import { staticWeighting } from '@multitask/weighting';
+ *
  * const strategy = staticWeighting({ weights: { species: 1, mass: 0.1 } });
+ * const losses = [tf.scalar(2), tf.scalar(10)];
+ * const total = strategy.combine(losses, { step: 0, epoch: 0, tasks: ['species', 'mass'], rng: new Rng(1) });
+ * console.log(total.dataSync()[0]); // 3 (1·2 + 0.1·10)
+ * tf.dispose([...losses, total]);
+ * strategy.dispose();
  * ```
  */
 export function staticWeighting(options: StaticWeightingOptions = {}): LossWeighting {

@@ -73,9 +73,23 @@ export interface UncertaintyWeighting extends LossWeighting {
  *
  * @example
  * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { Rng, registerGradients } from '@multitask/core';
+ * import { uncertaintyWeighting } from '@multitask/weighting';
+ *
+ * registerGradients();
  * const strategy = uncertaintyWeighting({ tasks: ['depth', 'segmentation'] });
- * // after training:
- * strategy.sigmas(); // { depth: 0.8, segmentation: 2.1 }
+ * const context = { step: 0, epoch: 0, tasks: ['depth', 'segmentation'], rng: new Rng(1) };
+ * const losses = [tf.scalar(4), tf.scalar(0.25)]; // held fixed: the learned σ² tends to each loss
+ * const optimizer = tf.train.sgd(0.1);
+ * for (let i = 0; i < 200; i++) {
+ *   optimizer.minimize(() => strategy.combine(losses, context), false, [...strategy.variables]);
+ * }
+ * console.log(strategy.sigmas()); // ≈ { depth: 2, segmentation: 0.5 }
+ * tf.dispose(losses);
+ * optimizer.dispose();
+ * strategy.dispose();
  * ```
  */
 export function uncertaintyWeighting(options: UncertaintyWeightingOptions = {}): UncertaintyWeighting {

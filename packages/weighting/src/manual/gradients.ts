@@ -31,7 +31,18 @@ export interface TaskGradients {
  *
  * @example
  * ```ts
- * const { grads, losses } = taskGradients([() => lossA(), () => lossB()], model.trainableWeights.map((w) => w.read() as tf.Variable));
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { registerGradients } from '@multitask/core';
+ * import { taskGradients } from '@multitask/weighting';
+ *
+ * registerGradients();
+ * const w = tf.variable(tf.tensor1d([1, 2]), true, 'w');
+ * const lossA = (): tf.Scalar => tf.sum(tf.square(w)); // ‖w‖²
+ * const lossB = (): tf.Scalar => tf.sum(w);
+ * const { grads, losses } = taskGradients([lossA, lossB], [w]);
+ * console.log(losses, grads[0].w.arraySync(), grads[1].w.arraySync()); // [5, 3] [2, 4] [1, 1]
+ * tf.dispose([w, ...grads.flatMap((g) => Object.values(g))]);
  * ```
  */
 export function taskGradients(
@@ -88,7 +99,18 @@ export function differentiate(
  *
  * @example
  * ```ts
- * const [dzA, dzB] = representationGradients([(z) => headA(z), (z) => headB(z)], z);
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { registerGradients } from '@multitask/core';
+ * import { representationGradients } from '@multitask/weighting';
+ *
+ * registerGradients();
+ * const z = tf.tensor2d([[1, 2]]); // a shared backbone's output [B, d]
+ * const headA = (r: tf.Tensor): tf.Scalar => tf.sum(tf.square(r));
+ * const headB = (r: tf.Tensor): tf.Scalar => tf.sum(r);
+ * const [dzA, dzB] = representationGradients([headA, headB], z);
+ * console.log(dzA.arraySync(), dzB.arraySync()); // [[2, 4]] [[1, 1]]
+ * tf.dispose([z, dzA, dzB]);
  * ```
  */
 export function representationGradients(
@@ -114,7 +136,14 @@ export function slotsOf(grads: readonly NamedTensorMap[]): GradientSlot[] {
  *
  * @example
  * ```ts
- * const jacobian = jacobianOf(grads); // Tensor2D [T, n]
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { jacobianOf } from '@multitask/weighting';
+ *
+ * const grads: tf.NamedTensorMap[] = [{ w: tf.tensor1d([1, 0]), b: tf.scalar(3) }, { w: tf.tensor1d([1, 1]) }];
+ * const jacobian = jacobianOf(grads); // Tensor2D [T, n], variables in sorted name order (b, then w)
+ * console.log(jacobian.arraySync()); // [[3, 1, 0], [0, 1, 1]]
+ * tf.dispose([jacobian, ...grads.flatMap((g) => Object.values(g))]);
  * ```
  */
 export function jacobianOf(grads: readonly (NamedTensorMap | Tensor)[]): Tensor2D {
@@ -129,7 +158,14 @@ export function jacobianOf(grads: readonly (NamedTensorMap | Tensor)[]): Tensor2
  *
  * @example
  * ```ts
- * const G = gramianOf(grads); const w = mgdaWeightsFromGramian(G);
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { gramianOf, mgdaWeightsFromGramian } from '@multitask/weighting';
+ *
+ * const grads = [{ w: tf.tensor1d([1, 0]) }, { w: tf.tensor1d([0, 2]) }];
+ * const G = gramianOf(grads);
+ * console.log(G, mgdaWeightsFromGramian(G)); // [[1, 0], [0, 4]] ≈ [0.8, 0.2]
+ * tf.dispose(grads.map((g) => g.w));
  * ```
  */
 export function gramianOf(grads: readonly (NamedTensorMap | Tensor)[]): number[][] {
@@ -145,7 +181,18 @@ export function gramianOf(grads: readonly (NamedTensorMap | Tensor)[]): number[]
  *
  * @example
  * ```ts
- * optimizer.applyGradients(combineGradients(grads, weights));
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { combineGradients } from '@multitask/weighting';
+ *
+ * const w = tf.variable(tf.tensor1d([0, 0]), true, 'w');
+ * const grads = [{ w: tf.tensor1d([1, 0]) }, { w: tf.tensor1d([0, 2]) }];
+ * const update = combineGradients(grads, [0.8, 0.2]);
+ * const optimizer = tf.train.sgd(1);
+ * optimizer.applyGradients(update);
+ * console.log(update.w.arraySync(), w.arraySync()); // ≈ [0.8, 0.4] ≈ [-0.8, -0.4]
+ * tf.dispose([w, update.w, ...grads.map((g) => g.w)]);
+ * optimizer.dispose();
  * ```
  */
 export function combineGradients(

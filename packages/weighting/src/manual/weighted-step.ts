@@ -59,8 +59,25 @@ const counters = new WeakMap<WeightingStrategy, Counter>();
  *
  * @example
  * ```ts
- * const strategy = mgdaWeighting();
- * for (let i = 0; i < 100; i++) weightedStep(strategy, [lossA, lossB], shared, optimizer, { taskVariables: [[headA], [headB]] });
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { registerGradients } from '@multitask/core';
+ * import { mgdaWeighting, weightedStep } from '@multitask/weighting';
+ *
+ * registerGradients();
+ * const shared = tf.variable(tf.tensor1d([2, 0]), true, 'shared');
+ * const [headA, headB] = [tf.variable(tf.scalar(1), true, 'headA'), tf.variable(tf.scalar(1), true, 'headB')];
+ * const lossA = (): tf.Scalar => tf.square(tf.sub(tf.mul(tf.sum(shared), headA), 3));
+ * const diff = tf.tensor1d([1, -1]);
+ * const lossB = (): tf.Scalar => tf.square(tf.sub(tf.mul(tf.sum(tf.mul(shared, diff)), headB), 1));
+ * const [strategy, optimizer] = [mgdaWeighting(), tf.train.sgd(0.05)];
+ * const heads = { taskVariables: [[headA], [headB]] }; // each head gets its own task's gradient
+ * let result = weightedStep(strategy, [lossA, lossB], [shared], optimizer, heads);
+ * console.log(result.losses); // [1, 1]
+ * for (let i = 0; i < 100; i++) result = weightedStep(strategy, [lossA, lossB], [shared], optimizer, heads);
+ * console.log(result.losses, result.weights); // ≈ [0.04, 0] ≈ [0, 1]
+ * tf.dispose([shared, headA, headB, diff]);
+ * optimizer.dispose();
  * ```
  */
 export function weightedStep(

@@ -162,8 +162,12 @@ function assertClose(
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { mgdaWeighting } from '@multitask/weighting';
+ * import { checkConformance } from '@multitask/weighting/testing';
+ *
  * const report = checkConformance({ create: () => mgdaWeighting(), properties: ['homogeneous'] });
- * if (!report.passed) console.log(report.failures);
+ * console.log(report.passed, report.failures); // true []
  * ```
  */
 export function checkConformance(options: ConformanceOptions): ConformanceReport {
@@ -510,7 +514,14 @@ export function checkConformance(options: ConformanceOptions): ConformanceReport
  *
  * @example
  * ```ts
- * test('mgda conforms', () => { assertConformance({ create: () => mgdaWeighting(), properties: ['homogeneous'] }); });
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { mgdaWeighting } from '@multitask/weighting';
+ * import { assertConformance } from '@multitask/weighting/testing';
+ *
+ * // In a test runner: test('mgda conforms', () => { assertConformance(…); });
+ * // throws an Error listing the failed checks, if any:
+ * const report = assertConformance({ create: () => mgdaWeighting(), properties: ['homogeneous'] });
+ * console.log(report.passed); // true
  * ```
  */
 export function assertConformance(options: ConformanceOptions): ConformanceReport {

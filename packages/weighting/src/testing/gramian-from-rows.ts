@@ -5,7 +5,9 @@ import { gramianOfRows } from '../math/linalg.ts';
  *
  * @example
  * ```ts
- * gramianFromRows([[1, 0], [1, 1]]); // [[1, 1], [1, 2]]
+ * import { gramianFromRows } from '@multitask/weighting/testing';
+ *
+ * console.log(gramianFromRows([[1, 0], [1, 1]])); // [[1, 1], [1, 2]]
  * ```
  */
 export function gramianFromRows(rows: readonly (readonly number[])[]): number[][] {

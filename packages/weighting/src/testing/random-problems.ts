@@ -20,7 +20,12 @@ export interface RandomJacobianOptions {
  *
  * @example
  * ```ts
- * const J = randomJacobian(new Rng(7), { tasks: 4, dim: 10, rank: 2, scale: 1e15 });
+ * import { Rng } from '@multitask/core';
+ * import { gramianFromRows, randomJacobian } from '@multitask/weighting/testing';
+ *
+ * const J = randomJacobian(new Rng(7), { tasks: 4, dim: 10, rank: 2, scale: 1e15 }); // 4 rows of length 10, rank 2
+ * console.log(J.length, J[0].length); // 4 10
+ * console.log(gramianFromRows(J)[0][0] > 1e28); // true: gradients of norm around 1e15
  * ```
  */
 export function randomJacobian(rng: Rng, options: RandomJacobianOptions): number[][] {
@@ -65,7 +70,11 @@ export function randomJacobian(rng: Rng, options: RandomJacobianOptions): number
  *
  * @example
  * ```ts
- * const losses = randomLosses(new Rng(7), 3, 1e6);
+ * import { Rng } from '@multitask/core';
+ * import { randomLosses } from '@multitask/weighting/testing';
+ *
+ * const losses = randomLosses(new Rng(7), 3, 1e6); // 3 positive losses around 1e6
+ * console.log(losses.map((l) => l.toExponential(2))); // ['1.80e+6', '6.91e+5', '1.15e+6']
  * ```
  */
 export function randomLosses(rng: Rng, tasks: number, scale = 1): number[] {
