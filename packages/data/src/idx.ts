@@ -41,7 +41,12 @@ function bad(file: string, offset: number, message: string): MultitaskError {
  *
  * @example
  * ```ts
- * const labels = parseIdx(bytes, 'train-labels-idx1-ubyte'); // { dtype: 'uint8', shape: [60000], data }
+ * import { parseIdx } from '@multitask/data';
+ *
+ * // magic 0x00000801 (uint8, 1 dimension), size 3 (big-endian uint32), then the 3 labels
+ * const bytes = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 7, 2, 1]);
+ * const labels = parseIdx(bytes, 'train-labels-idx1-ubyte');
+ * console.log(labels.dtype, labels.shape, labels.data); // uint8 [3] [7, 2, 1]
  * ```
  */
 export function parseIdx(bytes: Uint8Array, file = 'IDX data'): IdxArray {

@@ -69,8 +69,26 @@ function toTaskBatch(step: StepBatch, task: string, source: string): Batch {
  *
  * @example
  * ```ts
- * const src = perTaskSource({ sources: { digits: mnistSrc, penguins: penguinSrc }, schedule: { type: 'temperature', temperature: 2 } });
- * for await (const step of src.batches({ batchSize: 32, shuffle: true, seed: 1 })) { … } // step.task says which
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { disposeBatch, type Batch } from '@multitask/core';
+ * import { arraySource, perTaskSource } from '@multitask/data';
+ *
+ * const digits = arraySource({
+ *   inputs: [[0], [1], [2], [3]],
+ *   targets: { digits: { kind: 'class', values: [0, 1, 2, 3] } },
+ * });
+ * const penguins = arraySource({
+ *   inputs: [[5], [6]],
+ *   targets: { penguins: { kind: 'regression', values: [4.2, 3.9] } },
+ * });
+ * const schedule = { type: 'temperature', temperature: 2 } as const;
+ * const src = perTaskSource({ sources: { digits, penguins }, schedule });
+ * const order: (string | undefined)[] = [];
+ * for await (const step of src.batches({ batchSize: 2, shuffle: true, seed: 1 })) {
+ *   order.push((step as Batch).task); // step.task says which task the batch is for
+ *   disposeBatch(step as Batch);
+ * }
+ * console.log(order); // ['penguins', 'digits', 'penguins']
  * ```
  */
 export function perTaskSource(options: PerTaskSourceOptions): DataSource {

@@ -139,8 +139,15 @@ function resampler(from: number, to: number): { i0: Int32Array; i1: Int32Array; 
  *
  * @example
  * ```ts
- * const train = multiDigitSource({ left: mnistTrain, seed: 1 });            // MultiMNIST, 36×36
- * const fm = multiDigitSource({ left: mnistTrain, right: fashionTrain, size: 28 }); // MultiFashion+MNIST
+ * import { multiDigitSource, type ImageSet } from '@multitask/data';
+ *
+ * // two tiny 28×28 image sets (blank images; real ones come from loadMnist / loadFashionMnist)
+ * const digits: ImageSet = { images: new Uint8Array(3 * 28 * 28), labels: [3, 7, 1], height: 28, width: 28 };
+ * const clothes: ImageSet = { images: new Uint8Array(3 * 28 * 28), labels: [9, 0, 5], height: 28, width: 28 };
+ * const train = multiDigitSource({ left: digits, seed: 1 }); // MultiMNIST, 36×36
+ * const fm = multiDigitSource({ left: digits, right: clothes, size: 28 }); // MultiFashion+MNIST
+ * console.log(train.imageSize, train.leftLabels, train.rightLabels); // 36 [3, 7, 1] [3, 1, 7]
+ * console.log(fm.imageSize, fm.example(0).left, fm.example(0).right); // 28 3 9
  * ```
  */
 export function multiDigitSource(options: MultiDigitOptions): MultiDigitSource {

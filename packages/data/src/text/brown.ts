@@ -115,8 +115,9 @@ const BASE_TAGS: Readonly<Record<string, string>> = (() => {
  *
  * @example
  * ```ts
- * universalTag('nn$-tl'); // 'NOUN'
- * universalTag('ppss+bem'); // 'PRON'
+ * import { universalTag } from '@multitask/data';
+ *
+ * console.log(universalTag('nn$-tl'), universalTag('ppss+bem'), universalTag('zzz')); // NOUN PRON undefined
  * ```
  */
 export function universalTag(brownTag: string): string | undefined {
@@ -146,7 +147,10 @@ function dataError(message: string, details: Record<string, string | number>): M
  *
  * @example
  * ```ts
- * parseBrownFile('\tThe/at jury/nn ./.\n', 'ca01'); // [{ tokens: ['The', 'jury', '.'], tags: ['at', 'nn', '.'], line: 1 }]
+ * import { parseBrownFile } from '@multitask/data';
+ *
+ * console.log(parseBrownFile('\tThe/at jury/nn ./.\n', 'ca01'));
+ * // [{ tokens: ['The', 'jury', '.'], tags: ['at', 'nn', '.'], line: 1 }]
  * ```
  */
 export function parseBrownFile(text: string, file: string): TaggedSentence[] {

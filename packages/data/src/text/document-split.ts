@@ -32,7 +32,16 @@ export interface DocumentSplit {
  *
  * @example
  * ```ts
- * const split = splitDocuments(docs.map((d) => ({ name: d.file, group: d.genre })), { test: 0.2, seed: 1 });
+ * import { splitDocuments } from '@multitask/data';
+ *
+ * const docs = [
+ *   { file: 'ca01', genre: 'news' },
+ *   { file: 'ca02', genre: 'news' },
+ *   { file: 'cp01', genre: 'romance' },
+ *   { file: 'cp02', genre: 'romance' },
+ * ];
+ * const split = splitDocuments(docs.map((d) => ({ name: d.file, group: d.genre })), { test: 0.5, seed: 1 });
+ * console.log(split.train, split.test); // ['ca02', 'cp02'] ['ca01', 'cp01']
  * ```
  */
 export function splitDocuments(

@@ -238,8 +238,24 @@ function plan(t: SequenceTable, request: BatchRequest, bucketBatches: number, so
  *
  * @example
  * ```ts
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { disposeBatch, type Batch } from '@multitask/core';
+ * import { sequenceSource, type SequenceTable } from '@multitask/data';
+ *
+ * const table: SequenceTable = {
+ *   offsets: Int32Array.from([0, 3, 5]), // two sentences: tokens 0–2 and 3–4
+ *   features: { words: Int32Array.from([4, 5, 6, 4, 7]) },
+ *   tokenTargets: { pos: Int32Array.from([0, 1, 2, 0, 1]) },
+ *   sequenceTargets: { genre: Int32Array.from([0, 1]) },
+ *   numClasses: { pos: 3, genre: 2 },
+ * };
  * const src = sequenceSource(table, { name: 'brown/train', bucketBatches: 20 });
- * for await (const step of src.batches({ batchSize: 64, shuffle: true, seed: 3 })) { … }
+ * for await (const step of src.batches({ batchSize: 2, shuffle: true, seed: 3 })) {
+ *   const batch = step as Batch;
+ *   // padded to the longest row: [2, 3] [[1, 1, 0], [1, 1, 1]] [2]
+ *   console.log(batch.targets.pos.shape, batch.masks?.pos.arraySync(), batch.targets.genre.shape);
+ *   disposeBatch(batch);
+ * }
  * ```
  */
 export function sequenceSource(table: SequenceTable, options: SequenceSourceOptions = {}): SequenceSource {

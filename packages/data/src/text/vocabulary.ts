@@ -35,9 +35,10 @@ export interface VocabularyOptions {
  *
  * @example
  * ```ts
+ * import { buildVocabulary } from '@multitask/data';
+ *
  * const vocab = buildVocabulary(['a', 'b', 'a'], { minCount: 2 });
- * vocab.id('a'); // 2
- * vocab.id('b'); // 1 (unknown)
+ * console.log(vocab.id('a'), vocab.id('b')); // 2 1 (b is seen once: unknown)
  * ```
  */
 export function buildVocabulary(tokens: Iterable<string>, options: VocabularyOptions = {}): Vocabulary {

@@ -9,8 +9,9 @@
  *
  * @example
  * ```ts
- * normaliseWord('Fulton'); // 'fulton'
- * normaliseWord('1,119'); // '0,000'
+ * import { normaliseWord } from '@multitask/data';
+ *
+ * console.log(normaliseWord('Fulton'), normaliseWord('1,119')); // fulton 0,000
  * ```
  */
 export function normaliseWord(word: string): string {
@@ -33,7 +34,9 @@ export const WORD_SHAPES = 17;
  *
  * @example
  * ```ts
- * wordShape('jury') !== wordShape('Jury'); // true
+ * import { wordShape } from '@multitask/data';
+ *
+ * console.log(wordShape('jury') !== wordShape('Jury')); // true
  * ```
  */
 export function wordShape(word: string): number {
