@@ -18,14 +18,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/**
- * Packages whose TSDoc examples have all been completed (imports, runnable): there an example without imports
- * fails. Elsewhere such legacy one-liners are listed as pending (not run, not failing) until converted;
- * `DOC_EXAMPLES_STRICT=1` makes every package strict.
- */
-const STRICT_TSDOC = new Set(['backend', 'core', 'heads', 'backbones', 'eval']);
-const strictAll = process.env.DOC_EXAMPLES_STRICT === '1';
-
 /** Markdown documents whose code blocks are checked. */
 export function markdownFiles() {
   const files = ['README.md'];
@@ -133,8 +125,6 @@ export function collectExamples() {
     if (!e.problem && !e.fragment && !/^\s*import\s/m.test(e.code)) {
       e.problem = 'a runnable example must import what it uses (mark a partial one ```ts fragment)';
     }
-    const pkg = /^packages\/([^/]+)\/src\//.exec(e.source)?.[1];
-    if (e.problem && pkg && !strictAll && !STRICT_TSDOC.has(pkg)) e.pending = true;
   }
   return all;
 }
@@ -220,8 +210,7 @@ export function run(example, dir, index, timeoutMs = 180_000) {
 export function check(examples, dir, log = console.log) {
   const failures = [];
   const checkable = examples.filter((e) => !e.problem);
-  for (const e of examples.filter((x) => x.problem && !x.pending))
-    failures.push({ source: e.source, message: e.problem });
+  for (const e of examples.filter((x) => x.problem)) failures.push({ source: e.source, message: e.problem });
   const diagnostics = typecheck(checkable, dir);
   checkable.forEach((e, i) => {
     if (diagnostics[i].length > 0) {
@@ -242,9 +231,7 @@ export function check(examples, dir, log = console.log) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const filter = args.includes('--filter') ? args[args.indexOf('--filter') + 1] : undefined;
-  const found = collectExamples().filter((e) => !filter || e.source.includes(filter));
-  const pending = found.filter((e) => e.pending);
-  const examples = found.filter((e) => !e.pending);
+  const examples = collectExamples().filter((e) => !filter || e.source.includes(filter));
   // Examples resolve packages through docs/node_modules: every @multitask package (built dist) and tfjs.
   const dir = join(root, 'docs', '.examples');
   rmSync(dir, { recursive: true, force: true });
@@ -253,18 +240,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const failures = check(examples, dir);
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   for (const f of failures) console.log(`  ✗ ${f.source}: ${f.message}`);
-  if (pending.length > 0) {
-    const byPackage = {};
-    for (const e of pending) {
-      const pkg = /^packages\/([^/]+)/.exec(e.source)[1];
-      byPackage[pkg] = (byPackage[pkg] ?? 0) + 1;
-    }
-    console.log(
-      `pending: ${pending.length} TSDoc examples without imports, not run yet (${Object.entries(byPackage)
-        .map(([k, v]) => `${k} ${v}`)
-        .join(', ')}); DOC_EXAMPLES_STRICT=1 lists them as failures`,
-    );
-  }
   const passed = examples.length - failures.length;
   const runnable = examples.filter((e) => !e.fragment).length;
   console.log(
