@@ -73,7 +73,7 @@ export interface FamoWeighting extends LossWeighting {
  * const tasks = ['a', 'b'];
  * const losses = [tf.scalar(2), tf.scalar(0.5)];
  * const context = { step: 0, epoch: 0, tasks, rng: new Rng(1) };
- * const total = strategy.combine(losses, context); // Σ zᵢ·log ℓᵢ, z = softmax(logits)
+ * const total = strategy.combine(losses, context); // a weighted mean of the log-losses
  * console.log(total.dataSync()[0], strategy.logitWeights(tasks)); // 0 [0.5, 0.5]
  * strategy.afterStep?.({ ...context, losses: [2, 0.5], lossesAfter: [1.9, 0.3] }); // b improved faster
  * console.log(strategy.logitWeights(tasks)); // ≈ [0.512, 0.488]: a, which improved less, gains weight
