@@ -10,6 +10,9 @@ import { sequenceEncoderBackbone } from '@multitask/backbones';
 import { MultitaskModel, Rng, Trainer, type Batch } from '@multitask/core';
 import { classificationTask, sequenceLabellingTask } from '@multitask/heads';
 import { staticWeighting } from '@multitask/weighting';
+import { registerGradients } from '@multitask/core';
+
+registerGradients(); // tfjs-core registers no gradients by itself (explicit, once per process)
 
 const B = Number(process.env.TEXT_BENCH_BATCH ?? 64);
 const SIZES = { words: 24_015, suffixes2: 491, suffixes3: 2_563, shapes: 17 };

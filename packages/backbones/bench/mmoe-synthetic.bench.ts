@@ -34,6 +34,9 @@ import {
   variance,
   type SyntheticSplit,
 } from './mmoe-synthetic-data.ts';
+import { registerGradients } from '@multitask/core';
+
+registerGradients(); // tfjs-core registers no gradients by itself (explicit, once per process)
 
 const D = 100;
 const C = Number(process.env.MMOE_BENCH_C ?? 0.3);

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { selectBackend, type BackendName } from '../src/index.ts';
 import { multiLeNet, twoHeadMlp, type BenchModel } from './models.ts';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js'; // the backend package does not depend on core
 
 /** One measurement asked of this child. */
 export interface EngineCase {

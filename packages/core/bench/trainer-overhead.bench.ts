@@ -25,6 +25,9 @@ import {
   type Task,
   type WeightingStrategy,
 } from '../src/index.ts';
+import { registerGradients } from '../src/index.ts';
+
+registerGradients(); // tfjs-core registers no gradients by itself (explicit, once per process)
 
 const T = 2;
 const CLASSES = 10;

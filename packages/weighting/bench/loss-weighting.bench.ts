@@ -19,6 +19,9 @@ import {
   staticWeighting,
   uncertaintyWeighting,
 } from '../src/index.ts';
+import { registerGradients } from '@multitask/core';
+
+registerGradients(); // tfjs-core registers no gradients by itself (explicit, once per process)
 
 const B = 64;
 const D = 32;

@@ -22,6 +22,9 @@ import {
 } from '@multitask/core';
 import { describe, it } from 'vitest';
 import { builtinWeightings } from '../src/index.ts';
+import { registerGradients } from '@multitask/core';
+
+registerGradients(); // tfjs-core registers no gradients by itself (explicit, once per process)
 
 const B = 128;
 const HIDDEN = 256;
