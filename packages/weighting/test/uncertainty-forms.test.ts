@@ -2,28 +2,10 @@
  * Uncertainty weighting's `form` option (issue 12): the paper's per-task forms and LibMTL's, with their
  * optima σ² = L (regression) and σ² = 2L (classification), derived by hand in the comments.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { Rng, type StepContext } from '@multitask/core';
 import { expectMultitaskError } from '@multitask/test-utils';
 import { describe, expect, it } from 'vitest';
 import { uncertaintyWeighting } from '../src/index.ts';
-
-const ctx = (tasks: string[]): StepContext => ({ step: 0, epoch: 0, tasks, rng: new Rng(1) });
-
-/** The total and its gradients w.r.t. the losses and the log-variances, on plain numbers. */
-function evaluate(strategy: ReturnType<typeof uncertaintyWeighting>, values: number[], tasks: string[]) {
-  return tf.tidy(() => {
-    const losses = values.map((v) => tf.scalar(v));
-    const f = (...ls: tf.Tensor[]) => strategy.combine(ls as tf.Scalar[], ctx(tasks));
-    const total = f(...losses).dataSync()[0]!;
-    const dLoss = tf
-      .grads(f)(losses)
-      .map((g) => g.dataSync()[0]!);
-    const { grads } = tf.variableGrads(() => f(...losses), [...strategy.variables]);
-    const dS = strategy.variables.map((v) => grads[v.name]!.dataSync()[0]!);
-    return { total, dLoss, dS };
-  });
-}
+import { evaluateUncertainty as evaluate } from './support/uncertainty-evaluate.ts';
 
 describe('uncertaintyWeighting forms', () => {
   it("'regression': ½e^{−s}L + ½s, stationary at σ² = e^s = L", () => {

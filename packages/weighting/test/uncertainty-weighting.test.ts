@@ -3,23 +3,9 @@ import { isMultitaskError, Rng, type StepContext } from '@multitask/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { builtinWeightings, uncertaintyWeighting } from '../src/index.ts';
+import { evaluateUncertainty as evaluate } from './support/uncertainty-evaluate.ts';
 
 const ctx = (tasks: string[], step = 0): StepContext => ({ step, epoch: 0, tasks, rng: new Rng(1) });
-
-/** Runs `combine` on plain numbers and returns the total and its gradients w.r.t. the losses and the sᵢ. */
-function evaluate(strategy: ReturnType<typeof uncertaintyWeighting>, values: number[], tasks: string[]) {
-  return tf.tidy(() => {
-    const losses = values.map((v) => tf.scalar(v));
-    const f = (...ls: tf.Tensor[]) => strategy.combine(ls as tf.Scalar[], ctx(tasks));
-    const total = f(...losses).dataSync()[0]!;
-    const dLoss = tf
-      .grads(f)(losses)
-      .map((g) => g.dataSync()[0]!);
-    const { grads } = tf.variableGrads(() => f(...losses), [...strategy.variables]);
-    const dS = strategy.variables.map((v) => grads[v.name]!.dataSync()[0]!);
-    return { total, dLoss, dS };
-  });
-}
 
 describe('uncertaintyWeighting', () => {
   it('matches the closed form Σ exp(−sᵢ)Lᵢ + sᵢ and its gradients (golden values)', () => {
