@@ -175,6 +175,10 @@ def run_series(args):
     }
 
     def save():
+        # Another series process (e.g. `--only app` beside `--only reference`) may have recorded runs since we read
+        # the file: keep them.
+        for r in read_json(results_path, {"runs": []}).get("runs", []):
+            done.setdefault(r["id"], r)
         ordered = [done[r["id"]] for r in runs if r["id"] in done]
         ordered += [r for i, r in done.items() if i not in {x["id"] for x in runs}]
         write_json_atomic(results_path, {**header, "updatedAt": now_iso(), "runs": ordered})
