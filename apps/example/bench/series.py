@@ -9,6 +9,7 @@ Python 3 standard library only (the reference runs need the venv of bench/refere
     python3 apps/example/bench/series.py --plan extra            # 8 runs: 8 more strategies, 3 epochs, seed 1, app only
     python3 apps/example/bench/series.py --plan 3ep --dry-run    # print the runs and their commands, run nothing
     python3 apps/example/bench/series.py --summary               # print the Markdown tables of docs/results/*.json
+    python3 apps/example/bench/series.py --page docs/results.md  # rewrite that page's tables from docs/results/*.json
 
 A run whose result exists (in the work directory or already in the results file) is skipped, so an interrupted
 series continues where it stopped. Every finished run is written into the results file at once (atomically),
@@ -281,47 +282,84 @@ def fmt(ms):
     return f"{m:.2f}" if s is None else f"{m:.2f} ± {s:.2f} (n={n})"
 
 
+def plan_table(plan, data):
+    """The Markdown table of one series (and the line under it), from its results file (None: not yet run)."""
+    p = PLANS[plan]
+    acc = {}
+    for r in (data or {}).get("runs", []):
+        for t, m in r["result"]["test"].items():
+            acc.setdefault((r["side"], r["row"], t), []).append(100 * m["accuracy"])
+    sides = p["sides"]
+    two = len(sides) == 2
+    head = [f"{side} {t}" for side in sides for t in ("left", "right")]
+    if two:
+        head += ["app − ref. left", "app − ref. right", "paper left", "paper right"]
+    lines = [f"| {'row' if two else 'strategy'} | {' | '.join(head)} |", f"|---|{'---|' * len(head)}"]
+    for row in p["rows"]:
+        paper = PAPER.get("single-task" if row.startswith("single-") else row)
+        cells = []
+        for side in sides:
+            for t in ("left", "right"):
+                if row.startswith("single-") and not row.endswith(t):
+                    cells.append("—")
+                else:
+                    cells.append(fmt(mean_std(acc.get((side, row, t), []))))
+        if two:
+            for t in ("left", "right"):
+                a, b = mean_std(acc.get(("app", row, t), [])), mean_std(acc.get(("reference", row, t), []))
+                cells.append("—" if a is None or b is None else f"{a[0] - b[0]:+.2f}")
+            cells.append("—" if paper is None or row == "single-right" else f"{paper[0]:.2f}")
+            cells.append("—" if paper is None or row == "single-left" else f"{paper[1]:.2f}")
+        lines.append(f"| {ROW_NAMES.get(row, row)} | {' | '.join(cells)} |")
+    runs = (data or {}).get("runs", [])
+    expected = len([1 for seed in p["seeds"] for row in p["rows"] for side in sides
+                    if not (side == "reference" and row not in SIX_ROWS)])
+    if not runs:
+        foot = f"Not yet run (`docs/results/{plan}.json`)."
+    else:
+        commits = sorted({r["commit"][:12] for r in runs})
+        backends = sorted({f"{r['side']} on {r['backend']}" for r in runs})
+        walls = {}
+        for r in runs:
+            walls.setdefault(r["side"], []).append(r["wallSeconds"] / 60)
+        wall = "; ".join(f"{side} {min(w):.1f}–{max(w):.1f} min" for side, w in sorted(walls.items()))
+        status = "complete" if len(runs) >= expected else f"**partial: {len(runs)} of {expected} runs**"
+        foot = (f"{status} · commit {', '.join(commits)} · {'; '.join(backends)} · wall time per run (shared "
+                f"machine) {wall} · raw runs in `docs/results/{plan}.json`.")
+    return lines + ["", foot]
+
+
 def summary(args):
     for plan in PLANS:
         data = read_json(os.path.join(args.results, f"{plan}.json"))
         print(f"### {PLANS[plan]['title']}\n")
-        if data is None:
-            print("not yet run\n")
-            continue
-        acc = {}
-        for r in data["runs"]:
-            for t, m in r["result"]["test"].items():
-                acc.setdefault((r["side"], r["row"], t), []).append(100 * m["accuracy"])
-        sides = PLANS[plan]["sides"]
-        with_paper = any(row in PAPER or row.startswith("single-") for row in PLANS[plan]["rows"])
-        head = [f"{side} {t}" for side in sides for t in ("left", "right")]
-        head += ["paper left", "paper right"] if with_paper else []
-        print(f"| row | {' | '.join(head)} |")
-        print(f"|---|{'---|' * len(head)}")
-        for row in PLANS[plan]["rows"]:
-            paper = PAPER.get("single-task" if row.startswith("single-") else row)
-            cells = []
-            for side in sides:
-                for t in ("left", "right"):
-                    if row.startswith("single-") and not row.endswith(t):
-                        cells.append("—")
-                    else:
-                        cells.append(fmt(mean_std(acc.get((side, row, t), []))))
-            if with_paper:
-                cells.append("—" if paper is None or row == "single-right" else f"{paper[0]:.2f}")
-                cells.append("—" if paper is None or row == "single-left" else f"{paper[1]:.2f}")
-            print(f"| {ROW_NAMES.get(row, row)} | {' | '.join(cells)} |")
-        walls = [r["wallSeconds"] for r in data["runs"]]
-        commits = sorted({r["commit"] for r in data["runs"]})
-        backends = sorted({f"{r['side']}: {r['backend']}" for r in data["runs"]})
-        print(f"\n{len(data['runs'])} runs · commits {', '.join(commits)} · {'; '.join(backends)} · wall per run "
-              f"{min(walls) / 60:.1f}–{max(walls) / 60:.1f} min\n")
+        print("\n".join(plan_table(plan, data)) + "\n")
+
+
+def write_page(args):
+    """Replaces each `<!-- series:PLAN -->` … `<!-- /series:PLAN -->` block of the page with the plan's table."""
+    with open(args.page, encoding="utf-8") as f:
+        text = f.read()
+    for plan in PLANS:
+        open_mark, close_mark = f"<!-- series:{plan} -->", f"<!-- /series:{plan} -->"
+        if open_mark not in text or close_mark not in text:
+            sys.exit(f"{args.page} has no {open_mark} … {close_mark} block")
+        before, rest = text.split(open_mark, 1)
+        _, after = rest.split(close_mark, 1)
+        table = "\n".join(plan_table(plan, read_json(os.path.join(args.results, f"{plan}.json"))))
+        text = f"{before}{open_mark}\n\n{table}\n\n{close_mark}{after}"
+    tmp = f"{args.page}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, args.page)
+    print(f"wrote the tables of {rel(args.page)} (format it: npx prettier --write {rel(args.page)})", file=sys.stderr)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--plan", choices=sorted(PLANS), help="which series to run")
     p.add_argument("--summary", action="store_true", help="print the Markdown tables of the results and exit")
+    p.add_argument("--page", help="rewrite the tables of this Markdown page (e.g. docs/results.md) and exit")
     p.add_argument("--config", default=os.path.join(APP, "configs", "multi-mnist.json"))
     p.add_argument("--work", default=os.environ.get("MULTITASK_SERIES_WORK", "/work/series"),
                    help="work directory: exported data, per-run directories, logs (default /work/series)")
@@ -340,7 +378,10 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.config = os.path.abspath(args.config)
     args.results = os.path.abspath(args.results)
-    if args.summary:
+    if args.page:
+        args.page = os.path.abspath(args.page)
+        write_page(args)
+    elif args.summary:
         summary(args)
     elif args.plan:
         run_series(args)
