@@ -20,12 +20,12 @@ const configs = join(dirname(fileURLToPath(import.meta.url)), '..', 'configs');
 const dir = mkdtempSync(join(tmpdir(), 'multitask-series-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A tiny penguins config (8-unit MLP, 1 epoch), pinned to the test backend. */
+/** A tiny penguins config (8-unit MLP, 2 epochs), pinned to the test backend. */
 function tinyConfig(): string {
   const c = JSON.parse(readFileSync(join(configs, 'penguins.json'), 'utf8')) as Record<string, unknown>;
   c.backend = testBackendName();
   (c.backbone as { options: { units: number[] } }).options.units = [8];
-  (c.training as { epochs: number }).epochs = 1;
+  (c.training as { epochs: number }).epochs = 2;
   const file = join(dir, 'penguins-tiny.json');
   writeFileSync(file, JSON.stringify(c));
   return file;
@@ -33,7 +33,7 @@ function tinyConfig(): string {
 
 async function run(
   argv: string[],
-  opts: { abortWhen?: (stdout: string) => boolean; progress?: boolean } = {},
+  opts: { abortWhen?: (stdout: string, stderr: string) => boolean; progress?: boolean } = {},
 ): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -41,9 +41,12 @@ async function run(
   const code = await main(argv, {
     stdout: (t) => {
       out += t;
-      if (opts.abortWhen?.(out) === true && !controller.signal.aborted) controller.abort();
+      if (opts.abortWhen?.(out, err) === true && !controller.signal.aborted) controller.abort();
     },
-    stderr: (t) => (err += t),
+    stderr: (t) => {
+      err += t;
+      if (opts.abortWhen?.(out, err) === true && !controller.signal.aborted) controller.abort();
+    },
     signal: controller.signal,
     ...(opts.progress === true ? { progress: true, stderrIsTTY: false } : {}),
   });
@@ -159,7 +162,7 @@ test('spreadOf: mean, sample standard deviation (n − 1) and n', () => {
   expect(one.std).toBeNaN();
 });
 
-describe('multitask compare --seeds (2 seeds × static, mgda + baselines, 1 epoch), --resume, report --from', () => {
+describe('multitask compare --seeds (2 seeds × static, mgda + baselines, 2 epochs), --resume, report --from', () => {
   const strategies = 'static,mgda';
   let file: string;
   let args: string[];
@@ -286,15 +289,20 @@ describe('multitask compare --seeds (2 seeds × static, mgda + baselines, 1 epoc
 
   test('killed mid-series and resumed: the same report as uninterrupted; report --from rebuilds it exactly', async () => {
     const parted = join(dir, 'parted');
-    // Stop inside the series: once the first seed's mgda run has finished, the next run stops after one step.
+    // Stop inside the series, inside a run: after the first epoch of seed 2's mgda run (run 7 of 10).
     const a = await run([...args, '--out', parted], {
-      abortWhen: (out) => out.includes('strategy mgda · seed 1:'),
+      progress: true,
+      abortWhen: (_out, err) => err.includes('[run 7/10 · strategy mgda · seed 2] epoch 1/2'),
     });
     expect(a.code).toBe(130);
     expect(a.err).toMatch(/Continue the series with:\n {2}multitask compare .*--seeds 1-2.* --resume\n/);
     expect(existsSync(join(parted, 'report.json'))).toBe(false);
-    expect(existsSync(join(parted, 'runs', 'strategy-mgda-seed-1', 'run.json'))).toBe(true);
-    expect(existsSync(join(parted, 'runs', 'baseline-species-seed-1', 'run.json'))).toBe(false);
+    expect(a.err).toMatch(
+      /1 completed epoch\(s\) of this run are saved in .*strategy-mgda-seed-2\/checkpoint/,
+    );
+    expect(existsSync(join(parted, 'runs', 'strategy-static-seed-2', 'run.json'))).toBe(true);
+    expect(existsSync(join(parted, 'runs', 'strategy-mgda-seed-2', 'run.json'))).toBe(false);
+    expect(existsSync(join(parted, 'runs', 'baseline-species-seed-2'))).toBe(false);
     // Without --resume the series is refused rather than overwritten.
     const again = await run([...args, '--out', parted]);
     expect(again.code).toBe(1);
@@ -302,7 +310,7 @@ describe('multitask compare --seeds (2 seeds × static, mgda + baselines, 1 epoc
     // report --from an unfinished series names the first missing run.
     const early = await run(['report', '--from', parted]);
     expect(early.code).toBe(1);
-    expect(early.err).toMatch(/baseline-species-seed-1 holds no finished run \(no run\.json\)/);
+    expect(early.err).toMatch(/strategy-mgda-seed-2 holds no finished run \(no run\.json\)/);
 
     const finished = join(parted, 'runs', 'strategy-static-seed-1', 'run.json');
     const finishedAt = statSync(finished).mtimeMs;
@@ -312,6 +320,10 @@ describe('multitask compare --seeds (2 seeds × static, mgda + baselines, 1 epoc
     expect(statSync(finished).mtimeMs).toBe(finishedAt);
     expect(tf.memory().numTensors).toBe(before);
     expect(b.code).toBe(0);
+    // Only the interrupted run continued from its checkpoint; the six finished ones were read back.
+    expect(b.out.match(/resumed from .* after epoch \d+/g)).toEqual([
+      expect.stringMatching(/strategy-mgda-seed-2\/checkpoint.* after epoch 1$/),
+    ]);
     expect(b.out).toContain('## Strategies (over seeds)');
     expect(timeless(readSaved(parted))).toEqual(timeless(readSaved(full)));
 
