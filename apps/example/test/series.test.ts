@@ -11,7 +11,10 @@ import {
   main,
   MAX_SEEDS,
   parseSeeds,
+  seriesHtml,
+  seriesMarkdown,
   spreadOf,
+  summarizeSeries,
   type SeriesReport,
   type SeriesSummary,
 } from '../src/index.ts';
@@ -337,5 +340,73 @@ describe('multitask compare --seeds (2 seeds × static, mgda + baselines, 2 epoc
     expect(d.code).toBe(0);
     expect(filesOf(elsewhere)).toEqual(filesOf(full));
     expect(d.out).toContain(readFileSync(join(full, 'report.md'), 'utf8').trimEnd());
+  });
+});
+
+describe('the series report on fixed numbers (golden)', () => {
+  const report = (seed: number, a: number, b: number, baseA: number, baseB: number) => ({
+    title: `t seed ${seed}`,
+    runs: [
+      {
+        strategy: 'equal',
+        tasks: ['a', 'b'],
+        epochs: [{ epoch: 0, trainLosses: { a: 1 / seed, b: 2 / seed }, seconds: 1 }],
+        finalMetrics: { a: { accuracy: a }, b: { mse: b } },
+      },
+    ],
+    baselines: { a: { accuracy: baseA }, b: { mse: baseB } },
+  });
+  // Seed 1: a 0.9 vs 0.8 → +12.5 %, b 0.8 vs 1 → +20 % ⇒ Δm +16.25, flat −16.25.
+  // Seed 2: a 0.7 vs 0.7 → 0 %, b 1.1 vs 1 → −10 % ⇒ Δm −5, flat +5.
+  const series: SeriesReport = {
+    title: 'golden',
+    seeds: [1, 2],
+    reports: [report(1, 0.9, 0.8, 0.8, 1), report(2, 0.7, 1.1, 0.7, 1)],
+  };
+
+  test('aggregates and Markdown cells', () => {
+    const s = summarizeSeries(series);
+    const equal = s.strategies[0]!;
+    expect(equal.deltaM!.values.map((v) => Number(v!.toFixed(10)))).toEqual([16.25, -5]);
+    expect(equal.deltaM!.mean).toBeCloseTo(5.625, 12);
+    expect(equal.deltaM!.std).toBeCloseTo(21.25 / Math.SQRT2, 12);
+    expect(equal.flatDeltaM!.values.map((v) => Number(v!.toFixed(10)))).toEqual([-16.25, 5]);
+    expect(equal.perTaskDeltaM!.a!.values.map((v) => Number(v!.toFixed(10)))).toEqual([12.5, 0]);
+    expect(equal.metrics.a!.accuracy!.mean).toBeCloseTo(0.8, 12);
+    expect(s.baselines!.b!.mse).toMatchObject({ mean: 1, std: 0, n: 2 });
+    const md = seriesMarkdown(series);
+    // 0.8 ± 0.1414 (std of 0.9 and 0.7), 0.95 ± 0.2121, Δm ±15.03; the mean 5.625 is 5.62499… in floating point.
+    expect(md).toContain('| equal | 0.8 ± 0.14 | 0.95 ± 0.21 | +5.62 ± 15.03 | -5.62 ± 15.03 |');
+    expect(md).toContain('| single-task baseline | 0.75 ± 0.071 | 1 ± 0 | 0.00 | 0.00 |');
+    expect(md).toContain('| equal | 2 | 0.7 | 1.1 | -5.00 | +5.00 |');
+  });
+
+  test('one seed: no ±, no std; a seed without a value shows (n=k)', async () => {
+    const one: SeriesReport = { title: 'one', seeds: [1], reports: [series.reports[0]!] };
+    const md = seriesMarkdown(one);
+    expect(md).toContain('| equal | 0.9 | 0.8 | +16.25 | -16.25 |');
+    expect(md).toContain('over n = 1 seed (no ± with one seed');
+    // Seed 2 without b's metric: that cell averages one seed; seed 2 with a zero baseline: no Δm% for it.
+    const second = series.reports[1]!;
+    const partial: SeriesReport = {
+      ...series,
+      reports: [
+        series.reports[0]!,
+        { ...second, runs: [{ ...second.runs[0]!, finalMetrics: { a: { accuracy: 0.7 } } }] },
+      ],
+    };
+    expect(seriesMarkdown(partial)).toContain('| equal | 0.8 ± 0.14 | 0.8 (n=1) |');
+    const zero: SeriesReport = {
+      ...series,
+      reports: [series.reports[0]!, { ...second, baselines: { a: { accuracy: 0 }, b: { mse: 1 } } }],
+    };
+    const zmd = seriesMarkdown(zero);
+    expect(zmd).toMatch(
+      /- equal: Δm% not computed for seed 2: .*metric "accuracy" of task "a" needs a finite, non-zero baseline/,
+    );
+    expect(zmd).toContain('| +16.25 (n=1) | -16.25 (n=1) |');
+    const html = await seriesHtml(series);
+    expect(html).toContain('<td>+5.62 ± 15.03</td>');
+    expect(html.match(/<svg/g)).toHaveLength(2); // Δm% by seed, training loss per epoch
   });
 });
