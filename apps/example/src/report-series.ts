@@ -191,10 +191,52 @@ interface Tables {
   readonly aggregate: { readonly header: string[]; readonly rows: string[][] };
   readonly perTask?: { readonly header: string[]; readonly rows: string[][] };
   readonly perSeed: { readonly header: string[]; readonly rows: string[][] };
+  readonly conflicts?: { readonly header: string[]; readonly rows: string[][] };
   readonly notes: string[];
 }
 
-function tables(s: SeriesSummary): Tables {
+/**
+ * Per strategy and task pair, the mean gradient cosine and the conflict rate (share of recorded steps with a
+ * negative cosine, in %) over the seeds whose run recorded Gramians.
+ */
+function conflictTable(series: SeriesReport): { header: string[]; rows: string[][] } | undefined {
+  const k = series.seeds.length;
+  const rows: string[][] = [];
+  const names = [...new Set(series.reports.flatMap((r) => r.runs.map((run) => run.strategy)))];
+  for (const strategy of names) {
+    const summaries = series.reports.map((r) => {
+      const c = r.runs.find((run) => run.strategy === strategy)?.conflicts;
+      return c !== undefined && c.events > 0 ? c : undefined;
+    });
+    const first = summaries.find((c) => c !== undefined);
+    if (first === undefined) continue;
+    for (let i = 0; i < first.tasks.length; i++) {
+      for (let j = i + 1; j < first.tasks.length; j++) {
+        const a = first.tasks[i]!;
+        const b = first.tasks[j]!;
+        const pick = (m: 'cosine' | 'conflictRate', scale: number): (number | undefined)[] =>
+          summaries.map((c) => {
+            if (c === undefined) return undefined;
+            const x = c.tasks.indexOf(a);
+            const y = c.tasks.indexOf(b);
+            const v = x < 0 || y < 0 ? undefined : c[m][x]?.[y];
+            return v === undefined ? undefined : scale * v;
+          });
+        rows.push([
+          strategy,
+          `${a} ↔ ${b}`,
+          spreadText(spreadOf(pick('cosine', 1)), k),
+          spreadText(spreadOf(pick('conflictRate', 100)), k),
+        ]);
+      }
+    }
+  }
+  return rows.length === 0
+    ? undefined
+    : { header: ['strategy', 'pair', 'mean cos', 'conflict rate %'], rows };
+}
+
+function tables(s: SeriesSummary, series: SeriesReport): Tables {
   const k = s.seeds.length;
   const hasBaselines = s.baselines !== undefined;
   const metricHeader = s.columns.map((c) => `${c.task} ${c.metric} ${c.higherIsBetter ? '↑' : '↓'}`);
@@ -217,6 +259,7 @@ function tables(s: SeriesSummary): Tables {
     ]);
   }
   const tasks = [...new Set(s.columns.map((c) => c.task))];
+  const conflicts = conflictTable(series);
   const perSeedRows: string[][] = [];
   s.perSeed.forEach((summary, i) => {
     const seed = String(s.seeds[i]!);
@@ -253,6 +296,7 @@ function tables(s: SeriesSummary): Tables {
         }
       : {}),
     perSeed: { header: ['strategy', 'seed', ...metricHeader, ...dmHeader], rows: perSeedRows },
+    ...(conflicts !== undefined ? { conflicts } : {}),
     notes: s.strategies.flatMap((st) =>
       (st.deltaMErrors ?? []).map((e) => `${st.strategy}: Δm% not computed for ${e}`),
     ),
@@ -274,6 +318,10 @@ function spreadSentence(s: SeriesSummary): string {
   );
 }
 
+const CONFLICT_CAPTION =
+  'Per task pair: the mean cosine of the two task gradients over the recorded steps, and the share of those ' +
+  'steps where they conflicted (cosine < 0), each as mean ± std over the seeds.';
+
 function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const cell = (c: string): string => c.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
   const line = (cells: readonly string[]): string => `| ${cells.map(cell).join(' | ')} |`;
@@ -282,7 +330,7 @@ function mdTable(header: readonly string[], rows: readonly (readonly string[])[]
 
 /**
  * Renders a series as Markdown: the aggregate table (mean ± std per task and metric, Δm% and flat Δm%), per-task
- * Δm%, and every seed's values.
+ * Δm%, the gradient-conflict statistics per task pair over the seeds, and every seed's values.
  *
  * @example
  * ```ts
@@ -291,7 +339,7 @@ function mdTable(header: readonly string[], rows: readonly (readonly string[])[]
  */
 export function seriesMarkdown(series: SeriesReport): string {
   const s = summarizeSeries(series);
-  const t = tables(s);
+  const t = tables(s, series);
   const out: string[] = [`# ${series.title}`, ''];
   if (series.description !== undefined) out.push(series.description, '');
   if (series.createdAt !== undefined) out.push(`Created ${series.createdAt}.`, '');
@@ -302,6 +350,16 @@ export function seriesMarkdown(series: SeriesReport): string {
   }
   for (const note of t.notes) out.push(`- ${note}`);
   if (t.notes.length > 0) out.push('');
+  if (t.conflicts !== undefined) {
+    out.push(
+      '## Gradient conflicts (over seeds)',
+      '',
+      mdTable(t.conflicts.header, t.conflicts.rows),
+      '',
+      CONFLICT_CAPTION,
+      '',
+    );
+  }
   out.push('## Per seed', '', mdTable(t.perSeed.header, t.perSeed.rows), '');
   return `${out.join('\n').trimEnd()}\n`;
 }
@@ -513,7 +571,7 @@ figure { margin: 1rem 0; overflow-x: auto; } figure svg { max-width: 100%; heigh
  */
 export async function seriesHtml(series: SeriesReport): Promise<string> {
   const s = summarizeSeries(series);
-  const t = tables(s);
+  const t = tables(s, series);
   const parts: string[] = [`<h1>${escapeHtml(series.title)}</h1>`];
   if (series.description !== undefined) parts.push(`<p class="meta">${escapeHtml(series.description)}</p>`);
   if (series.createdAt !== undefined)
@@ -533,6 +591,13 @@ export async function seriesHtml(series: SeriesReport): Promise<string> {
       `<section class="chart"><h2>${escapeHtml(chart.title)}</h2>`,
       `<p class="caption">${escapeHtml(chart.caption)}</p>`,
       `<figure>${svg}</figure></section>`,
+    );
+  }
+  if (t.conflicts !== undefined) {
+    parts.push(
+      '<h2>Gradient conflicts (over seeds)</h2>',
+      htmlTable(t.conflicts.header, t.conflicts.rows),
+      `<p class="caption">${escapeHtml(CONFLICT_CAPTION)}</p>`,
     );
   }
   parts.push('<h2>Per seed</h2>', htmlTable(t.perSeed.header, t.perSeed.rows));

@@ -283,6 +283,14 @@ describe('multitask compare --seeds (2 seeds × static, mgda + baselines, 2 epoc
     const dm = `${mgda.deltaM!.mean > 0 ? '+' : ''}${mgda.deltaM!.mean.toFixed(2)} ± ${mgda.deltaM!.std.toFixed(2)}`;
     expect(md).toMatch(new RegExp(`\\| mgda \\| [^\\n]*\\| ${dm.replace(/[+.]/g, '\\$&')} \\|`));
     expect(md).toContain('## Per seed');
+    // Gradient conflicts per pair over seeds: the mean of each seed's mean cosine.
+    const cos = printed.series.reports.map((r) => {
+      const c = r.runs.find((x) => x.strategy === 'mgda')!.conflicts!;
+      return c.cosine[c.tasks.indexOf('species')]![c.tasks.indexOf('sex')]!;
+    });
+    const meanCos = Number(((cos[0]! + cos[1]!) / 2).toPrecision(4)).toString();
+    expect(md).toContain('## Gradient conflicts (over seeds)');
+    expect(md).toMatch(new RegExp(`\\| mgda \\| species ↔ sex \\| ${meanCos.replace('.', '\\.')} ± `));
     expect(md.match(/^\| mgda \| [12] \|/gm)).toHaveLength(2);
     const html = readFileSync(join(full, 'report.html'), 'utf8');
     expect(html).toContain('<h2>Training loss per epoch</h2>');
