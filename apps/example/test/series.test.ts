@@ -349,6 +349,26 @@ describe('multitask compare --seeds (2 seeds × static, mgda + baselines, 2 epoc
     expect(filesOf(elsewhere)).toEqual(filesOf(full));
     expect(d.out).toContain(readFileSync(join(full, 'report.md'), 'utf8').trimEnd());
   });
+
+  test('--resume with more seeds extends a finished series: only the new seed trains', async () => {
+    const extended = join(dir, 'extended');
+    const first = await run([...args, '--out', extended]);
+    expect(first.code).toBe(0);
+    const more = args.map((a) => (a === '1-2' ? '1-3' : a));
+    const finished = join(extended, 'runs', 'strategy-mgda-seed-2', 'run.json');
+    const finishedAt = statSync(finished).mtimeMs;
+    const r = await run([...more, '--out', extended, '--resume', '--json']);
+    expect(r.code).toBe(0);
+    expect(statSync(finished).mtimeMs).toBe(finishedAt);
+    expect(readdirSync(join(extended, 'runs'))).toHaveLength(15);
+    const saved = JSON.parse(r.out) as SavedSeries;
+    expect(saved.series.seeds).toEqual([1, 2, 3]);
+    expect(saved.summary.strategies[0]!.deltaM!.n).toBe(3);
+    expect(timeless(saved.series.reports.slice(0, 2))).toEqual(timeless(printed.series.reports));
+    const rebuilt = await run(['report', '--from', extended]);
+    expect(rebuilt.code).toBe(0);
+    expect(rebuilt.out).toContain('over n = 3 seeds');
+  });
 });
 
 describe('the series report on fixed numbers (golden)', () => {
