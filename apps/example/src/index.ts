@@ -7,8 +7,26 @@ export type { ExperimentConfig, PartSpec, TaskSpec } from './config.ts';
 export { runExperiment } from './experiment.ts';
 export type { ExperimentResult, RunHooks } from './experiment.ts';
 export { formatResult } from './format.ts';
-export { reportMetrics, runComparison } from './compare.ts';
-export type { CompareOptions } from './compare.ts';
+export {
+  loadSeries,
+  MAX_SEEDS,
+  parseSeeds,
+  reportMetrics,
+  runComparison,
+  runSeries,
+  SERIES_FILE,
+} from './compare.ts';
+export type { CompareOptions, SeriesOptions } from './compare.ts';
+export {
+  seriesCharts,
+  seriesHtml,
+  seriesJson,
+  seriesMarkdown,
+  spreadOf,
+  summarizeSeries,
+  writeSeriesReport,
+} from './report-series.ts';
+export type { SeriesReport, SeriesStrategySummary, SeriesSummary, Spread } from './report-series.ts';
 export { onlyTasks } from './task-subset.ts';
 export { main } from './main.ts';
 export type { CliIo } from './main.ts';

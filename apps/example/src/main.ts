@@ -15,12 +15,20 @@ import { parseArgs } from 'node:util';
 import { isMultitaskError, MultitaskError } from '@multitask/core';
 import { reportJson, reportMarkdown, type ExperimentReport } from '@multitask/eval';
 import { writeReport } from '@multitask/eval/node';
-import { runComparison } from './compare.ts';
+import {
+  loadSeries,
+  parseSeeds,
+  runComparison,
+  runSeries,
+  SERIES_FILE,
+  type CompareOptions,
+} from './compare.ts';
 import { loadConfig, type ExperimentConfig } from './config.ts';
 import { RunInterrupted, runExperiment, type ExperimentResult } from './experiment.ts';
 import { exportDataCommand } from './export-data.ts';
 import { formatResult } from './format.ts';
 import { progressReporter } from './progress.ts';
+import { seriesJson, seriesMarkdown, writeSeriesReport, type SeriesReport } from './report-series.ts';
 
 const USAGE = `Usage:
   multitask train --config FILE [--strategy NAME] [--epochs N] [--seed S] [--out DIR [--resume]] [--json]
@@ -33,10 +41,14 @@ const USAGE = `Usage:
   --resume         continue the run in --out DIR from its newest intact checkpoint (same config and options)
   --json           print one machine-readable JSON result object instead of text
 
-  multitask compare --config FILE --strategies A,B[,…] [--epochs N] [--seed S] [--every K] [--baselines]
-                    [--out DIR [--resume]] [--json]
+  multitask compare --config FILE --strategies A,B[,…] [--epochs N] [--seed S | --seeds LIST] [--every K]
+                    [--baselines] [--out DIR [--resume]] [--json]
 
   --strategies A,B train the config once per strategy (same seed, data and initial weights) and compare them
+  --seeds LIST     repeat everything (every strategy and baseline) for each seed, e.g. 1,2,3 or 1-3, and report
+                   mean ± sample std over the seeds (Δm% per seed against that seed's baselines), every seed's
+                   values, and plots with one line per seed; each (run, seed) is a unit that --resume skips or
+                   continues; DIR/series.json records the series for report --from
   --every K        record per-task gradient statistics (cosines, conflicts) every K steps (default 5)
   --baselines      also train each task alone (strategy static, same backbone and budget) and report Δm%
   --out DIR        write DIR/report.json, DIR/report.md and DIR/report.html (plots as inline SVG); every run
@@ -46,8 +58,9 @@ const USAGE = `Usage:
 
   multitask report --from DIR [--out DIR2]
 
-  --from DIR       re-render report.md and report.html from DIR/report.json (into DIR2, default DIR) and
-                   print the Markdown
+  --from DIR       re-render report.json, report.md and report.html (into DIR2, default DIR) and print the
+                   Markdown: a --seeds series is rebuilt from DIR/series.json and its finished runs in
+                   DIR/runs/ (no training; the same report compare wrote), else from DIR/report.json
 
   multitask export-data --config FILE --out DIR [--json]
 
@@ -79,6 +92,7 @@ const VALUE_OPTIONS = new Set([
   '--strategies',
   '--epochs',
   '--seed',
+  '--seeds',
   '--every',
   '--out',
   '--from',
@@ -325,6 +339,7 @@ async function compare(args: string[], io: CliIo): Promise<void> {
       strategies: { type: 'string' },
       epochs: { type: 'string' },
       seed: { type: 'string' },
+      seeds: { type: 'string' },
       every: { type: 'string' },
       baselines: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -344,6 +359,14 @@ async function compare(args: string[], io: CliIo): Promise<void> {
     .filter((s) => s !== '');
   if (strategies.length === 0) throw new UsageError('--strategies lists no strategy (e.g. static,mgda).');
   const every = positiveInt(values.every, '--every');
+  if (values.seeds !== undefined && values.seed !== undefined) {
+    throw new MultitaskError(
+      'INVALID_OPTION',
+      '[multitask] --seeds and --seed exclude each other — give the seeds of the series with --seeds alone.',
+      { details: { option: 'seeds' } },
+    );
+  }
+  const seeds = values.seeds !== undefined ? parseSeeds(values.seeds) : undefined;
   const config = overrides(
     loadConfig(values.config),
     positiveInt(values.epochs, '--epochs'),
@@ -355,55 +378,58 @@ async function compare(args: string[], io: CliIo): Promise<void> {
         io.stdout(`${line}\n`);
       };
   log(
-    `multitask compare — ${config.name}: ${strategies.join(', ')}${values.baselines ? ' + single-task baselines' : ''} · ${config.training.epochs} epochs · seed ${config.training.seed}`,
+    `multitask compare — ${config.name}: ${strategies.join(', ')}${values.baselines ? ' + single-task baselines' : ''} · ${config.training.epochs} epochs · ${seeds === undefined ? `seed ${config.training.seed}` : `seeds ${seeds.join(', ')}`}`,
   );
   const out = values.out;
   if (out !== undefined) prepareOut(out, ['report.json', 'report.md', 'report.html']);
   let backendShown = false;
   const interrupt = out !== undefined ? interruptSignal(io) : undefined;
-  let report: ExperimentReport;
+  const options: CompareOptions = {
+    strategies,
+    baselines: values.baselines,
+    ...(every !== undefined ? { diagnosticsEvery: every } : {}),
+    createdAt: new Date().toISOString(),
+    ...(out !== undefined ? { out, resume: values.resume } : {}),
+    ...(interrupt ? { signal: interrupt.signal } : {}),
+    ...(io.progress
+      ? {
+          progress: (label: string, index: number, total: number) =>
+            progressReporter({
+              write: io.stderr,
+              tty: io.stderrIsTTY === true,
+              run: { index, total },
+              label,
+              epochs: config.training.epochs,
+            }),
+        }
+      : {}),
+    hooks: {
+      onBackend: (b) => {
+        if (!backendShown) log(`backend: ${b.name} (${b.reason})`);
+        backendShown = true;
+      },
+      onResume: (r) => {
+        log(`  resumed from ${r.path} after epoch ${r.epoch} (step ${r.step})`);
+      },
+    },
+    onRunEnd: (label, r) => {
+      const metrics = Object.entries(r.test)
+        .map(
+          ([t, m]) =>
+            `${t} ${Object.entries(m)
+              .filter(([k]) => k !== 'loss')
+              .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+              .join(' ')}`,
+        )
+        .join(' · ');
+      log(`${label}: ${r.steps} steps in ${r.seconds.toFixed(1)} s — ${metrics}`);
+    },
+  };
+  let report: ExperimentReport | undefined;
+  let series: SeriesReport | undefined;
   try {
-    report = await runComparison(config, {
-      strategies,
-      baselines: values.baselines,
-      ...(every !== undefined ? { diagnosticsEvery: every } : {}),
-      createdAt: new Date().toISOString(),
-      ...(out !== undefined ? { out, resume: values.resume } : {}),
-      ...(interrupt ? { signal: interrupt.signal } : {}),
-      ...(io.progress
-        ? {
-            progress: (label: string, index: number, total: number) =>
-              progressReporter({
-                write: io.stderr,
-                tty: io.stderrIsTTY === true,
-                run: { index, total },
-                label,
-                epochs: config.training.epochs,
-              }),
-          }
-        : {}),
-      hooks: {
-        onBackend: (b) => {
-          if (!backendShown) log(`backend: ${b.name} (${b.reason})`);
-          backendShown = true;
-        },
-        onResume: (r) => {
-          log(`  resumed from ${r.path} after epoch ${r.epoch} (step ${r.step})`);
-        },
-      },
-      onRunEnd: (label, r) => {
-        const metrics = Object.entries(r.test)
-          .map(
-            ([t, m]) =>
-              `${t} ${Object.entries(m)
-                .filter(([k]) => k !== 'loss')
-                .map(([k, v]) => `${k} ${v.toFixed(4)}`)
-                .join(' ')}`,
-          )
-          .join(' · ');
-        log(`${label}: ${r.steps} steps in ${r.seconds.toFixed(1)} s — ${metrics}`);
-      },
-    });
+    if (seeds === undefined) report = await runComparison(config, options);
+    else series = await runSeries(config, { ...options, seeds });
   } catch (e) {
     if (e instanceof RunInterrupted) {
       throw new Interrupted(
@@ -416,13 +442,18 @@ async function compare(args: string[], io: CliIo): Promise<void> {
     interrupt?.done();
   }
   // Printed before writing, so that a failing disk never loses the comparison.
-  if (values.json) io.stdout(`${oneLine(report)}\n`);
-  else {
+  if (values.json) {
+    io.stdout(
+      `${series !== undefined ? JSON.stringify(JSON.parse(seriesJson(series))) : oneLine(report!)}\n`,
+    );
+  } else {
     log('');
-    log(reportMarkdown(report).trimEnd());
+    log((series !== undefined ? seriesMarkdown(series) : reportMarkdown(report!)).trimEnd());
   }
   if (out !== undefined) {
-    await writeSet(out, (tmp) => writeReport(tmp, report));
+    await writeSet(out, (tmp) =>
+      series !== undefined ? writeSeriesReport(tmp, series) : writeReport(tmp, report!),
+    );
     if (!values.json) log(`\nreport written to ${out} (open ${join(out, 'report.html')})`);
   }
 }
@@ -445,6 +476,14 @@ async function report(args: string[], io: CliIo): Promise<void> {
   });
   if (values.from === undefined)
     throw new UsageError('--from DIR is required (a directory holding report.json).');
+  if (existsSync(join(values.from, SERIES_FILE))) {
+    const series = await loadSeries(values.from);
+    const target = values.out ?? values.from;
+    prepareOut(target, ['report.json', 'report.md', 'report.html']);
+    await writeSet(target, (tmp) => writeSeriesReport(tmp, series));
+    io.stdout(`${seriesMarkdown(series).trimEnd()}\n\nreport written to ${target}\n`);
+    return;
+  }
   const file = join(values.from, 'report.json');
   let parsed: unknown;
   try {
