@@ -87,6 +87,40 @@ def git_commit():
         return "unknown"
 
 
+def take_lock(rundir):
+    """Claims a run for this process (a `.lock` file holding our pid); False when a live process holds it."""
+    path = os.path.join(rundir, ".lock")
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+            return True
+        except FileExistsError:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    pid = int(f.read().strip() or 0)
+                if pid > 0 and pid != os.getpid():
+                    os.kill(pid, 0)
+                    return False  # alive
+            except (ProcessLookupError, ValueError):
+                pass
+            except PermissionError:
+                return False
+            try:
+                os.remove(path)  # stale: its process is gone
+            except FileNotFoundError:
+                pass
+    return False
+
+
+def release_lock(rundir):
+    try:
+        os.remove(os.path.join(rundir, ".lock"))
+    except FileNotFoundError:
+        pass
+
+
 def cli_supports(flag):
     """Whether the built CLI's `train` knows `flag` (e.g. --resume, once the reliability issue has landed)."""
     out = subprocess.run(["node", CLI, "--help"], capture_output=True, text=True)
@@ -231,6 +265,14 @@ def run_series(args):
     walls = {"app": [], "reference": []}
     for i, r in enumerate(todo):
         os.makedirs(r["rundir"], exist_ok=True)
+        # Several series processes may share a plan (e.g. two app processes on two cores): a run recorded by
+        # another process since we started is skipped, and a run another live process is on is left to it.
+        if r["id"] in {x["id"] for x in read_json(results_path, {"runs": []}).get("runs", [])}:
+            continue
+        if not take_lock(r["rundir"]):
+            print(f"[series {args.plan}] {r['id']}: another series process is running it; skipped",
+                  file=sys.stderr, flush=True)
+            continue
         left = [x for x in todo[i:]]
         est = sum((statistics.mean(walls[x["side"]]) if walls[x["side"]] else math.nan) for x in left)
         eta = "" if math.isnan(est) else f" · series ETA {est / 60:.0f} min"
@@ -240,6 +282,7 @@ def run_series(args):
                 open(os.path.join(r["rundir"], "stderr.txt"), "a") as err:
             proc = subprocess.run(r["cmd"], stdout=out, stderr=err, cwd=REPO)
         wall = time.time() - t0
+        release_lock(r["rundir"])
         if proc.returncode != 0:
             sys.exit(f"[series {args.plan}] {r['id']} failed (exit {proc.returncode}); see {r['rundir']}/stderr.txt "
                      "— fix and rerun the same command to continue")
