@@ -157,7 +157,9 @@ describe.skipIf(label === undefined || engine !== undefined)('profiles', () => {
       );
       const m = /@@profile (\[.*\])/.exec(`${r.stdout}${r.stderr}`);
       if (m === null) {
-        sections.push(`### ${title}\n\nnot profiled (exit ${String(r.status)}; \`pnpm native\` builds tfjs-node)\n`);
+        sections.push(
+          `### ${title}\n\nnot profiled (exit ${String(r.status)}; \`pnpm native\` builds tfjs-node)\n`,
+        );
         continue;
       }
       sections.push(markdown(title, JSON.parse(m[1]!) as CaseProfile[]));

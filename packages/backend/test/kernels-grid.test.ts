@@ -248,11 +248,9 @@ describe('MaxPoolGrad on wasm vs cpu, pairwise grid', () => {
     (): tf.Tensor => {
       const x = tf.tensor(xv, xShape) as tf.Tensor4D;
       const y = tf.engine().runKernel<tf.Tensor>('MaxPool', { x }, attrs);
-      return tf.engine().runKernel<tf.Tensor>(
-        'MaxPoolGrad',
-        { dy: tf.tensor(dyv, y.shape), input: x, output: y },
-        attrs,
-      );
+      return tf
+        .engine()
+        .runKernel<tf.Tensor>('MaxPoolGrad', { dy: tf.tensor(dyv, y.shape), input: x, output: y }, attrs);
     };
 
   pools.forEach((p, i) => {
