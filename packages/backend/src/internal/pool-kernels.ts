@@ -3,12 +3,44 @@
  * maximum (row-major, strictly greater than everything before it, starting from −∞ — the cpu backend's rule, so
  * ties and windows of −∞/NaN behave the same) receives that window's upstream gradient; overlapping windows add up.
  * The stock wasm kernel visits every (input pixel × window) pair through a scalar loop and was a quarter of the
- * Multi-LeNet step (bench/profiles/before.md); this is O(output × window) and reads the heap in place.
+ * Multi-LeNet step (bench/profiles/before.md); this is O(output × window) and reads the heap in place. When the
+ * forward output is given (tfjs's gradient passes it), the first element equal to it is the position (fewer compares
+ * and branches than a running maximum); windows whose output is −∞ or NaN are scanned by the rule above.
  */
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOf } from './heap.ts';
 
 type Shape4 = [number, number, number, number];
+
+/**
+ * The first position (row-major) of the strict maximum of one window and channel, from −∞: −1 when every value is
+ * −∞ or NaN.
+ */
+function firstMax(
+  xv: Float32Array,
+  xb: number,
+  rMin: number,
+  rMax: number,
+  cMin: number,
+  cMax: number,
+  w: number,
+  c: number,
+  d: number,
+): number {
+  let best = -Infinity;
+  let pos = -1;
+  for (let r = rMin; r < rMax; r++) {
+    let i = xb + (r * w + cMin) * c + d;
+    for (let col = cMin; col < cMax; col++, i += c) {
+      const v = xv[i]!;
+      if (v > best) {
+        best = v;
+        pos = i;
+      }
+    }
+  }
+  return pos;
+}
 
 /** MaxPoolGrad on a backend with heap access; `stock` answers everything else (non-float32 data, no heap). */
 export function maxPoolGradKernel(stock: KernelFunc): KernelFunc {
@@ -31,6 +63,8 @@ export function maxPoolGradKernel(stock: KernelFunc): KernelFunc {
     const xv = heap.view(x);
     const dyv = heap.view(dy);
     const dxv = heap.view(dx);
+    const y = inputs.output;
+    const yv = y !== undefined && y.dtype === 'float32' && y.shape.length === 4 ? heap.view(y) : undefined;
     dxv.fill(0);
     const { batchSize, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
     const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
@@ -47,18 +81,22 @@ export function maxPoolGradKernel(stock: KernelFunc): KernelFunc {
           const cMin = Math.max(0, c0);
           const cMax = Math.min(w, c0 + fw);
           for (let d = 0; d < c; d++, o++) {
-            let best = -Infinity;
             let pos = -1;
-            for (let r = rMin; r < rMax; r++) {
-              let i = xb + (r * w + cMin) * c + d;
-              for (let col = cMin; col < cMax; col++, i += c) {
-                const v = xv[i]!;
-                if (v > best) {
-                  best = v;
-                  pos = i;
+            const m = yv === undefined ? NaN : yv[o]!;
+            if (m > -Infinity) {
+              // the forward output is the window's maximum: its first occurrence is the position
+              search: for (let r = rMin; r < rMax; r++) {
+                let i = xb + (r * w + cMin) * c + d;
+                for (let col = cMin; col < cMax; col++, i += c) {
+                  if (xv[i] === m) {
+                    pos = i;
+                    break search;
+                  }
                 }
               }
             }
+            // not found (no output given, or −∞/NaN: wasm's MaxPool answers −∞ for a window [NaN, 3]): scan
+            if (pos < 0) pos = firstMax(xv, xb, rMin, rMax, cMin, cMax, w, c, d);
             if (pos >= 0) dxv[pos] = dxv[pos]! + dyv[o]!;
           }
         }
