@@ -220,11 +220,11 @@ export function conv2DBackpropInputKernel(makeCtx: (backend: object) => KernelCo
 }
 
 /**
- * Up to this many input channels the filter gradient goes through {@link filterByIm2col}. Measured in one run
- * (CPU time, Multi-LeNet shapes): Ci = 1 (the first layer on images) 42 → 30–36 ms at B = 256, 10–12 → 7–9 ms at
- * B = 64; Ci = 10 slower (50–57 → 65–69 ms at B = 256): XNNPACK packs the huge 'filter' of the Conv2D composition
- * (dyᵀ, OH·OW·N × Co) on every call, which dominates when Ci is small; for more channels the strided gather of the
- * columns costs more than that packing.
+ * Up to this many input channels the filter gradient goes through {@link filterByIm2col}. Measured (CPU time, three
+ * interleaved pairs in one run on a shared machine, Multi-LeNet shapes): Ci = 1 (a first layer on grey images)
+ * about 10 % less at B = 256 and 20 % less at B = 64 than the Conv2D composition, whose XNNPACK call packs the
+ * huge 'filter' dyᵀ (OH·OW·N × Co) every time; Ci = 10 40–100 % more, the strided gather of the columns costing more
+ * than that packing.
  */
 const IM2COL_MAX_CHANNELS = 3;
 
