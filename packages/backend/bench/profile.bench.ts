@@ -7,8 +7,9 @@
  *   MULTITASK_PROFILE=after npx vitest run --config vitest.bench.config.ts bench/profile.bench.ts
  *     → bench/profiles/after.md
  *
- * Kernel times are the engine's own per-kernel timer (wall time); a composed kernel (e.g. the wasm
- * Conv2DBackpropFilter) is timed as one kernel, its inner kernels are not listed.
+ * Kernel times are the engine's own per-kernel timer (wall time), then, in separate steps, CPU time per kernel and
+ * input shapes (steadier on a loaded machine); a composed kernel (e.g. the wasm Conv2DBackpropFilter) is timed as
+ * one kernel, its inner kernels are not listed.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -39,13 +40,25 @@ interface KernelStat {
   readonly count: number;
   readonly ms: number;
 }
+/** CPU time per kernel (process user + system around each top-level kernel call), per step. */
+interface CpuKernelStat {
+  readonly kernel: string;
+  readonly count: number;
+  readonly cpuMs: number;
+}
+
 interface CaseProfile {
   readonly model: string;
   readonly batch: number;
   readonly kernels: number;
   readonly kernelMs: number;
   readonly stepMs: number;
+  /** Process CPU time (user + system) per profiled step. */
+  readonly cpuMs: number;
   readonly byName: KernelStat[];
+  /** Filled by {@link cpuProfile}: CPU ms per step by kernel and input shapes, and the step's CPU outside kernels. */
+  cpuByKernel?: CpuKernelStat[];
+  cpuStepMs?: number;
 }
 
 /** Profiles PROFILED_STEPS steps after 3 warm-up steps; per-step averages. */
@@ -57,6 +70,7 @@ async function profileCase(make: () => BenchModel): Promise<Omit<CaseProfile, 'm
     let kernels = 0;
     let kernelMs = 0;
     const t = performance.now();
+    const c0 = process.cpuUsage();
     for (let s = 0; s < PROFILED_STEPS; s++) {
       const info = await tf.profile(() => {
         model.step();
@@ -72,12 +86,70 @@ async function profileCase(make: () => BenchModel): Promise<Omit<CaseProfile, 'm
       }
     }
     const stepMs = (performance.now() - t) / PROFILED_STEPS;
+    const cpu = process.cpuUsage(c0);
+    const cpuMs = (cpu.user + cpu.system) / 1000 / PROFILED_STEPS;
     const byName = [...by]
       .map(([name, e]) => ({ name, count: e.n / PROFILED_STEPS, ms: e.ms / PROFILED_STEPS }))
       .sort((a, b) => b.ms - a.ms);
-    return { kernels: kernels / PROFILED_STEPS, kernelMs: kernelMs / PROFILED_STEPS, stepMs, byName };
+    return { kernels: kernels / PROFILED_STEPS, kernelMs: kernelMs / PROFILED_STEPS, stepMs, cpuMs, byName };
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * Wraps every kernel of the active backend so that its top-level calls add their process CPU time to a table keyed
+ * by kernel name and input shapes (a kernel called from inside another counts for the outer one). tf.profile's
+ * timer gives wall time, which a loaded machine inflates unevenly; CPU time is steadier.
+ */
+function cpuProfile(make: () => BenchModel, steps: number): { byKernel: CpuKernelStat[]; stepMs: number } {
+  const backendName = tf.getBackend();
+  const acc = new Map<string, { n: number; us: number }>();
+  let depth = 0;
+  const originals = tf.getKernelsForBackend(backendName);
+  for (const cfg of originals) {
+    const inner = cfg.kernelFunc;
+    tf.unregisterKernel(cfg.kernelName, backendName);
+    tf.registerKernel({
+      ...cfg,
+      kernelFunc: (args) => {
+        if (depth > 0) return inner(args);
+        depth++;
+        const c = process.cpuUsage();
+        try {
+          return inner(args);
+        } finally {
+          depth--;
+          const d = process.cpuUsage(c);
+          const shapes = Object.values(args.inputs)
+            .map((t) => (t === undefined ? '' : t.shape.join('×')))
+            .join(', ');
+          const key = `${cfg.kernelName} (${shapes})`;
+          const e = acc.get(key) ?? { n: 0, us: 0 };
+          e.n += 1;
+          e.us += d.user + d.system;
+          acc.set(key, e);
+        }
+      },
+    });
+  }
+  const model = make();
+  try {
+    for (let i = 0; i < 3; i++) model.step();
+    acc.clear();
+    const c0 = process.cpuUsage();
+    for (let i = 0; i < steps; i++) model.step();
+    const d0 = process.cpuUsage(c0);
+    const byKernel = [...acc]
+      .map(([kernel, e]) => ({ kernel, count: e.n / steps, cpuMs: e.us / 1000 / steps }))
+      .sort((a, b) => b.cpuMs - a.cpuMs);
+    return { byKernel, stepMs: (d0.user + d0.system) / 1000 / steps };
+  } finally {
+    model.dispose();
+    for (const cfg of originals) {
+      tf.unregisterKernel(cfg.kernelName, backendName);
+      tf.registerKernel(cfg);
+    }
   }
 }
 
@@ -89,7 +161,7 @@ function markdown(engineTitle: string, profiles: readonly CaseProfile[]): string
     out.push(
       `### ${engineTitle} — ${p.model === 'lenet' ? 'Multi-LeNet 36×36' : 'MLP 784-256-256'}, B = ${p.batch}`,
       '',
-      `${f2(p.kernels)} kernels per step, ${f2(p.kernelMs)} ms in kernels, ${f2(p.stepMs)} ms per profiled step (wall).`,
+      `${f2(p.kernels)} kernels per step, ${f2(p.kernelMs)} ms in kernels, ${f2(p.stepMs)} ms per profiled step (wall), ${f2(p.cpuMs)} ms CPU (process user + system).`,
       '',
       '| kernel | per step | ms per step | µs per call | share of kernel time |',
       '| --- | ---: | ---: | ---: | ---: |',
@@ -109,6 +181,21 @@ function markdown(engineTitle: string, profiles: readonly CaseProfile[]): string
       );
     }
     out.push('');
+    if (p.cpuByKernel !== undefined && p.cpuStepMs !== undefined) {
+      const inKernels = p.cpuByKernel.reduce((a, k) => a + k.cpuMs, 0);
+      out.push(
+        `CPU time by kernel and input shapes (kernels wrapped with \`process.cpuUsage\`, separate steps): ${f2(p.cpuStepMs)} ms CPU per step, ${f2(inKernels)} ms in kernels, ${f2(p.cpuStepMs - inKernels)} ms outside (engine, tape, optimizer bookkeeping, JavaScript random numbers).`,
+        '',
+        '| kernel (input shapes) | per step | CPU ms per step | share of step |',
+        '| --- | ---: | ---: | ---: |',
+      );
+      for (const k of p.cpuByKernel.slice(0, 12)) {
+        out.push(
+          `| ${k.kernel} | ${f2(k.count)} | ${f2(k.cpuMs)} | ${((100 * k.cpuMs) / p.cpuStepMs).toFixed(1)} % |`,
+        );
+      }
+      out.push('');
+    }
   }
   return out.join('\n');
 }
@@ -120,8 +207,12 @@ describe.skipIf(engine === undefined)('profile one engine (child)', () => {
     expect(tf.getBackend()).toBe(engine);
     const profiles: CaseProfile[] = [];
     for (const [model, batch] of CASES) {
-      const p = await profileCase(() => (model === 'lenet' ? multiLeNet(batch) : twoHeadMlp(batch)));
-      profiles.push({ model, batch, ...p });
+      const make = (): BenchModel => (model === 'lenet' ? multiLeNet(batch) : twoHeadMlp(batch));
+      const p: CaseProfile = { model, batch, ...(await profileCase(make)) };
+      const cpu = cpuProfile(make, PROFILED_STEPS);
+      p.cpuByKernel = cpu.byKernel;
+      p.cpuStepMs = cpu.stepMs;
+      profiles.push(p);
     }
     console.log(`@@profile ${JSON.stringify(profiles)}`);
   });

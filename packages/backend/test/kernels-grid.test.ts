@@ -244,9 +244,9 @@ describe('MaxPoolGrad on wasm vs cpu, pairwise grid', () => {
 
   /** Runs MaxPoolGrad itself (not through tf.grad), with the forward output as tfjs passes it. */
   const poolGrad =
-    (xv: Float32Array, xShape: number[], dyv: Float32Array, attrs: Record<string, unknown>) =>
+    (xv: Float32Array, xShape: [number, number, number, number], dyv: Float32Array, attrs: tf.NamedAttrMap) =>
     (): tf.Tensor => {
-      const x = tf.tensor(xv, xShape) as tf.Tensor4D;
+      const x = tf.tensor4d(xv, xShape);
       const y = tf.engine().runKernel<tf.Tensor>('MaxPool', { x }, attrs);
       return tf
         .engine()
@@ -256,17 +256,11 @@ describe('MaxPoolGrad on wasm vs cpu, pairwise grid', () => {
   pools.forEach((p, i) => {
     const h = p.size === 'odd' ? 7 : 8;
     const w = h + (i % 3) - 1;
-    const xShape = [p.batch, h, w, p.channels];
+    const xShape: [number, number, number, number] = [p.batch, h, w, p.channels];
     const label = `N=${p.batch} C=${p.channels} window=${p.window} s=${JSON.stringify(p.strides)} ${p.padding} ${p.size} ${p.values} (x ${xShape.join('×')})`;
     it(label, () => {
       const attrs = { filterSize: p.window, strides: p.strides, pad: p.padding };
-      const info = tf.backend_util.computePool2DInfo(
-        xShape as [number, number, number, number],
-        p.window,
-        p.strides,
-        1,
-        p.padding,
-      );
+      const info = tf.backend_util.computePool2DInfo(xShape, p.window, p.strides, 1, p.padding);
       const size = xShape.reduce((a, b) => a * b);
       // 'ties': values in {−1, 0, 1}, so most windows hold their maximum more than once (dropout zeros do that)
       const xv = randomArray(size, 70 + i).map((v) => (p.values === 'ties' ? Math.round(v) : v));

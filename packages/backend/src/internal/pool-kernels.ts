@@ -64,7 +64,7 @@ export function maxPoolGradKernel(stock: KernelFunc): KernelFunc {
     const dyv = heap.view(dy);
     const dxv = heap.view(dx);
     const y = inputs.output;
-    const yv = y !== undefined && y.dtype === 'float32' && y.shape.length === 4 ? heap.view(y) : undefined;
+    const yv = y?.dtype === 'float32' && y.shape.length === 4 ? heap.view(y) : undefined;
     dxv.fill(0);
     const { batchSize, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
     const { strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw } = info;
