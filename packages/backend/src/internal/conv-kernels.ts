@@ -8,7 +8,6 @@
  */
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { BackendError } from './backend-error.ts';
-import { heapOf, type HeapAccess } from './heap.ts';
 import { type KernelContext } from './kernel-call.ts';
 
 type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
@@ -82,8 +81,7 @@ function toNhwc(ctx: KernelContext, t: TensorInfo, format: 'NHWC' | 'NCHW', temp
  * dW = Σₙ,ₒₕ,ₒw x[n, oh·s + fh − pt, …, ci] · dy[n, oh, ow, co], i.e. a forward convolution of
  * xᵀ [Ci, H, W, N] (channels ↔ batch) with the "filter" dyᵀ [OH, OW, N, Co] at dilation s and stride 1, giving
  * [Ci, FH, FW, Co], transposed to [FH, FW, Ci, Co]. Padding: pt on top; the bottom padding makes the output
- * exactly FH rows (rows of x no output reads are cropped when it comes out negative). On a backend with heap access
- * (wasm) and few input channels, an im2col matrix product instead ({@link filterByIm2col}).
+ * exactly FH rows (rows of x no output reads are cropped when it comes out negative).
  */
 export function conv2DBackpropFilterKernel(makeCtx: (backend: object) => KernelContext): KernelFunc {
   return ({ inputs, backend, attrs }) => {
@@ -102,15 +100,6 @@ export function conv2DBackpropFilterKernel(makeCtx: (backend: object) => KernelC
         pad,
         dimRoundingMode,
       );
-      const heap = heapOf(backend);
-      if (
-        heap !== undefined &&
-        x.dtype === 'float32' &&
-        dy.dtype === 'float32' &&
-        info.inChannels <= IM2COL_MAX_CHANNELS
-      ) {
-        return filterByIm2col(ctx, heap, x, dy, info);
-      }
       const [, h, w] = x.shape as Shape4;
       const [, oh, ow] = dy.shape as Shape4;
       const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
@@ -217,72 +206,4 @@ export function conv2DBackpropInputKernel(makeCtx: (backend: object) => KernelCo
       for (const t of temps) ctx.free(t);
     }
   };
-}
-
-/**
- * Up to this many input channels the filter gradient goes through {@link filterByIm2col}. Measured (CPU time, three
- * interleaved pairs in one run on a shared machine, Multi-LeNet shapes): Ci = 1 (a first layer on grey images)
- * about 10 % less at B = 256 and 20 % less at B = 64 than the Conv2D composition, whose XNNPACK call packs the
- * huge 'filter' dyᵀ (OH·OW·N × Co) every time; Ci = 10 40–100 % more, the strided gather of the columns costing more
- * than that packing.
- */
-const IM2COL_MAX_CHANNELS = 3;
-
-/**
- * dW as one matrix product: colsᵀ [FH·FW·Ci, N·OH·OW] (written in one pass over the heap: row (fh, fw, ci) holds
- * x[n, oh·s + fh − pt, ow·s + fw − pl, ci] for every output pixel, 0 in the padding) times dy [N·OH·OW, Co] gives
- * [FH·FW·Ci, Co], which is already the filter layout [FH, FW, Ci, Co].
- */
-function filterByIm2col(
-  ctx: KernelContext,
-  heap: HeapAccess,
-  x: TensorInfo,
-  dy: TensorInfo,
-  info: backend_util.Conv2DInfo,
-): TensorInfo {
-  const [n, h, w, ci] = x.shape as Shape4;
-  const { outHeight: oh, outWidth: ow, outChannels: co, filterHeight: fh, filterWidth: fw } = info;
-  const { strideHeight: sh, strideWidth: sw } = info;
-  const { top, left } = info.padInfo;
-  const k = fh * fw * ci;
-  const pixels = n * oh * ow;
-  const colsT = heap.alloc([1, k, pixels]);
-  const temps: TensorInfo[] = [colsT];
-  try {
-    const xv = heap.view(x);
-    const cv = heap.view(colsT);
-    let j = 0;
-    for (let r = 0; r < fh; r++) {
-      for (let c = 0; c < fw; c++) {
-        // output columns whose input column ow·sw + c − left is inside the image
-        const qMin = Math.min(ow, Math.max(0, Math.ceil((left - c) / sw)));
-        const qMax = Math.max(qMin, Math.min(ow, Math.floor((w - 1 + left - c) / sw) + 1));
-        for (let d = 0; d < ci; d++) {
-          for (let b = 0; b < n; b++) {
-            for (let y = 0; y < oh; y++) {
-              const xr = y * sh + r - top;
-              if (xr < 0 || xr >= h) {
-                cv.fill(0, j, j + ow);
-                j += ow;
-                continue;
-              }
-              if (qMin > 0) cv.fill(0, j, j + qMin);
-              let src = ((b * h + xr) * w + qMin * sw + c - left) * ci + d;
-              const step = sw * ci;
-              for (let q = qMin; q < qMax; q++, src += step) cv[j + q] = xv[src]!;
-              if (qMax < ow) cv.fill(0, j + qMax, j + ow);
-              j += ow;
-            }
-          }
-        }
-      }
-    }
-    const dy3 = ctx.run('Reshape', { x: dy }, { shape: [1, pixels, co] });
-    temps.push(dy3);
-    const product = ctx.run('BatchMatMul', { a: colsT, b: dy3 }, { transposeA: false, transposeB: false });
-    temps.push(product);
-    return ctx.run('Reshape', { x: product }, { shape: [fh, fw, ci, co] });
-  } finally {
-    for (const t of temps) ctx.free(t);
-  }
 }
