@@ -9,6 +9,7 @@ import { BackendError } from './internal/backend-error.ts';
 import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from './internal/conv-kernels.ts';
 import { kernelContext, type KernelContext } from './internal/kernel-call.ts';
 import { fastBatchMatMul, fastFusedMatMul } from './internal/matmul-kernels.ts';
+import { maxPoolGradKernel } from './internal/pool-kernels.ts';
 
 /** A backend this package has training kernels for. */
 export type TrainingKernelBackend = 'wasm' | 'cpu';
@@ -29,6 +30,7 @@ const WASM_KERNELS: Readonly<Record<string, KernelFactory>> = {
   _FusedMatMul: (makeCtx, stock) => fastFusedMatMul(makeCtx, required(stock, '_FusedMatMul', 'wasm')),
   Conv2DBackpropFilter: (makeCtx) => conv2DBackpropFilterKernel(makeCtx),
   Conv2DBackpropInput: (makeCtx) => conv2DBackpropInputKernel(makeCtx),
+  MaxPoolGrad: (_makeCtx, stock) => maxPoolGradKernel(required(stock, 'MaxPoolGrad', 'wasm')),
 };
 
 /**
@@ -69,7 +71,7 @@ function current(name: string, backendName: string): MarkedConfig | undefined {
  * ```ts
  * import { trainingKernelNames } from '@multitask/backend';
  *
- * console.log(trainingKernelNames('wasm')); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']
+ * console.log(trainingKernelNames('wasm')); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']
  * ```
  */
 export function trainingKernelNames(backendName: TrainingKernelBackend = 'wasm'): readonly string[] {
@@ -91,7 +93,7 @@ export function trainingKernelNames(backendName: TrainingKernelBackend = 'wasm')
  * import { registerTrainingKernels } from '@multitask/backend';
  *
  * await tf.setBackend('wasm');
- * console.log(registerTrainingKernels()); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']
+ * console.log(registerTrainingKernels()); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']
  * ```
  */
 export function registerTrainingKernels(backendName: TrainingKernelBackend = 'wasm'): readonly string[] {

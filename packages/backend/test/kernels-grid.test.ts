@@ -23,6 +23,7 @@ beforeAll(async () => {
     '_FusedMatMul',
     'Conv2DBackpropFilter',
     'Conv2DBackpropInput',
+    'MaxPoolGrad',
   ]);
 });
 
@@ -227,5 +228,68 @@ describe('matmul kernels on wasm vs cpu', () => {
     const shape = tf.tidy(() => run().shape);
     expect(shape).toEqual([2, 3, 4, 6]);
     expect(relativeError(valuesOn('wasm', run)[0]!, valuesOn('cpu', run)[0]!)).toBeLessThanOrEqual(TOL);
+  });
+});
+
+describe('MaxPoolGrad on wasm vs cpu, pairwise grid', () => {
+  const pools = pairwise({
+    batch: [1, 3],
+    channels: [1, 3, 8],
+    window: [1, 2, 3],
+    strides: [1, 2, [2, 1]] as (number | [number, number])[],
+    padding: ['valid', 'same'] as const,
+    size: ['odd', 'even'] as const,
+    values: ['random', 'ties'] as const,
+  });
+
+  /** Runs MaxPoolGrad itself (not through tf.grad), with the forward output as tfjs passes it. */
+  const poolGrad =
+    (xv: Float32Array, xShape: [number, number, number, number], dyv: Float32Array, attrs: tf.NamedAttrMap) =>
+    (): tf.Tensor => {
+      const x = tf.tensor4d(xv, xShape);
+      const y = tf.engine().runKernel<tf.Tensor>('MaxPool', { x }, attrs);
+      return tf
+        .engine()
+        .runKernel<tf.Tensor>('MaxPoolGrad', { dy: tf.tensor(dyv, y.shape), input: x, output: y }, attrs);
+    };
+
+  pools.forEach((p, i) => {
+    const h = p.size === 'odd' ? 7 : 8;
+    const w = h + (i % 3) - 1;
+    const xShape: [number, number, number, number] = [p.batch, h, w, p.channels];
+    const label = `N=${p.batch} C=${p.channels} window=${p.window} s=${JSON.stringify(p.strides)} ${p.padding} ${p.size} ${p.values} (x ${xShape.join('×')})`;
+    it(label, () => {
+      const attrs = { filterSize: p.window, strides: p.strides, pad: p.padding };
+      const info = tf.backend_util.computePool2DInfo(xShape, p.window, p.strides, 1, p.padding);
+      const size = xShape.reduce((a, b) => a * b);
+      // 'ties': values in {−1, 0, 1}, so most windows hold their maximum more than once (dropout zeros do that)
+      const xv = randomArray(size, 70 + i).map((v) => (p.values === 'ties' ? Math.round(v) : v));
+      const dyv = randomArray(
+        info.outShape.reduce((a, b) => a * b),
+        80 + i,
+      );
+      const run = poolGrad(xv, xShape, dyv, attrs);
+      const want = valuesOn('cpu', run)[0]!;
+      const got = valuesOn('wasm', run)[0]!;
+      expect(relativeError(got, want)).toBeLessThanOrEqual(TOL);
+      // overlapping windows add their gradients: the total equals Σ dy over windows that had a maximum
+      expect(got.reduce((a, b) => a + b, 0)).toBeCloseTo(
+        dyv.reduce((a, b) => a + b, 0),
+        3,
+      );
+    });
+  });
+
+  it('gives no gradient to windows of −∞ or NaN only and skips NaN elsewhere, as cpu does', () => {
+    const xv = Float32Array.from([-Infinity, -Infinity, NaN, NaN, NaN, 1, 2, -Infinity, NaN, 3]);
+    const run = poolGrad(xv, [1, 2, 5, 1], Float32Array.from([1, 1, 1, 1, 1]), {
+      filterSize: [2, 1],
+      strides: 1,
+      pad: 'valid',
+    });
+    const want = valuesOn('cpu', run)[0]!;
+    const got = valuesOn('wasm', run)[0]!;
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(Array.from(got)).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 0, 1]);
   });
 });
