@@ -114,7 +114,8 @@ export function multiLeNetBackbone(options: MultiLeNetBackboneOptions = {}): Mul
       }
       return tf.tidy(() => {
         const x = tf.reshape<tf.Rank.R4>(x0, [-1, h, w, c]);
-        let y = tf.relu(tf.maxPool(applyConv(x, conv1), 2, 2, 'valid'));
+        // The images need no gradient: the first layer skips that transposed convolution.
+        let y = tf.relu(tf.maxPool(applyConv(x, conv1, false), 2, 2, 'valid'));
         y = applyConv(y, conv2);
         if (context.training && dropout > 0) {
           const s = context.seeds ? context.seeds.next() : dropoutRng.opSeed();

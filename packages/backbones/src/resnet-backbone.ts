@@ -176,7 +176,7 @@ export function resnetBackbone(options: ResnetBackboneOptions): ResnetBackbone {
         );
       }
       return tf.tidy(() => {
-        let y = tf.relu(normalize(applyConv(x0 as Tensor4D, stem.conv), stem.bn, context));
+        let y = tf.relu(normalize(applyConv(x0 as Tensor4D, stem.conv, false), stem.bn, context));
         for (const b of blocks) {
           const r = tf.relu(normalize(applyConv(y, b.c1), b.b1, context));
           const r2 = normalize(applyConv(r, b.c2), b.b2, context);

@@ -35,4 +35,42 @@ describe('fast convolution (internal)', () => {
     for (let i = 0; i < 3; i++) expect(maxRelativeError(a[i]!, b[i]!)).toBeLessThan(1e-4);
     tf.dispose([x, conv.kernel, conv.bias!]);
   });
+
+  it.each([
+    { h: 9, k: 5, s: 1, padding: 'valid' as const },
+    { h: 8, k: 3, s: 2, padding: 'same' as const },
+  ])(
+    'without an input gradient: same value and filter gradient, no Conv2DBackpropInput (%o)',
+    async ({ h, k, s, padding }) => {
+      const before = tf.memory().numTensors;
+      const rng = new Rng(5);
+      const conv = makeConv(rng, k, 2, 3, s, padding);
+      const x = tf.tensor4d(
+        Array.from({ length: 2 * h * h * 2 }, () => rng.normal()),
+        [2, h, h, 2],
+      );
+      const loss = (input: boolean) => (wi: tf.Tensor) =>
+        tf.sum(tf.square(applyConv(x, { ...conv, kernel: wi as never }, input)));
+      const [a, b] = tf.tidy(() => {
+        const withInput = tf.grad(loss(true))(conv.kernel);
+        const without = tf.grad(loss(false))(conv.kernel);
+        return [
+          [loss(true)(conv.kernel), withInput].map((t) => Array.from(t.dataSync())),
+          [loss(false)(conv.kernel), without].map((t) => Array.from(t.dataSync())),
+        ];
+      });
+      for (let i = 0; i < 2; i++) expect(maxRelativeError(b[i]!, a[i]!)).toBeLessThan(1e-5);
+      // The backward pass runs no transposed convolution for the images.
+      const kernels = async (input: boolean): Promise<string[]> =>
+        (
+          await tf.profile(() => {
+            tf.dispose(tf.grad(loss(input))(conv.kernel));
+          })
+        ).kernelNames;
+      expect(await kernels(true)).toContain('Conv2DBackpropInput');
+      expect(await kernels(false)).not.toContain('Conv2DBackpropInput');
+      tf.dispose([x, conv.kernel, conv.bias!]);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 });

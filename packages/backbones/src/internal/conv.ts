@@ -53,11 +53,38 @@ function samePad(x: Tensor4D, k: number, stride: number): Tensor4D {
 }
 
 /**
- * `conv2d(x, w)` with 'valid' padding and square stride `s`, whose gradient w.r.t. `w` is
- * `conv2d(xᵀ[Ci,H,W,N], dyᵀ[OH,OW,N,Co], dilation s)` cropped to `[Ci,k,k,Co]` and transposed, and w.r.t. `x`
- * the usual transposed convolution.
+ * The gradient of `conv2d(x, w, s, 'valid')` w.r.t. `w`: `conv2d(xᵀ[Ci,H,W,N], dyᵀ[OH,OW,N,Co], dilation s)`
+ * cropped to `[Ci,k,k,Co]` and transposed — a forward convolution, fast on every backend.
  */
-function convValid(x: Tensor4D, w: Tensor4D, s: number): Tensor4D {
+function filterGradient(x: Tensor4D, dy: Tensor4D, k: number, s: number): Tensor4D {
+  const xt = tf.transpose(x, [3, 1, 2, 0]);
+  const dyt = tf.transpose(dy, [1, 2, 0, 3]);
+  let dwT = tf.conv2d(xt, dyt, 1, 'valid', 'NHWC', s);
+  if (dwT.shape[1] !== k || dwT.shape[2] !== k) dwT = tf.slice(dwT, [0, 0, 0, 0], [-1, k, k, -1]);
+  return tf.transpose(dwT, [1, 2, 0, 3]);
+}
+
+/**
+ * `conv2d(x, w)` with 'valid' padding and square stride `s`, with the gradient w.r.t. `w` of
+ * {@link filterGradient} and w.r.t. `x` the usual transposed convolution — or, when `inputGradient` is false
+ * (a layer reading the model's inputs, which never need one), no gradient w.r.t. `x` at all: `x` is then not an
+ * input of the op, so the backward pass skips that transposed convolution (on a Multi-LeNet's first layer at
+ * batch 256 it is a sixth of the step on wasm), and a gradient taken w.r.t. `x` through this layer is refused by
+ * tfjs rather than computed.
+ */
+function convValid(x: Tensor4D, w: Tensor4D, s: number, inputGradient: boolean): Tensor4D {
+  const k = w.shape[0];
+  if (!inputGradient) {
+    const f = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+      const ww = args[0] as Tensor4D;
+      (args[1] as tf.GradSaveFunc)([x]);
+      return {
+        value: tf.conv2d(x, ww, s, 'valid'),
+        gradFunc: (dy: Tensor, saved: Tensor[]) => filterGradient(saved[0] as Tensor4D, dy as Tensor4D, k, s),
+      };
+    });
+    return f(w);
+  }
   const f = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
     const xx = args[0] as Tensor4D;
     const ww = args[1] as Tensor4D;
@@ -67,23 +94,20 @@ function convValid(x: Tensor4D, w: Tensor4D, s: number): Tensor4D {
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [sx, sw] = saved as [Tensor4D, Tensor4D];
         const d = dy as Tensor4D;
-        const k = sw.shape[0];
-        const dx = tf.conv2dTranspose(d, sw, sx.shape, s, 'valid');
-        const xt = tf.transpose(sx, [3, 1, 2, 0]);
-        const dyt = tf.transpose(d, [1, 2, 0, 3]);
-        let dwT = tf.conv2d(xt, dyt, 1, 'valid', 'NHWC', s);
-        if (dwT.shape[1] !== k || dwT.shape[2] !== k) dwT = tf.slice(dwT, [0, 0, 0, 0], [-1, k, k, -1]);
-        return [dx, tf.transpose(dwT, [1, 2, 0, 3])];
+        return [tf.conv2dTranspose(d, sw, sx.shape, s, 'valid'), filterGradient(sx, d, k, s)];
       },
     };
   });
   return f(x, w);
 }
 
-/** Applies a convolution layer to `[batch, h, w, c]`. */
-export function applyConv(x: Tensor4D, conv: Conv): Tensor4D {
+/**
+ * Applies a convolution layer to `[batch, h, w, c]`. `inputGradient: false` for a layer that reads the model's
+ * inputs: no gradient flows to `x` (see {@link convValid}).
+ */
+export function applyConv(x: Tensor4D, conv: Conv, inputGradient = true): Tensor4D {
   const k = conv.kernel.shape[0];
   const input = conv.padding === 'same' ? samePad(x, k, conv.stride) : x;
-  const y = convValid(input, conv.kernel as Tensor4D, conv.stride);
+  const y = convValid(input, conv.kernel as Tensor4D, conv.stride, inputGradient);
   return conv.bias ? tf.add(y, conv.bias) : y;
 }
