@@ -161,7 +161,7 @@ function invalidTargets(
   return new MultitaskError(
     'LABEL_OUT_OF_RANGE',
     `[@multitask/core] Task "${t.name}", ${where}: ${count} labelled row(s) have an invalid target` +
-      (problem !== undefined ? ` — ${problem.replace(/^task "[^"]*": /, '')}` : '.') +
+      (problem !== undefined ? ` — ${problem.replace(/^task "[^"]*": /, '').replace(/\.?$/, '.')}` : '.') +
       ' Training stopped before the update (the weights and the optimizer are unchanged); fix the data or the ' +
       "task's options.",
     {
