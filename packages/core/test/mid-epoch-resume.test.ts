@@ -107,7 +107,10 @@ function build(make: Make, mode: 'representation' | undefined) {
 
 /** An epoch event without its wall-clock time. */
 function timeless(e: EpochEvent): Omit<EpochEvent, 'seconds'> {
-  return Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'seconds')) as Omit<EpochEvent, 'seconds'>;
+  return Object.fromEntries(Object.entries(e).filter(([k]) => k !== 'seconds')) as Omit<
+    EpochEvent,
+    'seconds'
+  >;
 }
 
 async function optimizerState(opt: tf.Optimizer): Promise<number[][]> {
