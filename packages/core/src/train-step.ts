@@ -137,6 +137,7 @@ function targetChecks(model: MultitaskModel, checked: readonly ActiveTask[]): Sc
   return checked.map((t) =>
     tf.tidy(() => {
       const count = model.task(t.name).targetViolations!(t.batch.targets[t.name]!, t.batch.masks?.[t.name]);
+      if (count.rank === 0 && count.dtype === 'float32') return count;
       return tf.cast(tf.reshape<tf.Rank.R0>(count, []), 'float32');
     }),
   );

@@ -118,15 +118,11 @@ export function classificationTask(name: string, head: Head): Task {
         ? `label ${labels[row]} is out of range for ${head.outputSize} classes at row ${row}.`
         : undefined;
     },
-    // Labelled rows whose label is not an integer in [0, outputSize), counted on the device.
+    // Labelled rows whose label is not an integer in [0, outputSize) (NaN included), counted on the device.
     targetViolations: (t, mask) =>
       tf.tidy(() => {
         const x = tf.cast(t, 'float32');
-        const ok = tf.logicalAnd(
-          tf.logicalAnd(tf.greaterEqual(x, 0), tf.less(x, head.outputSize)),
-          tf.equal(x, tf.floor(x)),
-        );
-        const bad = tf.logicalNot(ok);
+        const bad = tf.notEqual(x, tf.clipByValue(tf.floor(x), 0, head.outputSize - 1));
         const counted = mask ? tf.logicalAnd(bad, tf.greater(mask, 0)) : bad;
         return tf.sum(tf.cast(counted, 'float32'));
       }),

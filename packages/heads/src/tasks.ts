@@ -8,8 +8,8 @@ import {
   checkTargetShape,
   checkValues,
   countInvalid,
-  isClassIndex,
-  isProbability,
+  notClassIndex,
+  notProbability,
 } from './internal/validate.ts';
 
 /** Options every task factory accepts besides its head's options. */
@@ -73,7 +73,7 @@ export function classificationTask(name: string, options: ClassificationTaskOpti
     loss: softmaxCrossEntropyLoss({ labelSmoothing: head.labelSmoothing }),
     metrics: options.metrics ?? defaultMetrics.classification,
     validateTarget,
-    targetViolations: (target, mask) => countInvalid(target, mask, (x) => isClassIndex(x, k)),
+    targetViolations: (target, mask) => countInvalid(target, mask, (x) => notClassIndex(x, k)),
   };
 }
 
@@ -142,7 +142,7 @@ export function binaryTask(name: string, options: BinaryTaskOptions = {}): Task 
     loss: sigmoidCrossEntropyLoss({ positiveWeight: head.positiveWeight }),
     metrics: options.metrics ?? defaultMetrics.binary,
     validateTarget,
-    targetViolations: (target, mask) => countInvalid(target, mask, isProbability),
+    targetViolations: (target, mask) => countInvalid(target, mask, notProbability),
   };
 }
 
@@ -172,6 +172,6 @@ export function multiLabelTask(name: string, options: MultiLabelTaskOptions): Ta
     loss: sigmoidCrossEntropyLoss({ positiveWeight: head.positiveWeight }),
     metrics: options.metrics ?? defaultMetrics['multi-label'],
     validateTarget,
-    targetViolations: (target, mask) => countInvalid(target, mask, isProbability),
+    targetViolations: (target, mask) => countInvalid(target, mask, notProbability),
   };
 }
