@@ -17,7 +17,7 @@ import { reportJson, reportMarkdown, type ExperimentReport } from '@multitask/ev
 import { writeReport } from '@multitask/eval/node';
 import { runComparison } from './compare.ts';
 import { loadConfig, type ExperimentConfig } from './config.ts';
-import { RunInterrupted, runExperiment, type ExperimentResult } from './experiment.ts';
+import { RunInterrupted, runExperiment, type ExperimentResult, type RunHooks } from './experiment.ts';
 import { exportDataCommand } from './export-data.ts';
 import { formatResult } from './format.ts';
 import { progressReporter } from './progress.ts';
@@ -199,6 +199,15 @@ function savedBatches(e: RunInterrupted): string {
     : '';
 }
 
+/** The line a resumed run prints: where it continues. */
+function resumedText(r: Parameters<NonNullable<RunHooks['onResume']>>[0]): string {
+  return (
+    `resumed from ${r.path} after epoch ${r.epoch}` +
+    (r.batches > 0 ? ` and ${r.batches} batch(es) of epoch ${r.epoch + 1}` : '') +
+    ` (step ${r.step})`
+  );
+}
+
 /** Thrown to end a command that was interrupted; carries the text to print. */
 class Interrupted extends Error {}
 
@@ -258,11 +267,7 @@ async function train(args: string[], io: CliIo): Promise<void> {
             ]
           : [],
         onResume: (r) => {
-          log(
-            `resumed from ${r.path} after epoch ${r.epoch}` +
-              (r.batches > 0 ? ` and ${r.batches} batch(es) of epoch ${r.epoch + 1}` : '') +
-              ` (step ${r.step})`,
-          );
+          log(resumedText(r));
         },
         onBackend: (b) => {
           log(`backend: ${b.name} (${b.reason})`);
@@ -400,7 +405,7 @@ async function compare(args: string[], io: CliIo): Promise<void> {
           backendShown = true;
         },
         onResume: (r) => {
-          log(`  resumed from ${r.path} after epoch ${r.epoch} (step ${r.step})`);
+          log(`  ${resumedText(r)}`);
         },
       },
       onRunEnd: (label, r) => {
