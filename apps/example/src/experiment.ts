@@ -60,9 +60,13 @@ export interface RunHooks {
   readonly onEpoch?: (event: EpochEvent, total: number) => void;
   /** Extra trainer callbacks; on resume they first see every event of the checkpointed epochs again. */
   readonly callbacks?: readonly TrainerCallback[];
-  /** Called when a run continues from a checkpoint, with the epochs it had completed. */
+  /**
+   * Called when a run continues from a checkpoint, with the epochs it had completed and, for a checkpoint
+   * written inside an epoch, the batches of the next epoch it had trained (0 otherwise).
+   */
   readonly onResume?: (info: {
     readonly epoch: number;
+    readonly batches: number;
     readonly step: number;
     readonly path: string;
   }) => void;
@@ -77,16 +81,25 @@ export interface RunCheckpointing {
    * same config). Without `resume`, an existing checkpoint is an error rather than silently overwritten.
    */
   readonly resume: boolean;
-  /** When aborted, training stops after the current step and the run rejects with {@link RunInterrupted}. */
+  /**
+   * When aborted, training stops after the current step, a checkpoint of exactly that point is written (inside
+   * the epoch when the step was not its last) and the run rejects with {@link RunInterrupted}.
+   */
   readonly signal?: AbortSignal;
 }
 
-/** Thrown by {@link runExperiment} when its `signal` stopped training; the last epoch's checkpoint is kept. */
+/**
+ * Thrown by {@link runExperiment} when its `signal` stopped training. The checkpoint holds the run up to the
+ * last step (the completed epochs plus the batches of the epoch under way), so `resume` continues at the next
+ * batch.
+ */
 export class RunInterrupted extends Error {
   override readonly name = 'RunInterrupted';
   /** Epochs completed and saved in the checkpoint. */
   readonly epoch: number;
-  /** Steps run before stopping. */
+  /** Batches of the next epoch saved in the checkpoint (0 when the stop fell on an epoch's end). */
+  readonly batches: number;
+  /** Steps run before stopping (all saved in the checkpoint). */
   readonly step: number;
   /** The checkpoint directory. */
   readonly dir: string;
@@ -95,10 +108,15 @@ export class RunInterrupted extends Error {
    * @param epoch - epochs completed and saved in the checkpoint
    * @param step - steps run before stopping
    * @param dir - the checkpoint directory
+   * @param batches - batches of the next epoch saved in the checkpoint
    */
-  constructor(epoch: number, step: number, dir: string) {
-    super(`interrupted at step ${step}; the checkpoint in ${dir} holds ${epoch} completed epoch(s)`);
+  constructor(epoch: number, step: number, dir: string, batches = 0) {
+    super(
+      `interrupted at step ${step}; the checkpoint in ${dir} holds ${epoch} completed epoch(s)` +
+        (batches > 0 ? ` and ${batches} batch(es) of epoch ${epoch + 1}` : ''),
+    );
     this.epoch = epoch;
+    this.batches = batches;
     this.step = step;
     this.dir = dir;
   }
@@ -297,24 +315,17 @@ export async function runExperiment(
           if (keepJournal) journal.push({ kind: 'stats', event: e });
         },
         onEpochEnd: (e: EpochEvent) => {
-          // An interrupted epoch is not complete: it is neither recorded nor checkpointed.
-          if (run.interrupted) return;
+          // The trainer reports complete epochs only (a stop inside an epoch leaves it open, to be continued).
           history.push(e);
           if (keepJournal) journal.push({ kind: 'epoch', event: e });
           hooks.onEpoch?.(e, config.training.epochs);
         },
       },
-      ...extraCallbacks.map((cb) => ({
-        ...cb,
-        onEpochEnd: async (e: EpochEvent, control: TrainingControl) => {
-          if (!run.interrupted) await cb.onEpochEnd?.(e, control);
-        },
-      })),
+      ...extraCallbacks,
       ...(checkpointing !== undefined
         ? [
             {
               onEpochEnd: async () => {
-                if (run.interrupted) return;
                 const extra: RunExtra = { config, journal };
                 await saveCheckpoint(checkpointing.dir, trainer, encodeNumbers(extra));
               },
@@ -357,7 +368,12 @@ export async function runExperiment(
             for (const cb of extraCallbacks) await cb.onEpochEnd?.(entry.event, control);
           }
         }
-        hooks.onResume?.({ epoch: trainer.epoch, step: trainer.step, path: found.path });
+        hooks.onResume?.({
+          epoch: trainer.epoch,
+          batches: found.data.manifest.partialEpoch?.batches ?? 0,
+          step: trainer.step,
+          path: found.path,
+        });
       }
     }
     const remaining = config.training.epochs - trainer.epoch;
@@ -370,7 +386,14 @@ export async function runExperiment(
       });
     }
     if (run.interrupted && checkpointing !== undefined) {
-      throw new RunInterrupted(history.length, trainer.step, checkpointing.dir);
+      // Stopped inside an epoch: save exactly this point (atomically, with the journal of its steps), so that
+      // --resume continues at the next batch. A stop on an epoch's last step was saved by the epoch's end.
+      const batches = fit?.partialEpoch?.batches ?? 0;
+      if (batches > 0) {
+        const extra: RunExtra = { config, journal };
+        await saveCheckpoint(checkpointing.dir, trainer, encodeNumbers(extra));
+      }
+      throw new RunInterrupted(history.length, trainer.step, checkpointing.dir, batches);
     }
     const test = await trainer.evaluate(data.test, { batchSize: 256 });
     const info = strategyInfo(strategy);

@@ -24,7 +24,7 @@ import {
   type CompareOptions,
 } from './compare.ts';
 import { loadConfig, type ExperimentConfig } from './config.ts';
-import { RunInterrupted, runExperiment, type ExperimentResult } from './experiment.ts';
+import { RunInterrupted, runExperiment, type ExperimentResult, type RunHooks } from './experiment.ts';
 import { exportDataCommand } from './export-data.ts';
 import { formatResult } from './format.ts';
 import { progressReporter } from './progress.ts';
@@ -67,8 +67,9 @@ const USAGE = `Usage:
   --out DIR        write the train/test arrays the app trains on for FILE (after loading, splitting and task
                    selection) as NumPy .npy files plus DIR/manifest.json, atomically (for the PyTorch reference)
 
-Ctrl-C (SIGINT) or SIGTERM stops a run after the current step; the checkpoint of the last completed epoch stays
-in --out, and the command exits with code 130 saying how to resume. A second Ctrl-C exits at once.
+Ctrl-C (SIGINT) or SIGTERM stops a run after the current step and writes a checkpoint of exactly that point
+(inside the epoch) into --out; the command exits with code 130 saying how to resume, and --resume continues at
+the next batch with the result an uninterrupted run gives. A second Ctrl-C exits at once.
 `;
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -205,6 +206,22 @@ function resumeCommand(command: string, args: readonly string[]): string {
   return ['multitask', command, ...quoted, ...(args.includes('--resume') ? [] : ['--resume'])].join(' ');
 }
 
+/** What an interrupted run saved of the epoch under way (nothing when it stopped at an epoch's end). */
+function savedBatches(e: RunInterrupted): string {
+  return e.batches > 0
+    ? ` with ${e.batches} batch(es) of epoch ${e.epoch + 1} (--resume continues at the next batch)`
+    : '';
+}
+
+/** The line a resumed run prints: where it continues. */
+function resumedText(r: Parameters<NonNullable<RunHooks['onResume']>>[0]): string {
+  return (
+    `resumed from ${r.path} after epoch ${r.epoch}` +
+    (r.batches > 0 ? ` and ${r.batches} batch(es) of epoch ${r.epoch + 1}` : '') +
+    ` (step ${r.step})`
+  );
+}
+
 /** Thrown to end a command that was interrupted; carries the text to print. */
 class Interrupted extends Error {}
 
@@ -264,7 +281,7 @@ async function train(args: string[], io: CliIo): Promise<void> {
             ]
           : [],
         onResume: (r) => {
-          log(`resumed from ${r.path} after epoch ${r.epoch} (step ${r.step})`);
+          log(resumedText(r));
         },
         onBackend: (b) => {
           log(`backend: ${b.name} (${b.reason})`);
@@ -292,7 +309,7 @@ async function train(args: string[], io: CliIo): Promise<void> {
   } catch (e) {
     if (e instanceof RunInterrupted) {
       throw new Interrupted(
-        `multitask: interrupted at step ${e.step}; ${e.epoch} completed epoch(s) are saved in ${e.dir}.\n` +
+        `multitask: interrupted at step ${e.step}; ${e.epoch} completed epoch(s) are saved in ${e.dir}${savedBatches(e)}.\n` +
           `Continue with:\n  ${resumeCommand('train', args)}\n`,
       );
     }
@@ -409,7 +426,7 @@ async function compare(args: string[], io: CliIo): Promise<void> {
         backendShown = true;
       },
       onResume: (r) => {
-        log(`  resumed from ${r.path} after epoch ${r.epoch} (step ${r.step})`);
+        log(`  ${resumedText(r)}`);
       },
     },
     onRunEnd: (label, r) => {
@@ -433,7 +450,7 @@ async function compare(args: string[], io: CliIo): Promise<void> {
   } catch (e) {
     if (e instanceof RunInterrupted) {
       throw new Interrupted(
-        `multitask: interrupted at step ${e.step}; ${e.epoch} completed epoch(s) of this run are saved in ${e.dir}, finished runs in ${join(out!, 'runs')}.\n` +
+        `multitask: interrupted at step ${e.step}; ${e.epoch} completed epoch(s) of this run are saved in ${e.dir}${savedBatches(e)}, finished runs in ${join(out!, 'runs')}.\n` +
           `Continue the series with:\n  ${resumeCommand('compare', args)}\n`,
       );
     }

@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import type { ExperimentReport } from '@multitask/eval';
 import { testBackendName } from '@multitask/test-utils';
 import { afterAll, describe, expect, test } from 'vitest';
-import { loadConfig, main, runComparison, type ExperimentResult } from '../src/index.ts';
+import { Rng } from '@multitask/core';
+import { loadConfig, main, runComparison, runExperiment, type ExperimentResult } from '../src/index.ts';
+import { RunInterrupted } from '../src/experiment.ts';
 
 const configs = join(dirname(fileURLToPath(import.meta.url)), '..', 'configs');
 const dir = mkdtempSync(join(tmpdir(), 'multitask-resume-'));
@@ -75,6 +77,8 @@ describe('multitask train --out: a checkpoint every epoch, --resume, interruptio
     expect(b.err).toMatch(
       /interrupted at step \d+; 2 completed epoch\(s\) are saved in .*parted\/checkpoint/,
     );
+    // The stop came on the first step of epoch 3: that step is saved too, and resuming continues after it.
+    expect(b.err).toContain('with 1 batch(es) of epoch 3 (--resume continues at the next batch)');
     expect(b.err).toContain(`multitask train ${args.slice(1).join(' ')} --resume`);
     expect(existsSync(join(parted, 'result.json'))).toBe(false);
     const again = await run(args);
@@ -227,4 +231,64 @@ describe('multitask compare --out: every run a unit, --resume continues the seri
     expect(c.out).toMatch(/\| strategy \|[\s\S]*report written to/);
     expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
   });
+});
+
+describe('stopped at random steps inside epochs, resumed each time', () => {
+  test.each(['uncertainty', 'mgda'])(
+    '%s: the same result and bit-identical final weights as an uninterrupted run',
+    async (strategy) => {
+      const base = loadConfig(config());
+      const cfg = {
+        ...base,
+        strategy: { name: strategy, options: {} },
+        training: { ...base.training, epochs: 3, seed: 8 },
+      };
+      const full = join(dir, `steps-${strategy}-full`);
+      const whole = await runExperiment(cfg, {}, { dir: full, resume: false });
+      const stepsPerEpoch = whole.steps / 3;
+      const rng = new Rng(strategy.length);
+      const parted = join(dir, `steps-${strategy}-parted`);
+      const stops: { step: number; epoch: number; batches: number }[] = [];
+      let resumedAt: { epoch: number; batches: number; step: number }[] = [];
+      let result: ExperimentResult | undefined;
+      for (let attempt = 0; attempt < 8 && result === undefined; attempt++) {
+        const controller = new AbortController();
+        // Stop a random number of steps after this start (fewer than an epoch), until 4 stops were made.
+        const after = stops.length < 4 ? 1 + rng.int(stepsPerEpoch - 1) : Infinity;
+        let seen = 0;
+        try {
+          result = await runExperiment(
+            cfg,
+            {
+              callbacks: [
+                {
+                  onStepEnd: () => {
+                    if (++seen === after) controller.abort();
+                  },
+                },
+              ],
+              onResume: (r) => void resumedAt.push(r),
+            },
+            { dir: join(parted, 'checkpoint'), resume: attempt > 0, signal: controller.signal },
+          );
+        } catch (e) {
+          if (!(e instanceof RunInterrupted)) throw e;
+          stops.push({ step: e.step, epoch: e.epoch, batches: e.batches });
+        }
+      }
+      expect(stops).toHaveLength(4);
+      // Each resume started exactly where the stop before it saved: the epochs and the batches of the next one.
+      resumedAt = resumedAt.map(({ epoch, batches, step }) => ({ epoch, batches, step }));
+      expect(resumedAt).toEqual(stops.map((s) => ({ epoch: s.epoch, batches: s.batches, step: s.step })));
+      expect(stops.filter((s) => s.batches > 0).length).toBeGreaterThanOrEqual(3);
+      expect(result).toBeDefined();
+      expect(timeless(result)).toEqual(timeless(whole));
+      // The last epoch's checkpoint holds the final weights (and optimizer state): byte for byte the same.
+      const weights = (d: string): Buffer => readFileSync(join(d, 'weights.bin'));
+      expect(weights(join(parted, 'checkpoint')).equals(weights(full))).toBe(true);
+      console.log(
+        `CLI resume (${strategy}): stopped at steps ${stops.map((s) => s.step).join(', ')} (${stops.filter((s) => s.batches > 0).length} inside an epoch); result and final weights identical`,
+      );
+    },
+  );
 });

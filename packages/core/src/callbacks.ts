@@ -71,6 +71,11 @@ export interface TrainerCallback {
 
 /** Handed to callbacks to stop training after the current step or epoch. */
 export interface TrainingControl {
-  /** Requests the trainer to stop; `reason` appears in the training result. */
+  /**
+   * Requests the trainer to stop; `reason` appears in the training result. From `onEpochEnd`, training ends after
+   * that epoch. From `onStepEnd`, it ends after that step: when the step was not the epoch's last, the epoch stays
+   * open — no `afterEpoch`, validation or `onEpochEnd` for it — and the trainer keeps its progress, so a checkpoint
+   * taken then and the next `fit` continue at the next batch (see `TrainResult.partialEpoch`).
+   */
   stop(reason: string): void;
 }

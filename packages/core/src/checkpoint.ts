@@ -9,13 +9,20 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import type { JsonValue, PartConfig } from './backbone.ts';
 import { MultitaskError } from './errors.ts';
 import type { RngState } from './random.ts';
-import type { Trainer } from './trainer.ts';
+import { MAX_OP_SEED } from './random.ts';
+import type { PartialEpochState, Trainer } from './trainer.ts';
 
 /**
- * Version of the checkpoint format written by this package. Format 2 names the model's variables as model
- * save/load does (`backbone/<i>`, `backbone/state/<i>`, `task/<task>/<i>`); format 1 is refused.
+ * The newest checkpoint format this package writes and reads. Format 2 names the model's variables as model
+ * save/load does (`backbone/<i>`, `backbone/state/<i>`, `task/<task>/<i>`); format 3 is format 2 plus
+ * `partialEpoch`, the progress of an epoch stopped inside. A checkpoint taken between epochs is still written as
+ * format 2 (so that older versions read it); one taken inside an epoch is format 3, which older versions refuse
+ * instead of silently restarting the epoch. Formats 2 and 3 are read; format 1 is refused.
  */
-export const CHECKPOINT_FORMAT = 2;
+export const CHECKPOINT_FORMAT = 3;
+
+/** The format of checkpoints taken between epochs (no `partialEpoch`). */
+const EPOCH_BOUNDARY_FORMAT = 2;
 
 /** Key prefix of optimizer state that tfjs' `getWeights()` does not return (Adam's β-power accumulators). */
 const OPTIMIZER_EXTRA = 'optimizer-extra/';
@@ -42,6 +49,8 @@ export interface CheckpointManifest {
   readonly step: number;
   /** Epochs completed when the checkpoint was taken. */
   readonly epoch: number;
+  /** The epoch under way when the checkpoint was taken inside one (format 3 only). */
+  readonly partialEpoch?: PartialEpochState;
   /** The trainer's random generators. */
   readonly rng: { readonly trainer: RngState; readonly strategy: RngState };
   /** The strategy's name, config and JSON state. */
@@ -101,9 +110,10 @@ export async function captureCheckpoint(trainer: Trainer, extra?: JsonValue): Pr
   const weightData = Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data;
   const state = trainer.state();
   const manifest: CheckpointManifest = {
-    format: CHECKPOINT_FORMAT,
+    format: state.partialEpoch !== undefined ? CHECKPOINT_FORMAT : EPOCH_BOUNDARY_FORMAT,
     step: state.step,
     epoch: state.epoch,
+    ...(state.partialEpoch !== undefined ? { partialEpoch: state.partialEpoch } : {}),
     rng: { trainer: state.rng, strategy: state.strategyRng },
     strategy: {
       name: trainer.strategy.name,
@@ -184,21 +194,32 @@ export function parseCheckpointManifest(raw: unknown, source = 'checkpoint'): Ch
     );
   };
   if (!isRecord(raw)) return bad('(root)', 'an object', raw);
-  if (raw.format !== CHECKPOINT_FORMAT) {
+  if (raw.format !== CHECKPOINT_FORMAT && raw.format !== EPOCH_BOUNDARY_FORMAT) {
     if (typeof raw.format === 'number') {
       throw checkpointError(
-        `${source} has format ${raw.format}; this version reads format ${CHECKPOINT_FORMAT}` +
-          (raw.format < CHECKPOINT_FORMAT
-            ? ' (older checkpoints named the variables differently and cannot be restored — train again from the ' +
-              'saved model, or resume with the version that wrote it).'
-            : '.'),
+        raw.format < EPOCH_BOUNDARY_FORMAT
+          ? `${source} has format ${raw.format}; this version reads format ${CHECKPOINT_FORMAT} (older checkpoints ` +
+              `named the variables differently and cannot be restored — train again from the saved model, or resume ` +
+              `with the version that wrote it; format ${EPOCH_BOUNDARY_FORMAT} is read too).`
+          : `${source} has format ${raw.format}; this version reads format ${EPOCH_BOUNDARY_FORMAT} and ` +
+              `${CHECKPOINT_FORMAT} — it was written by a newer version of multitask.`,
         { field: 'format' },
       );
     }
-    bad('format', `the number ${CHECKPOINT_FORMAT}`, raw.format);
+    bad('format', `the number ${EPOCH_BOUNDARY_FORMAT} or ${CHECKPOINT_FORMAT}`, raw.format);
   }
   if (!isCount(raw.step)) bad('step', 'an integer ≥ 0', raw.step);
   if (!isCount(raw.epoch)) bad('epoch', 'an integer ≥ 0', raw.epoch);
+  if (raw.format === EPOCH_BOUNDARY_FORMAT) {
+    if (raw.partialEpoch !== undefined)
+      bad(
+        'partialEpoch',
+        `absent in format ${EPOCH_BOUNDARY_FORMAT} (it needs format ${CHECKPOINT_FORMAT})`,
+        raw.partialEpoch,
+      );
+  } else {
+    checkPartialEpoch(raw.partialEpoch, bad);
+  }
   const rng = raw.rng;
   if (!isRecord(rng)) return bad('rng', 'an object { trainer, strategy }', rng);
   for (const k of ['trainer', 'strategy'] as const) {
@@ -230,6 +251,32 @@ export function parseCheckpointManifest(raw: unknown, source = 'checkpoint'): Ch
   });
   if (raw.extra !== undefined && !isJsonValue(raw.extra)) bad('extra', 'JSON', raw.extra);
   return raw as unknown as CheckpointManifest;
+}
+
+/** Checks the `partialEpoch` field of a format-3 manifest, calling `bad` with the first wrong field. */
+function checkPartialEpoch(p: unknown, bad: (field: string, expected: string, got: unknown) => never): void {
+  if (!isRecord(p)) return bad('partialEpoch', 'an object { seed, batches, batchSize, shuffle, losses }', p);
+  const { seed, batches, batchSize, shuffle, losses } = p;
+  if (!(isCount(seed) && seed >= 1 && seed <= MAX_OP_SEED))
+    bad('partialEpoch.seed', `an integer in [1, ${MAX_OP_SEED}]`, seed);
+  if (!isCount(batches)) return bad('partialEpoch.batches', 'an integer ≥ 0', batches);
+  if (!(isCount(batchSize) && batchSize >= 1)) bad('partialEpoch.batchSize', 'an integer ≥ 1', batchSize);
+  if (typeof shuffle !== 'boolean') bad('partialEpoch.shuffle', 'a boolean', shuffle);
+  if (!isRecord(losses)) return bad('partialEpoch.losses', 'an object { task: { sum, count } }', losses);
+  for (const [task, acc] of Object.entries(losses)) {
+    if (!(isRecord(acc) && typeof acc.sum === 'number' && Number.isFinite(acc.sum) && isCount(acc.count)))
+      return bad(
+        `partialEpoch.losses.${task}`,
+        'an object { sum: a finite number, count: an integer ≥ 1 }',
+        acc,
+      );
+    if (acc.count < 1 || acc.count > batches)
+      bad(
+        `partialEpoch.losses.${task}.count`,
+        `an integer in [1, partialEpoch.batches = ${batches}]`,
+        acc.count,
+      );
+  }
 }
 
 /** Checks tfjs weight specs (as stored beside the manifest); throws `CHECKPOINT_ERROR` naming the entry. */
@@ -325,6 +372,15 @@ export async function restoreCheckpoint(
   if (checkpoint.weightData.byteLength !== weightSpecsByteLength(weightSpecs)) {
     throw checkpointError(
       `${source}: the weights have ${checkpoint.weightData.byteLength} bytes but the specs describe ${weightSpecsByteLength(weightSpecs)} — the data is truncated or corrupted.`,
+    );
+  }
+  const unknownTask = Object.keys(manifest.partialEpoch?.losses ?? {}).find(
+    (t) => !trainer.model.taskNames.includes(t),
+  );
+  if (unknownTask !== undefined) {
+    throw checkpointError(
+      `${source}: manifest field "partialEpoch.losses" has task "${unknownTask}", which the model does not have (tasks: ${trainer.model.taskNames.join(', ')}).`,
+      { field: `partialEpoch.losses.${unknownTask}` },
     );
   }
   if (manifest.strategy.name !== trainer.strategy.name) {
@@ -488,6 +544,7 @@ export async function restoreCheckpoint(
       epoch: manifest.epoch,
       rng: manifest.rng.trainer,
       strategyRng: manifest.rng.strategy,
+      ...(manifest.partialEpoch !== undefined ? { partialEpoch: manifest.partialEpoch } : {}),
     });
   } finally {
     tf.dispose(Object.values(decoded));

@@ -7,7 +7,7 @@ import { batchesOf, disposeBatch } from './batch.ts';
 import type { EpochEvent, TrainerCallback, TrainingControl } from './callbacks.ts';
 import type { DataSource } from './data-source.ts';
 import { MultitaskError } from './errors.ts';
-import type { StepOutcome, StepState } from './train-step.ts';
+import type { EpochProgress, StepOutcome, StepState } from './train-step.ts';
 import type { GradientMode, WeightingStrategy } from './weighting.ts';
 
 /** What the loop needs from the trainer. */
@@ -37,6 +37,7 @@ export interface FitLoopResult {
   readonly steps: number;
   readonly history: readonly EpochEvent[];
   readonly stoppedEarly?: string;
+  readonly partialEpoch?: { readonly epoch: number; readonly batches: number };
   readonly gradientMode?: GradientMode;
 }
 
@@ -71,7 +72,16 @@ export function checkFitOptions(epochs: number, batchSize: number): void {
   }
 }
 
-/** Trains for `options.epochs` epochs; batches are disposed after their step. */
+/**
+ * Trains for `options.epochs` epochs; batches are disposed after their step.
+ *
+ * A stop requested from `onStepEnd` ends training after that step. When the step was not the epoch's last, the
+ * epoch stays incomplete: neither the strategy's `afterEpoch`, nor validation, nor `onEpochEnd` runs, the epoch
+ * count does not advance, and its progress (batch-order seed, batches done, loss sums) stays in the trainer's
+ * state — a checkpoint taken now records it, and the next `fit` (on this trainer or one restored from that
+ * checkpoint) continues at the next batch, as an uninterrupted run would. A step that throws abandons the epoch:
+ * the next `fit` starts it afresh.
+ */
 export async function fitLoop(
   host: FitHost,
   train: DataSource,
@@ -82,40 +92,33 @@ export async function fitLoop(
   const stop: { reason?: string } = {};
   const control: TrainingControl = { stop: (reason) => (stop.reason = reason) };
   const stopped = (): boolean => stop.reason !== undefined;
+  checkResumable(state.epochProgress, options);
   await emit(callbacks, 'onTrainBegin', { epochs: options.epochs, tasks: host.taskNames });
   const history: EpochEvent[] = [];
   const startEpoch = state.epoch;
+  let partial: { epoch: number; batches: number } | undefined;
   for (let e = startEpoch; e < startEpoch + options.epochs && !stopped(); e++) {
     const started = Date.now();
-    const sums = new Map<string, { sum: number; n: number }>();
-    const seed = state.rng.opSeed();
-    for await (const stepBatch of train.batches({
+    const progress: EpochProgress = state.epochProgress ?? {
+      seed: state.rng.opSeed(),
+      batches: 0,
       batchSize: options.batchSize,
       shuffle: options.shuffle,
-      seed,
-    })) {
-      let outcome: StepOutcome;
-      try {
-        outcome = host.runStep(stepBatch);
-      } finally {
-        for (const b of batchesOf(stepBatch)) disposeBatch(b);
-      }
-      for (const [task, l] of Object.entries(outcome.event.losses)) {
-        const acc = sums.get(task) ?? { sum: 0, n: 0 };
-        acc.sum += l;
-        acc.n += 1;
-        sums.set(task, acc);
-      }
-      await emit(callbacks, 'onStepEnd', outcome.event, control);
-      if (outcome.stats) await emit(callbacks, 'onGradientStats', outcome.stats);
-      if (stopped()) break;
+      losses: new Map(),
+    };
+    state.epochProgress = progress;
+    const complete = await runEpoch(host, train, options, progress, control, stopped);
+    if (!complete) {
+      partial = { epoch: e, batches: progress.batches };
+      break;
     }
-    const trainLosses = Object.fromEntries([...sums].map(([t, a]) => [t, a.sum / a.n]));
+    const trainLosses = Object.fromEntries([...progress.losses].map(([t, a]) => [t, a.sum / a.count]));
     host.strategy.afterEpoch?.(e, trainLosses);
     const validation = options.validation
       ? await host.evaluate(options.validation, options.batchSize)
       : undefined;
     state.epoch = e + 1;
+    delete state.epochProgress;
     const event: EpochEvent = {
       epoch: e,
       trainLosses,
@@ -136,6 +139,95 @@ export async function fitLoop(
     steps: state.step,
     history,
     ...(stop.reason !== undefined ? { stoppedEarly: stop.reason } : {}),
+    ...(partial ? { partialEpoch: partial } : {}),
     ...(state.modeUsed ? { gradientMode: state.modeUsed } : {}),
   };
+}
+
+/**
+ * Refuses to continue an epoch stopped inside with another batch size or shuffle setting (its batch order
+ * would differ, so the batches already trained could not be skipped).
+ */
+export function checkResumable(
+  progress: EpochProgress | undefined,
+  options: { readonly batchSize: number; readonly shuffle: boolean },
+): void {
+  if (progress === undefined) return;
+  for (const option of ['batchSize', 'shuffle'] as const) {
+    if (progress[option] !== options[option]) {
+      throw new MultitaskError(
+        'INVALID_OPTION',
+        `[@multitask/core] The trainer stopped inside an epoch trained with ${option} ${String(progress[option])}; ` +
+          `continuing it needs the same ${option}, got ${String(options[option])}.`,
+        { details: { option } },
+      );
+    }
+  }
+}
+
+/**
+ * Runs the rest of one epoch: skips the batches `progress` says were trained (same seed, same order), then steps
+ * until the data ends (true) or a stop was requested before the data ended (false).
+ */
+async function runEpoch(
+  host: FitHost,
+  train: DataSource,
+  options: FitLoopOptions,
+  progress: EpochProgress,
+  control: TrainingControl,
+  stopped: () => boolean,
+): Promise<boolean> {
+  const { state } = host;
+  const skip = progress.batches;
+  const iterator = train
+    .batches({ batchSize: options.batchSize, shuffle: options.shuffle, seed: progress.seed })
+    [Symbol.asyncIterator]();
+  let index = 0;
+  let done = false;
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) {
+        done = true;
+        break;
+      }
+      const stepBatch = next.value;
+      if (index < skip || stopped()) {
+        for (const b of batchesOf(stepBatch)) disposeBatch(b);
+        if (index++ < skip) continue;
+        return false;
+      }
+      let outcome: StepOutcome;
+      try {
+        outcome = host.runStep(stepBatch);
+      } catch (e) {
+        // A failed step abandons the epoch: the next fit starts a new one.
+        delete state.epochProgress;
+        throw e;
+      } finally {
+        for (const b of batchesOf(stepBatch)) disposeBatch(b);
+      }
+      index++;
+      progress.batches++;
+      for (const [task, l] of Object.entries(outcome.event.losses)) {
+        const acc = progress.losses.get(task) ?? { sum: 0, count: 0 };
+        acc.sum += l;
+        acc.count += 1;
+        progress.losses.set(task, acc);
+      }
+      await emit(options.callbacks, 'onStepEnd', outcome.event, control);
+      if (outcome.stats) await emit(options.callbacks, 'onGradientStats', outcome.stats);
+    }
+  } finally {
+    if (!done) await iterator.return?.();
+  }
+  if (index < skip) {
+    throw new MultitaskError(
+      'INVALID_DATA',
+      `[@multitask/core] The trainer stopped inside an epoch after ${skip} batch(es), but the training data` +
+        `${train.name ? ` "${train.name}"` : ''} now has only ${index} — continue with the same data.`,
+      { details: { batch: index } },
+    );
+  }
+  return true;
 }

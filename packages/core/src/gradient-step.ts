@@ -46,12 +46,20 @@ export interface StepGradients {
   readonly weights?: number[];
   /** Gramian of the per-task gradients, when it was computed. */
   readonly gramian?: number[][];
+  /** The values of the step's target checks (read with the losses), in the order they were given. */
+  readonly violations?: number[];
 }
 
 export interface PassOptions {
   readonly model: MultitaskModel;
   readonly tasks: readonly ActiveTask[];
   readonly stepSeed: number;
+  /**
+   * Scalars computed before the step (the tasks' invalid-target counts) that join the step's one read. When one
+   * is non-zero, Gramian and Jacobian strategies are not asked for a direction (the trainer throws before the
+   * update). Not disposed here.
+   */
+  readonly checks?: readonly Scalar[];
 }
 
 /**
@@ -119,7 +127,8 @@ function lossWeightingStep(
   // Weights that live on the device (uncertainty's log-variances) join the step's one read.
   const weightsTensor = strategy.currentWeightsTensor?.(context.tasks);
   const extra = [...(weightsTensor ? [weightsTensor] : []), ...(gramianTensor ? [gramianTensor] : [])];
-  const values = readValues([...kept, value, ...extra]);
+  const checks = opts.checks ?? [];
+  const values = readValues([...kept, value, ...extra, ...checks]);
   tf.dispose([...kept, value, ...extra, ...captured.filter((c) => c !== undefined)]);
   const losses = Array.from(values.subarray(0, T));
   const weights = weightsTensor
@@ -133,6 +142,7 @@ function lossWeightingStep(
     total: values[T]!,
     ...(weights ? { weights } : {}),
     ...(gramianTensor ? { gramian: toMatrix(values, T + 1 + (weightsTensor ? T : 0), T) } : {}),
+    ...(checks.length > 0 ? { violations: Array.from(values.subarray(values.length - checks.length)) } : {}),
   };
 }
 
@@ -224,6 +234,7 @@ interface Combined {
   losses: number[];
   gramian: number[][];
   weights?: number[];
+  violations?: number[];
 }
 
 /**
@@ -239,13 +250,17 @@ function combine(
 ): Tensor {
   const T = opts.tasks.length;
   const G = gramianMatrix(J);
-  const vals = readValues([...losses, G]);
+  const checks = opts.checks ?? [];
+  const vals = readValues([...losses, G, ...checks]);
   G.dispose();
   out.losses = Array.from(vals.subarray(0, T));
   out.gramian = toMatrix(vals, T, T);
-  // A non-finite loss never reaches the strategy (its solver would fail on a NaN Gramian, naming no task): the
-  // direction is zero and the step stops with NON_FINITE_LOSS naming the task and the step, before the update.
-  if (!out.losses.every(Number.isFinite)) return tf.zeros([J.shape[1]!]);
+  if (checks.length > 0) out.violations = Array.from(vals.subarray(T + T * T));
+  // A non-finite loss or an invalid target never reaches the strategy (its solver would fail on a NaN Gramian,
+  // naming no task): the direction is zero and the step stops with NON_FINITE_LOSS or LABEL_OUT_OF_RANGE naming
+  // the task and the step, before the update.
+  if (!out.losses.every(Number.isFinite) || (out.violations ?? []).some((v) => v !== 0))
+    return tf.zeros([J.shape[1]!]);
   const gctx: GradientContext = { ...opts.context, losses: out.losses, mode };
   const { direction, weights } = updateDirection(opts.strategy, J, out.gramian, gctx);
   if (weights) out.weights = weights;
@@ -360,6 +375,7 @@ function finish(opts: GradientStepOptions, grads: NamedTensorMap, out: Combined)
     total: losses.reduce((s, l, i) => s + l * (weights ? weights[i]! : 1), 0),
     ...(weights ? { weights } : {}),
     gramian,
+    ...(out.violations ? { violations: out.violations } : {}),
   };
 }
 

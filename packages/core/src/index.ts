@@ -27,7 +27,7 @@ export type {
 } from './backbone.ts';
 export type { JsonValue, PartConfig } from './config.ts';
 export type { Head } from './head.ts';
-export type { LossFn, Task, TargetValidator } from './task.ts';
+export type { LossFn, Task, TargetValidator, TargetViolationCounter } from './task.ts';
 export { disposeBatch, batchSize, isTensorLike } from './batch.ts';
 export type { Batch, StepBatch } from './batch.ts';
 export type { BatchRequest, DataSource } from './data-source.ts';
@@ -60,7 +60,14 @@ export {
 export type { CheckpointData, CheckpointManifest } from './checkpoint.ts';
 export type { MultitaskModelOptions, NamedVariable } from './model.ts';
 export { Trainer } from './trainer.ts';
-export type { FitOptions, TaskMetrics, TrainerOptions, TrainerState, TrainResult } from './trainer.ts';
+export type {
+  FitOptions,
+  PartialEpochState,
+  TaskMetrics,
+  TrainerOptions,
+  TrainerState,
+  TrainResult,
+} from './trainer.ts';
 export type {
   EpochEvent,
   GradientStatsEvent,

@@ -3,7 +3,7 @@
  * (gradient-step.ts), the NaN/Inf check, the update and the strategy's hooks. Internal to the trainer.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensorMap, Optimizer, Variable } from '@tensorflow/tfjs-core';
+import type { NamedTensorMap, Optimizer, Scalar, Variable } from '@tensorflow/tfjs-core';
 import type { Batch, StepBatch } from './batch.ts';
 import { batchesOf, batchSize as rowsOf, isTensorLike, tasksOf } from './batch.ts';
 import type { GradientStatsEvent, StepEvent } from './callbacks.ts';
@@ -23,12 +23,32 @@ export interface ResolvedOptions {
   readonly diagnosticsEvery: number;
 }
 
+/**
+ * How far {@link fitLoop} got into the current epoch: what fixes the epoch's batch order, the batches trained,
+ * and the per-task loss sums its history entry needs. Kept in the trainer's state while an epoch is under way
+ * (and after a stop inside it), so that a checkpoint can resume at the next batch.
+ */
+export interface EpochProgress {
+  /** The seed of the epoch's batch order (drawn from the trainer's generator at the epoch's start). */
+  readonly seed: number;
+  /** Batches of the epoch trained so far. */
+  batches: number;
+  /** The batch size the epoch runs with. */
+  readonly batchSize: number;
+  /** Whether the epoch's rows are shuffled. */
+  readonly shuffle: boolean;
+  /** Per task: the sum of its step losses so far and the number of steps it took part in. */
+  readonly losses: Map<string, { sum: number; count: number }>;
+}
+
 /** The trainer's mutable state that a step reads and advances. */
 export interface StepState {
   step: number;
   epoch: number;
   rng: Rng;
   strategyRng: Rng;
+  /** The epoch under way (or stopped inside), if any. */
+  epochProgress?: EpochProgress;
   /** The gradient mode of the last Gramian/Jacobian step. */
   modeUsed?: GradientMode;
   /** Whether the model's representation is one tensor every task shares (decided once, lazily). */
@@ -60,11 +80,24 @@ export function runStep(options: ResolvedOptions, state: StepState, stepBatch: S
   const record = every > 0 && step % every === 0;
   const kind = stepKind(options, state, tasks);
   if (kind !== 'loss') state.modeUsed = kind;
-  const pass = { model, tasks, stepSeed };
-  const result = computeStep(kind, pass, strategy, context, {
-    headGradients: options.headGradients,
-    recordGramian: record,
-  });
+  // Invalid targets are counted on the device and read with the losses (no extra read per step).
+  const checked = tasks.filter((t) => model.task(t.name).targetViolations !== undefined);
+  const checks = targetChecks(model, checked);
+  const pass = { model, tasks, stepSeed, ...(checks.length > 0 ? { checks } : {}) };
+  let result: ReturnType<typeof computeStep>;
+  try {
+    result = computeStep(kind, pass, strategy, context, {
+      headGradients: options.headGradients,
+      recordGramian: record,
+    });
+  } finally {
+    tf.dispose(checks);
+  }
+  const violation = (result.violations ?? []).findIndex((v) => v !== 0);
+  if (violation >= 0) {
+    tf.dispose(result.grads);
+    throw invalidTargets(model, checked[violation]!, result.violations![violation]!, state);
+  }
   const bad = result.losses.findIndex((l) => !Number.isFinite(l));
   if (bad >= 0 || !Number.isFinite(result.total)) {
     tf.dispose(result.grads);
@@ -97,6 +130,50 @@ export function runStep(options: ResolvedOptions, state: StepState, stepBatch: S
   if (!record || !result.gramian) return { event };
   const mode = state.modeUsed ?? 'representation';
   return { event, stats: { step, epoch, tasks: names, gramian: result.gramian, mode } };
+}
+
+/** Each checked task's invalid-target count, as float32 scalars (kept; the caller disposes them). */
+function targetChecks(model: MultitaskModel, checked: readonly ActiveTask[]): Scalar[] {
+  return checked.map((t) =>
+    tf.tidy(() => {
+      const count = model.task(t.name).targetViolations!(t.batch.targets[t.name]!, t.batch.masks?.[t.name]);
+      if (count.rank === 0 && count.dtype === 'float32') return count;
+      return tf.cast(tf.reshape<tf.Rank.R0>(count, []), 'float32');
+    }),
+  );
+}
+
+/**
+ * The error for a step whose batch holds invalid targets for a task: `validateTarget` (which reads, but runs only
+ * on this error path) names the row and the value.
+ */
+function invalidTargets(
+  model: MultitaskModel,
+  t: ActiveTask,
+  count: number,
+  state: StepState,
+): MultitaskError {
+  const task = model.task(t.name);
+  const problem = task.validateTarget?.(t.batch.targets[t.name]!, t.batch.masks?.[t.name]);
+  const batch = state.epochProgress?.batches;
+  const where =
+    `step ${state.step} (epoch ${state.epoch}` +
+    (batch !== undefined ? `, batch ${batch} of the epoch)` : ')');
+  return new MultitaskError(
+    'LABEL_OUT_OF_RANGE',
+    `[@multitask/core] Task "${t.name}", ${where}: ${count} labelled row(s) have an invalid target` +
+      (problem !== undefined ? ` — ${problem.replace(/^task "[^"]*": /, '').replace(/\.?$/, '.')}` : '.') +
+      ' Training stopped before the update (the weights and the optimizer are unchanged); fix the data or the ' +
+      "task's options.",
+    {
+      details: {
+        task: t.name,
+        step: state.step,
+        epoch: state.epoch,
+        ...(batch !== undefined ? { batch } : {}),
+      },
+    },
+  );
 }
 
 /**

@@ -8,7 +8,7 @@ import type { EpochEvent, StepEvent, TrainerCallback } from './callbacks.ts';
 import type { DataSource } from './data-source.ts';
 import { MultitaskError } from './errors.ts';
 import { evaluateModel, type TaskMetrics } from './evaluate.ts';
-import { checkFitOptions, fitLoop } from './fit-loop.ts';
+import { checkFitOptions, checkResumable, fitLoop } from './fit-loop.ts';
 import type { MetricFactory } from './metric.ts';
 import { gradientsRegistered } from './register-gradients.ts';
 import type { MultitaskModel } from './model.ts';
@@ -52,7 +52,10 @@ export interface TrainerOptions {
 
 /** Options of {@link Trainer.fit}. */
 export interface FitOptions {
-  /** Number of passes over the training data. */
+  /**
+   * Number of epochs to complete. A trainer stopped inside an epoch (see {@link TrainResult.partialEpoch})
+   * finishes that epoch first, and it counts as one of them.
+   */
   readonly epochs: number;
   /** Rows per batch. */
   readonly batchSize: number;
@@ -63,7 +66,9 @@ export interface FitOptions {
   /**
    * Check every training batch before the first step (targets valid for their task, every task has labelled
    * rows, inputs accepted by the model): `full` (default) reads the whole training set once, `first-batch`
-   * only the first batch, `none` skips the check.
+   * only the first batch, `none` skips the check. Whatever the setting, every step also counts invalid
+   * targets of the tasks that have `targetViolations` (class labels out of range…) on the device, read with the
+   * step's losses, and throws `LABEL_OUT_OF_RANGE` before the update.
    */
   readonly validateData?: 'full' | 'first-batch' | 'none';
   /** Callbacks for this call only, after the trainer's own (e.g. a checkpoint writer). */
@@ -80,6 +85,13 @@ export interface TrainResult {
   readonly history: readonly EpochEvent[];
   /** Why training stopped before the last epoch, if it did. */
   readonly stoppedEarly?: string;
+  /**
+   * Set when a stop was requested inside an epoch (from `onStepEnd`, before its last batch): the epoch (0-based)
+   * and the batches of it trained. That epoch is not in `history` — no `afterEpoch`, validation or `onEpochEnd`
+   * ran for it — and the trainer keeps its progress: a checkpoint taken now records it, and the next `fit`
+   * continues at the next batch, ending exactly as an uninterrupted run would.
+   */
+  readonly partialEpoch?: { readonly epoch: number; readonly batches: number };
   /** The gradient mode used by Gramian/Jacobian strategies (`undefined` for loss weighting). */
   readonly gradientMode?: GradientMode;
 }
@@ -164,18 +176,45 @@ export class Trainer {
     return this.#state.epoch;
   }
 
-  /** State of the trainer's random generators, step and epoch (for checkpoints). */
+  /** State of the trainer's random generators, step and epoch, and the epoch under way (for checkpoints). */
   state(): TrainerState {
     const s = this.#state;
-    return { step: s.step, epoch: s.epoch, rng: s.rng.state(), strategyRng: s.strategyRng.state() };
+    const p = s.epochProgress;
+    return {
+      step: s.step,
+      epoch: s.epoch,
+      rng: s.rng.state(),
+      strategyRng: s.strategyRng.state(),
+      ...(p !== undefined
+        ? {
+            partialEpoch: {
+              seed: p.seed,
+              batches: p.batches,
+              batchSize: p.batchSize,
+              shuffle: p.shuffle,
+              losses: Object.fromEntries([...p.losses].map(([t, a]) => [t, { sum: a.sum, count: a.count }])),
+            },
+          }
+        : {}),
+    };
   }
 
-  /** Restores {@link Trainer.state}. */
+  /** Restores {@link Trainer.state} (without `partialEpoch`, the trainer is at the start of an epoch). */
   loadState(state: TrainerState): void {
     this.#state.step = state.step;
     this.#state.epoch = state.epoch;
     this.#state.rng = Rng.fromState(state.rng);
     this.#state.strategyRng = Rng.fromState(state.strategyRng);
+    const p = state.partialEpoch;
+    if (p === undefined) delete this.#state.epochProgress;
+    else
+      this.#state.epochProgress = {
+        seed: p.seed,
+        batches: p.batches,
+        batchSize: p.batchSize,
+        shuffle: p.shuffle,
+        losses: new Map(Object.entries(p.losses).map(([t, a]) => [t, { sum: a.sum, count: a.count }])),
+      };
   }
 
   /**
@@ -192,6 +231,10 @@ export class Trainer {
    */
   async fit(train: DataSource, options: FitOptions): Promise<TrainResult> {
     checkFitOptions(options.epochs, options.batchSize);
+    checkResumable(this.#state.epochProgress, {
+      batchSize: options.batchSize,
+      shuffle: options.shuffle ?? true,
+    });
     await this.validateData(train, options.batchSize, options.validateData ?? 'full');
     return fitLoop(
       {
@@ -245,6 +288,25 @@ export interface TrainerState {
   readonly rng: RngState;
   /** The generator handed to strategies. */
   readonly strategyRng: RngState;
+  /** The epoch under way: set while `fit` runs an epoch, and after a stop inside one. */
+  readonly partialEpoch?: PartialEpochState;
+}
+
+/**
+ * An epoch stopped inside (epoch number {@link TrainerState.epoch}): everything {@link Trainer.fit} needs to
+ * continue it at the next batch and to give it the history entry an uninterrupted epoch would have.
+ */
+export interface PartialEpochState {
+  /** The seed of the epoch's batch order, drawn from the trainer's generator when the epoch started. */
+  readonly seed: number;
+  /** Batches of the epoch already trained; the next `fit` skips them. */
+  readonly batches: number;
+  /** The epoch's batch size (a continuation must use the same). */
+  readonly batchSize: number;
+  /** Whether the epoch's rows are shuffled (a continuation must use the same). */
+  readonly shuffle: boolean;
+  /** Per task: the sum of its step losses so far and the number of steps it took part in. */
+  readonly losses: Readonly<Record<string, { readonly sum: number; readonly count: number }>>;
 }
 
 /** Defaults and checks of {@link TrainerOptions}, applied once. */

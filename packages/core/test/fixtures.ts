@@ -107,14 +107,25 @@ export function classificationTask(name: string, head: Head): Task {
     name,
     head,
     loss: ceLoss,
-    validateTarget: (t) => {
-      const m = tf.max(t);
-      const max = m.arraySync() as number;
-      m.dispose();
-      return max >= head.outputSize
-        ? `label ${max} is out of range for ${head.outputSize} classes`
+    validateTarget: (t, mask) => {
+      const labels = t.dataSync();
+      const m = mask?.dataSync();
+      const row = labels.findIndex(
+        (v, i) =>
+          !(m !== undefined && !(m[i]! > 0)) && !(Number.isInteger(v) && v >= 0 && v < head.outputSize),
+      );
+      return row >= 0
+        ? `label ${labels[row]} is out of range for ${head.outputSize} classes at row ${row}.`
         : undefined;
     },
+    // Labelled rows whose label is not an integer in [0, outputSize) (NaN included), counted on the device.
+    targetViolations: (t, mask) =>
+      tf.tidy(() => {
+        const x = tf.cast(t, 'float32');
+        const bad = tf.notEqual(x, tf.clipByValue(tf.floor(x), 0, head.outputSize - 1));
+        const counted = mask ? tf.logicalAnd(bad, tf.greater(mask, 0)) : bad;
+        return tf.sum(tf.cast(counted, 'float32'));
+      }),
   };
 }
 export function regressionTask(name: string, head: Head): Task {

@@ -63,14 +63,18 @@ const trainer = new Trainer({ model, strategy: fixedLossWeighting([1, 0.5]), opt
 const ckpt = dir + '/ckpt';
 const found = await findCheckpoint(ckpt);
 if (found) await restoreCheckpoint(trainer, found.data, found.path);
-process.stdout.write('start ' + trainer.epoch + ' ' + (found ? found.path : '-') + '\\n');
+// Ctrl-C: stop after the current step, write a checkpoint (inside the epoch when it is not complete), exit 130.
+let interrupted = false;
+process.on('SIGINT', () => { interrupted = true; });
+process.stdout.write('start ' + trainer.epoch + ' ' + trainer.step + ' ' + (found ? found.path : '-') + '\\n');
 const [stage, atEpoch] = (killAt ?? '-@-1').split('@');
 const remaining = Number(epochs) - trainer.epoch;
 if (remaining > 0) {
-  await trainer.fit(toySource(toyData(64, 4, 5)), {
+  const result = await trainer.fit(toySource(toyData(64, 4, 5)), {
     epochs: remaining,
     batchSize: 16,
     callbacks: [{
+      onStepEnd: (e, control) => { if (interrupted) control.stop('interrupted'); },
       onEpochEnd: async (e) => {
         await saveCheckpoint(ckpt, trainer, undefined, {
           onStage: (s) => { if (s === stage && e.epoch + 1 === Number(atEpoch)) process.kill(process.pid, 'SIGKILL'); },
@@ -79,6 +83,11 @@ if (remaining > 0) {
       },
     }],
   });
+  if (result.stoppedEarly !== undefined) {
+    await saveCheckpoint(ckpt, trainer);
+    process.stdout.write('interrupted ' + trainer.step + ' ' + (result.partialEpoch ? result.partialEpoch.batches : 0) + '\\n');
+    process.exit(130);
+  }
 }
 writeFileSync(dir + '/final.json', JSON.stringify(model.trainableVariables.map((v) => Array.from(v.dataSync()))));
 process.stdout.write('done\\n');
@@ -110,11 +119,11 @@ interface ChildRun {
   readonly err: string;
 }
 
-/** Runs the child; with `killAfterMs`, SIGKILLs it that long after it printed its first line. */
+/** Runs the child; with `killAfterMs`, sends it `signal` (default SIGKILL) that long after its first line. */
 function child(
   dir: string,
   backend: string,
-  options: { killAfterMs?: number; killAt?: string } = {},
+  options: { killAfterMs?: number; killAt?: string; signal?: NodeJS.Signals } = {},
 ): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const p = spawn(
@@ -134,7 +143,7 @@ function child(
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (options.killAfterMs !== undefined && timer === undefined && out.includes('\n')) {
-        timer = setTimeout(() => p.kill('SIGKILL'), options.killAfterMs);
+        timer = setTimeout(() => p.kill(options.signal ?? 'SIGKILL'), options.killAfterMs);
       }
     });
     p.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -146,10 +155,10 @@ function child(
   });
 }
 
-function startLine(out: string): { epoch: number; path: string } {
-  const m = /^start (\d+) (\S+)$/m.exec(out);
+function startLine(out: string): { epoch: number; step: number; path: string } {
+  const m = /^start (\d+) (\d+) (\S+)$/m.exec(out);
   if (!m) throw new Error(`no start line in ${JSON.stringify(out)}`);
-  return { epoch: Number(m[1]), path: m[2]! };
+  return { epoch: Number(m[1]), step: Number(m[2]), path: m[3]! };
 }
 
 describe.each(['cpu', 'wasm'])('SIGKILL at random moments and between the renames (%s, Adam)', (backend) => {
@@ -200,3 +209,63 @@ describe.each(['cpu', 'wasm'])('SIGKILL at random moments and between the rename
     );
   }, 120_000);
 });
+
+describe.each(['cpu', 'wasm'])(
+  'SIGINT at random steps: a checkpoint inside the epoch, resumed (%s, Adam)',
+  (backend) => {
+    test('≥ 10 SIGINTs, each stopping after its step and saving where it stopped, SIGKILLs between them; final weights bit-identical', async () => {
+      const reference = join(runs, `${backend}-sigint-reference`);
+      mkdirSync(reference);
+      const whole = await child(reference, backend);
+      expect(whole.code, whole.err).toBe(0);
+      const expected = readFileSync(join(reference, 'final.json'), 'utf8');
+
+      const dir = join(runs, `${backend}-sigint`);
+      mkdirSync(dir);
+      const rng = new Rng(backend === 'cpu' ? 3 : 4);
+      let interrupts = 0;
+      let kills = 0;
+      let inside = 0;
+      let lastStep = 0;
+      for (let attempt = 0; attempt < 60; attempt++) {
+        const newest = await findCheckpoint(join(dir, 'ckpt'));
+        // Every third signal is a SIGKILL: the next start must still find the newest intact checkpoint (inside
+        // an epoch or at an epoch's end).
+        const signal: NodeJS.Signals | undefined =
+          interrupts >= 10 && kills >= 3 ? undefined : attempt % 3 === 2 ? 'SIGKILL' : 'SIGINT';
+        const r = await child(dir, backend, signal ? { killAfterMs: rng.int(250), signal } : {});
+        const start = startLine(r.out);
+        // Every start resumes exactly where the previous run stopped (its step, inside an epoch or not).
+        expect(start.step).toBe(newest?.data.manifest.step ?? 0);
+        expect(start.step).toBeGreaterThanOrEqual(lastStep);
+        lastStep = start.step;
+        if (r.code === 130) {
+          const m = /^interrupted (\d+) (\d+)$/m.exec(r.out);
+          expect(m, r.out).not.toBeNull();
+          const saved = await findCheckpoint(join(dir, 'ckpt'));
+          expect(saved?.data.manifest.step).toBe(Number(m![1]));
+          expect(saved?.data.manifest.partialEpoch?.batches ?? 0).toBe(Number(m![2]));
+          if (Number(m![2]) > 0) inside++;
+          interrupts++;
+          continue;
+        }
+        if (r.signal === 'SIGKILL') {
+          kills++;
+          continue;
+        }
+        expect(r.code, r.err).toBe(0);
+        if (interrupts >= 10 && kills >= 3) break;
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir);
+        lastStep = 0;
+      }
+      expect(interrupts).toBeGreaterThanOrEqual(10);
+      expect(kills).toBeGreaterThanOrEqual(3);
+      expect(inside).toBeGreaterThanOrEqual(5);
+      expect(readFileSync(join(dir, 'final.json'), 'utf8')).toBe(expected);
+      console.log(
+        `SIGINT test (${backend}): ${interrupts} interrupts (${inside} inside an epoch) and ${kills} SIGKILLs between them; final weights bit-identical`,
+      );
+    }, 120_000);
+  },
+);

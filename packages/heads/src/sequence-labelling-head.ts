@@ -11,6 +11,7 @@ import {
   type TargetValidator,
 } from '@multitask/core';
 import { denseStack, resolveStack, stackHead, type StackOptions } from './internal/dense-stack.ts';
+import { countInvalid, notClassIndex } from './internal/validate.ts';
 import type { TaskOptions } from './tasks.ts';
 
 /** Options of {@link sequenceLabellingHead}. */
@@ -179,5 +180,6 @@ export function sequenceLabellingTask(name: string, options: SequenceLabellingTa
     loss: tokenCrossEntropyLoss({ labelSmoothing: head.labelSmoothing }),
     metrics: options.metrics ?? ['token-accuracy'],
     validateTarget,
+    targetViolations: (target, mask) => countInvalid(target, mask, (x) => notClassIndex(x, k)),
   };
 }

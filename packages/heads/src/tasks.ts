@@ -4,7 +4,13 @@ import { createClassificationHead, type ClassificationHeadOptions } from './clas
 import { softmaxCrossEntropyLoss, regressionLoss, sigmoidCrossEntropyLoss } from './losses.ts';
 import { createRegressionHead, type RegressionHeadOptions } from './regression-head.ts';
 import { createSigmoidHead, type MultiLabelHeadOptions, type SigmoidHeadOptions } from './sigmoid-head.ts';
-import { checkTargetShape, checkValues } from './internal/validate.ts';
+import {
+  checkTargetShape,
+  checkValues,
+  countInvalid,
+  notClassIndex,
+  notProbability,
+} from './internal/validate.ts';
 
 /** Options every task factory accepts besides its head's options. */
 export interface TaskOptions {
@@ -34,7 +40,8 @@ export const defaultMetrics: Readonly<
 /**
  * A classification task: a {@link classificationHead} (logits), softmax cross-entropy on int32 labels
  * `[batch]` (masked, optional label smoothing), metrics `['accuracy']`, and a target check that every
- * labelled class is an integer in `[0, numClasses)`.
+ * labelled class is an integer in `[0, numClasses)` — before training (`validateTarget`) and, counted on the
+ * device, in every training step (`targetViolations`).
  *
  * @example
  * ```ts
@@ -66,6 +73,7 @@ export function classificationTask(name: string, options: ClassificationTaskOpti
     loss: softmaxCrossEntropyLoss({ labelSmoothing: head.labelSmoothing }),
     metrics: options.metrics ?? defaultMetrics.classification,
     validateTarget,
+    targetViolations: (target, mask) => countInvalid(target, mask, (x) => notClassIndex(x, k)),
   };
 }
 
@@ -110,7 +118,8 @@ const probability = (v: number): string | undefined =>
 
 /**
  * A binary classification task: a {@link binaryHead} (one logit), sigmoid cross-entropy (masked, optional
- * positive weight) on 0/1 targets `[batch]`, metrics `['binary-accuracy']`, and a target check (values in [0, 1]).
+ * positive weight) on 0/1 targets `[batch]`, metrics `['binary-accuracy']`, and a target check (values in [0, 1])
+ * before training and in every training step.
  *
  * @example
  * ```ts
@@ -133,13 +142,14 @@ export function binaryTask(name: string, options: BinaryTaskOptions = {}): Task 
     loss: sigmoidCrossEntropyLoss({ positiveWeight: head.positiveWeight }),
     metrics: options.metrics ?? defaultMetrics.binary,
     validateTarget,
+    targetViolations: (target, mask) => countInvalid(target, mask, notProbability),
   };
 }
 
 /**
  * A multi-label task: a {@link multiLabelHead} (one logit per label), sigmoid cross-entropy averaged over
  * labels (masked per row, optional positive weight) on 0/1 targets `[batch, numLabels]`, metrics
- * `['binary-accuracy']`, and a target check.
+ * `['binary-accuracy']`, and a target check (values in [0, 1]) before training and in every training step.
  *
  * @example
  * ```ts
@@ -162,5 +172,6 @@ export function multiLabelTask(name: string, options: MultiLabelTaskOptions): Ta
     loss: sigmoidCrossEntropyLoss({ positiveWeight: head.positiveWeight }),
     metrics: options.metrics ?? defaultMetrics['multi-label'],
     validateTarget,
+    targetViolations: (target, mask) => countInvalid(target, mask, notProbability),
   };
 }

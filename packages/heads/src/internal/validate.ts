@@ -1,5 +1,6 @@
 /** Target checks shared by the task factories. Internal. */
-import type { Tensor } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Scalar, Tensor } from '@tensorflow/tfjs-core';
 import { shapeString } from '@multitask/core';
 
 /** Reads the mask (1 = labelled) or undefined. */
@@ -41,4 +42,36 @@ export function checkValues(
     }
   }
   return undefined;
+}
+
+/**
+ * Elementwise: `x` is not an integer class index in `[0, k)` — it differs from itself rounded down and clipped to
+ * the range (NaN differs from everything). Three ops: the check runs in every training step.
+ */
+export function notClassIndex(x: Tensor, k: number): Tensor {
+  return tf.notEqual(x, tf.clipByValue(tf.floor(x), 0, k - 1));
+}
+
+/** Elementwise: `x` is not in `[0, 1]` (NaN included). */
+export function notProbability(x: Tensor): Tensor {
+  return tf.notEqual(x, tf.clipByValue(x, 0, 1));
+}
+
+/**
+ * Counts, on the device and without reading, the labelled units whose target `invalid` flags: rows for row
+ * tasks (a row counts once whatever the number of its bad values), tokens when the mask has the target's shape
+ * (token tasks). Masked-out rows and tokens never count, whatever they hold (NaN placeholders included).
+ */
+export function countInvalid(
+  target: Tensor,
+  mask: Tensor | undefined,
+  invalid: (x: Tensor) => Tensor,
+): Scalar {
+  return tf.tidy(() => {
+    let bad = invalid(target.dtype === 'float32' ? target : tf.cast(target, 'float32'));
+    const perToken = (mask?.rank ?? 0) > 1 && mask?.rank === target.rank;
+    if (!perToken && bad.rank > 1) bad = tf.any(tf.reshape(bad, [target.shape[0], -1]), 1);
+    if (mask !== undefined) bad = tf.logicalAnd(bad, tf.reshape(tf.greater(mask, 0), bad.shape));
+    return tf.sum(tf.cast(bad, 'float32'));
+  });
 }
