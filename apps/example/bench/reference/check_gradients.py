@@ -19,42 +19,58 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as ref  # noqa: E402
 
 
+FLAT_H, FLAT_W, CHANNELS = 6, 6, 20  # tfjs flattens [h, w, c]; torch flattens [c, h, w]
+
+
+def load_weights(model, w):
+    """Copies the app's weights (tfjs layouts, keys conv1.k … right.b) into run.py's PyTorch model."""
+    t = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
+    b = model.backbone
+    with torch.no_grad():
+        b.conv1.weight.copy_(t(w["conv1.k"].transpose(3, 2, 0, 1)))
+        b.conv1.bias.copy_(t(w["conv1.b"]))
+        b.conv2.weight.copy_(t(w["conv2.k"].transpose(3, 2, 0, 1)))
+        b.conv2.bias.copy_(t(w["conv2.b"]))
+        fc = w["fc.k"].reshape(FLAT_H, FLAT_W, CHANNELS, -1).transpose(2, 0, 1, 3).reshape(FLAT_H * FLAT_W * CHANNELS, -1)
+        b.fc.weight.copy_(t(fc.T))
+        b.fc.bias.copy_(t(w["fc.b"]))
+        for h in model.heads:
+            model.heads[h].weight.copy_(t(w[h + ".k"].T))
+            model.heads[h].bias.copy_(t(w[h + ".b"]))
+
+
+def torch_weights(model, grad=False):
+    """The model's weights (or, with grad, their gradients) in the app's layouts and keys."""
+    get = (lambda p: p.grad.numpy()) if grad else (lambda p: p.detach().numpy())  # noqa: E731
+    b = model.backbone
+    out = {
+        "conv1.k": get(b.conv1.weight).transpose(2, 3, 1, 0), "conv1.b": get(b.conv1.bias),
+        "conv2.k": get(b.conv2.weight).transpose(2, 3, 1, 0), "conv2.b": get(b.conv2.bias),
+        "fc.k": get(b.fc.weight).T.reshape(CHANNELS, FLAT_H, FLAT_W, -1).transpose(1, 2, 0, 3).reshape(
+            FLAT_H * FLAT_W * CHANNELS, -1),
+        "fc.b": get(b.fc.bias),
+    }
+    for h in model.heads:
+        out[h + ".k"] = get(model.heads[h].weight).T
+        out[h + ".b"] = get(model.heads[h].bias)
+    return out
+
+
 def main(data_dir, dump_file):
     d = json.load(open(dump_file, encoding="utf-8"))
     w = {k: np.array(v, dtype=np.float32).reshape(d["shapes"][k]) for k, v in d["weights"].items()}
     g = {k: np.array(v, dtype=np.float64).reshape(d["shapes"][k]) for k, v in d["grads"].items()}
     model = ref.Model((1, 36, 36), ["left", "right"], {"left": 10, "right": 10},
                       {"filters": (10, 20), "kernel": 5, "units": 50, "dropout": 0.5})
-    t = lambda a: torch.from_numpy(np.ascontiguousarray(a))  # noqa: E731
+    load_weights(model, w)
     b = model.backbone
-    flat_h, flat_w, channels = 6, 6, 20  # tfjs flattens [h, w, c]; torch flattens [c, h, w]
-    with torch.no_grad():
-        b.conv1.weight.copy_(t(w["conv1.k"].transpose(3, 2, 0, 1)))
-        b.conv1.bias.copy_(t(w["conv1.b"]))
-        b.conv2.weight.copy_(t(w["conv2.k"].transpose(3, 2, 0, 1)))
-        b.conv2.bias.copy_(t(w["conv2.b"]))
-        fc = w["fc.k"].reshape(flat_h, flat_w, channels, -1).transpose(2, 0, 1, 3).reshape(flat_h * flat_w * channels, -1)
-        b.fc.weight.copy_(t(fc.T))
-        b.fc.bias.copy_(t(w["fc.b"]))
-        for h in ("left", "right"):
-            model.heads[h].weight.copy_(t(w[h + ".k"].T))
-            model.heads[h].bias.copy_(t(w[h + ".b"]))
     _, splits = ref.load_export(data_dir, limit_train=256, limit_test=1)
     train = splits["train"]
     model.eval()
     z = b(train["inputs"])
     loss = sum(ref.task_loss(model.heads[h](z), train["targets"][h], train["masks"][h]) for h in ("left", "right"))
     loss.backward()
-    ours = {
-        "conv1.k": b.conv1.weight.grad.numpy().transpose(2, 3, 1, 0), "conv1.b": b.conv1.bias.grad.numpy(),
-        "conv2.k": b.conv2.weight.grad.numpy().transpose(2, 3, 1, 0), "conv2.b": b.conv2.bias.grad.numpy(),
-        "fc.k": b.fc.weight.grad.numpy().T.reshape(channels, flat_h, flat_w, -1).transpose(1, 2, 0, 3).reshape(
-            flat_h * flat_w * channels, -1),
-        "fc.b": b.fc.bias.grad.numpy(),
-    }
-    for h in ("left", "right"):
-        ours[h + ".k"] = model.heads[h].weight.grad.numpy().T
-        ours[h + ".b"] = model.heads[h].bias.grad.numpy()
+    ours = torch_weights(model, grad=True)
     print(f"backend {d['backend']}: loss app {d['loss']:.9f} · PyTorch {float(loss.detach()):.9f}")
     worst = 0.0
     for k in g:
