@@ -44,6 +44,23 @@ export interface FitLoopResult {
 type Hook = keyof TrainerCallback;
 type HookArgs<K extends Hook> = Parameters<NonNullable<TrainerCallback[K]>>;
 
+/** Resolves on a later turn of the event loop (after pending timers, I/O and signal handlers), in Node and browsers. */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    // Browsers (no setImmediate): a message to ourselves is a task, like setImmediate, without setTimeout's clamp.
+    const channel = new MessageChannel() as unknown as {
+      port1: { onmessage: (() => void) | null; close(): void };
+      port2: { postMessage(value: unknown): void };
+    };
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(undefined);
+  });
+}
+
 /** Calls one hook on every callback, in order, awaiting each. */
 async function emit<K extends Hook>(
   callbacks: readonly TrainerCallback[],
@@ -215,6 +232,9 @@ async function runEpoch(
         acc.count += 1;
         progress.losses.set(task, acc);
       }
+      // Let timers, I/O and signal handlers (Ctrl-C) run between steps: a step is synchronous tfjs work, and the
+      // awaits around it settle as microtasks, so without this an epoch would hold the event loop to its end.
+      await yieldToEventLoop();
       await emit(options.callbacks, 'onStepEnd', outcome.event, control);
       if (outcome.stats) await emit(options.callbacks, 'onGradientStats', outcome.stats);
     }
