@@ -34,7 +34,7 @@ CLI = os.path.join(APP, "dist", "cli.js")
 TASKS = ["pos", "genre"]
 METRIC = {"pos": "token-accuracy", "genre": "accuracy"}
 # (row, seeds): seed 1 of every row first.
-ROWS = ["single-pos", "single-genre", "static", "uncertainty", "gradnorm", "mgda"]
+ROWS = ["static", "single-genre", "single-pos", "uncertainty", "gradnorm", "mgda"]
 SEEDS = {"single-pos": [1, 2, 3], "single-genre": [1, 2, 3], "static": [1, 2, 3], "uncertainty": [1],
          "gradnorm": [1], "mgda": [1]}
 ROW_NAMES = {"single-pos": "single task (pos)", "single-genre": "single task (genre)", "static": "static (equal)",
@@ -162,14 +162,15 @@ def run_series(args):
         started_at, t0 = now_iso(), time.time()
         with open(os.path.join(r["rundir"], "stdout.txt"), "w") as out, \
                 open(os.path.join(r["rundir"], "stderr.txt"), "a") as err:
-            # /usr/bin/time -f: the run's own CPU time (user + system), even when runs go in parallel.
-            timed = ["/usr/bin/time", "-f", "%U %S", "-o", os.path.join(r["rundir"], "time.txt")] + cmd
+            # /usr/bin/time -v: the run's own CPU time (user + system), even when runs go in parallel.
+            timed = ["/usr/bin/time", "-v", "-o", os.path.join(r["rundir"], "time.txt")] + cmd
             proc = subprocess.run(timed if os.path.exists("/usr/bin/time") else cmd, stdout=out, stderr=err,
                                   cwd=APP)
         wall = time.time() - t0
         try:
             with open(os.path.join(r["rundir"], "time.txt"), encoding="utf-8") as f:
-                cpu = sum(float(x) for x in f.read().split()[-2:])
+                cpu = sum(float(line.split(":")[-1]) for line in f
+                          if line.strip().startswith(("User time", "System time")))
         except (OSError, ValueError):
             cpu = float("nan")
         if proc.returncode != 0:
