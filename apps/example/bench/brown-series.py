@@ -65,7 +65,9 @@ def git_commit():
     try:
         head = subprocess.run(["git", "-C", REPO, "rev-parse", "HEAD"], capture_output=True, text=True,
                               check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"],
+        # Only code and configs count as changes (this series rewrites docs/results/brown.json as it goes).
+        dirty = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no", "--",
+                                "apps/example/src", "apps/example/configs", "packages/*/src"],
                                capture_output=True, text=True, check=True).stdout.strip()
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
@@ -137,6 +139,7 @@ def run_series(args):
         ordered = [done[i] for i in order if i in done] + [r for i, r in done.items() if i not in order]
         write_json_atomic(args.results, {**header, "updatedAt": now_iso(), "runs": ordered})
 
+    commit = git_commit()  # at the start: the code the runs execute
     for r in runs:
         r["rundir"], r["cmd"] = command_for(r, args, work)
     todo = [r for r in runs if r["id"] not in done]
@@ -186,7 +189,7 @@ def run_series(args):
             done[r["id"]] = {
                 "id": r["id"], "row": r["row"], "seed": r["seed"],
                 "command": f"cd apps/example && {' '.join(rel(c) if os.sep in c else c for c in r['cmd'])}",
-                "commit": git_commit(),
+                "commit": commit,
                 "backend": result.get("backend", {}).get("name", "unknown"),
                 "wallSeconds": round(wall, 1),
                 "cpuSeconds": None if cpu != cpu else round(cpu, 1),
