@@ -238,7 +238,7 @@ def summary(args):
     single = {t: mean_std(acc.get((f"single-{t}", t), [])) for t in TASKS}
     print("| row | POS token accuracy % | genre accuracy % | Δm% vs single task |")
     print("|---|---|---|---|")
-    for row in ROWS:
+    for row in ["single-pos", "single-genre", "static", "uncertainty", "gradnorm", "mgda"]:
         cells = []
         for t in TASKS:
             cells.append("—" if row.startswith("single-") and not row.endswith(t) else fmt(mean_std(acc.get((row, t), []))))
