@@ -44,6 +44,10 @@ describe('brown config', () => {
     expect(notes.baselineMajorityGenre).toBeGreaterThan(0);
     // Four epochs over ~1 700 sentences (56 steps of a tiny encoder) tag most tokens right.
     expect(result.test.pos!['token-accuracy']).toBeGreaterThan(0.8);
-    expect(result.test.genre!.accuracy).toBeGreaterThanOrEqual(0);
-  });
+    // The genre head learns on the training files (its training loss falls from the first epoch to the last).
+    const first = result.history[0]!.trainLosses.genre!;
+    const last = result.history.at(-1)!.trainLosses.genre!;
+    expect(last).toBeLessThan(first);
+    expect(result.test.genre!.accuracy).toBeGreaterThan(0);
+  }, 300_000);
 });
