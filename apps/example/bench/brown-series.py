@@ -17,8 +17,6 @@ results file at once (atomically) with its command, the commit, the backend, and
 """
 import argparse
 import concurrent.futures
-import datetime
-import json
 import os
 import signal
 import statistics
@@ -26,6 +24,8 @@ import subprocess
 import sys
 import threading
 import time
+
+from series import now_iso, read_json, write_json_atomic  # the script's directory is on sys.path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APP = os.path.dirname(HERE)
@@ -39,26 +39,6 @@ SEEDS = {"single-pos": [1, 2, 3], "single-genre": [1, 2, 3], "static": [1, 2, 3]
          "gradnorm": [1], "mgda": [1]}
 ROW_NAMES = {"single-pos": "single task (pos)", "single-genre": "single task (genre)", "static": "static (equal)",
              "uncertainty": "uncertainty", "gradnorm": "GradNorm", "mgda": "MGDA-UB"}
-
-
-def now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
-def write_json_atomic(path, value):
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(json.dumps(value, indent=2, allow_nan=False) + "\n")
-    os.replace(tmp, path)
-
-
-def read_json(path, default=None):
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except FileNotFoundError:
-        return default
 
 
 def git_commit():
