@@ -10,6 +10,7 @@ import { selectBackend } from '@multitask/backend';
 import { registerGradients } from '@multitask/core';
 import { multiLeNetBackbone } from '@multitask/backbones';
 import { classificationTask } from '@multitask/heads';
+import { readNpyRows } from './npy.mjs';
 
 const [dir, backend, outFile] = process.argv.slice(2);
 if (!dir || !backend || !outFile) {
@@ -19,26 +20,10 @@ if (!dir || !backend || !outFile) {
 registerGradients();
 await selectBackend({ prefer: backend, strict: true });
 
-/** The first `rows` rows of a little-endian float32/int32 .npy file. */
+/** The first `rows` rows of an exported array, as a tensor. */
 function npy(file, rows) {
-  const buf = fs.readFileSync(`${dir}/${file}`);
-  const headerLength = buf.readUInt16LE(8);
-  const header = buf.subarray(10, 10 + headerLength).toString();
-  const descr = /'descr': '([^']+)'/.exec(header)[1];
-  const shape = /'shape': \(([^)]*)\)/
-    .exec(header)[1]
-    .split(',')
-    .filter((v) => v.trim())
-    .map(Number);
-  const n = rows * shape.slice(1).reduce((a, b) => a * b, 1);
-  const start = 10 + headerLength;
-  const bytes = buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + start + n * 4);
-  if (descr !== '<f4' && descr !== '<i4') throw new Error(`${file}: dtype ${descr} is not float32/int32`);
-  return tf.tensor(
-    descr === '<f4' ? new Float32Array(bytes) : new Int32Array(bytes),
-    [rows, ...shape.slice(1)],
-    descr === '<f4' ? 'float32' : 'int32',
-  );
+  const { data, shape } = readNpyRows(dir, file, rows);
+  return tf.tensor(data, shape, data instanceof Float32Array ? 'float32' : 'int32');
 }
 
 const rows = 256;

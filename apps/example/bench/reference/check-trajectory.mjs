@@ -13,6 +13,7 @@ import { multiLeNetBackbone } from '@multitask/backbones';
 import { arraySource } from '@multitask/data';
 import { classificationTask } from '@multitask/heads';
 import { staticWeighting } from '@multitask/weighting';
+import { readNpyRows } from './npy.mjs';
 
 const [dir, backend, stepsArg, outFile] = process.argv.slice(2);
 if (!dir || !backend || !stepsArg || !outFile) {
@@ -24,26 +25,7 @@ if (!dir || !backend || !stepsArg || !outFile) {
 registerGradients();
 await selectBackend({ prefer: backend, strict: true });
 
-/** The first `rows` rows of a little-endian float32/int32 .npy file, as a typed array and shape. */
-function npy(file, rows) {
-  const buf = fs.readFileSync(`${dir}/${file}`);
-  const headerLength = buf.readUInt16LE(8);
-  const header = buf.subarray(10, 10 + headerLength).toString();
-  const descr = /'descr': '([^']+)'/.exec(header)[1];
-  const shape = /'shape': \(([^)]*)\)/
-    .exec(header)[1]
-    .split(',')
-    .filter((v) => v.trim())
-    .map(Number);
-  const n = rows * shape.slice(1).reduce((a, b) => a * b, 1);
-  const start = 10 + headerLength;
-  const bytes = buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + start + n * 4);
-  if (descr !== '<f4' && descr !== '<i4') throw new Error(`${file}: dtype ${descr} is not float32/int32`);
-  return {
-    data: descr === '<f4' ? new Float32Array(bytes) : new Int32Array(bytes),
-    shape: [rows, ...shape.slice(1)],
-  };
-}
+const npy = (file, rows) => readNpyRows(dir, file, rows);
 
 const steps = Number(stepsArg);
 const rows = 256 * steps;
