@@ -1,4 +1,5 @@
 import {
+  findBackend,
   getKernel,
   registerKernel,
   unregisterKernel,
@@ -10,6 +11,9 @@ import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from './interna
 import { kernelContext, type KernelContext } from './internal/kernel-call.ts';
 import { fastBatchMatMul, fastFusedMatMul } from './internal/matmul-kernels.ts';
 import { maxPoolGradKernel } from './internal/pool-kernels.ts';
+import { loadSimd, type SimdStatus } from './internal/simd.ts';
+
+export type { SimdStatus } from './internal/simd.ts';
 
 /** A backend this package has training kernels for. */
 export type TrainingKernelBackend = 'wasm' | 'cpu';
@@ -151,4 +155,37 @@ export function unregisterTrainingKernels(backendName: TrainingKernelBackend = '
     if (stock !== undefined) registerKernel(stock);
   }
   replaced.delete(backendName);
+}
+
+/**
+ * Loads multitask's WebAssembly SIMD kernels onto the initialised `wasm` backend: a small module of ours that works in
+ * place on the backend's own memory and speeds up `Conv2DBackpropInput`, the first layers' `Conv2DBackpropFilter` and
+ * `MaxPoolGrad` of the training kernels (see the package README). Asynchronous (browsers refuse synchronous
+ * compilation of modules above 4 KB) and idempotent; {@link selectBackend} calls it. Never throws: where the backend
+ * memory or WebAssembly SIMD is unavailable the training kernels keep their composed versions, and the returned
+ * status says why.
+ *
+ * @returns whether the SIMD kernels are active, and why not
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { loadSimdKernels, registerTrainingKernels } from '@multitask/backend';
+ *
+ * await tf.setBackend('wasm');
+ * registerTrainingKernels();
+ * const simd = await loadSimdKernels();
+ * console.log(simd.active, simd.reason); // true 'WebAssembly SIMD kernels on the backend heap'
+ * ```
+ */
+export async function loadSimdKernels(): Promise<SimdStatus> {
+  // tfjs types findBackend as non-null; it returns null for a backend that is not initialised
+  const backend = findBackend('wasm') as object | null;
+  if (backend === null) {
+    return {
+      active: false,
+      reason: "the wasm backend is not initialised (await tf.setBackend('wasm') first)",
+    };
+  }
+  return loadSimd(backend);
 }

@@ -7,11 +7,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { registerTrainingKernels } from '../src/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSimdKernels, registerTrainingKernels } from '../src/index.ts';
+import { setSimdKernelEnabled, type SimdKernelName } from '../src/internal/simd.ts';
 import { pairwise, randomArray, relativeError, valuesOn } from './helpers.ts';
 
-const TOL = 1e-4;
+const TOL = 1e-5;
 type Pad = 'valid' | 'same' | 'explicit';
 
 beforeAll(async () => {
@@ -25,7 +26,29 @@ beforeAll(async () => {
     'Conv2DBackpropInput',
     'MaxPoolGrad',
   ]);
+  const simd = await loadSimdKernels();
+  expect(simd, simd.reason).toMatchObject({ active: true });
 });
+
+const SIMD_KERNELS: readonly SimdKernelName[] = [
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'MaxPoolGrad',
+];
+
+/**
+ * Runs the grids twice: with the SIMD kernels (the default where they load) and with their composed fallbacks (as on
+ * an engine without WebAssembly SIMD).
+ */
+const MODES = ['simd', 'composed'] as const;
+function useMode(mode: (typeof MODES)[number]): void {
+  beforeAll(() => {
+    for (const k of SIMD_KERNELS) setSimdKernelEnabled(k, mode === 'simd');
+  });
+  afterAll(() => {
+    for (const k of SIMD_KERNELS) setSimdKernelEnabled(k, true);
+  });
+}
 
 const grid = pairwise({
   batch: [1, 3],
@@ -66,7 +89,8 @@ function outShape(c: Case): [number, number, number, number] {
   return info.outShape;
 }
 
-describe('conv2d backprop kernels on wasm vs cpu, pairwise grid', () => {
+describe.each(MODES)('conv2d backprop kernels on wasm (%s) vs cpu, pairwise grid', (mode) => {
+  useMode(mode);
   it('covers every pair of axis values in a handful of points', () => {
     // 3 × 3 (the two largest axes) pairs need at least 9 points; the full product has 2·3·3·3·2·3·2 = 648.
     expect(grid.length).toBeGreaterThanOrEqual(9);
@@ -231,7 +255,8 @@ describe('matmul kernels on wasm vs cpu', () => {
   });
 });
 
-describe('MaxPoolGrad on wasm vs cpu, pairwise grid', () => {
+describe.each(MODES)('MaxPoolGrad on wasm (%s) vs cpu, pairwise grid', (mode) => {
+  useMode(mode);
   const pools = pairwise({
     batch: [1, 3],
     channels: [1, 3, 8],

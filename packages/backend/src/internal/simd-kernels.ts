@@ -1,0 +1,159 @@
+/**
+ * The kernels that run (part of) their work in the SIMD module (simd.ts): each returns `undefined` when its case is
+ * not covered, and the caller falls back to its composed version. Every output is allocated before any offset is
+ * taken (an allocation may grow — and move the views of — the heap; offsets stay valid, views do not).
+ */
+import { type backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { heapOf } from './heap.ts';
+import { type KernelContext } from './kernel-call.ts';
+import { simdOf } from './simd.ts';
+
+type Shape4 = [number, number, number, number];
+
+/** The largest input-channel count for which the direct filter gradient is used (measured: bench/simd.bench.ts). */
+export const SIMD_FILTER_GRAD_MAX_CI = 4;
+
+/**
+ * dx = col2im(dy · Wᵀ): dy as [N·OH·OW, Co] times the filter as [Co, FH·FW·Ci] (one XNNPACK product, no zero
+ * padding), then every column added to its input positions. `dy` is NHWC; `inShape` the NHWC input shape.
+ */
+export function simdConv2DBackpropInput(
+  ctx: KernelContext,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  inShape: Shape4,
+  info: backend_util.Conv2DInfo,
+): TensorInfo | undefined {
+  const simd = simdOf(ctx.backend, 'Conv2DBackpropInput');
+  const heap = heapOf(ctx.backend);
+  if (simd === undefined || heap === undefined) return undefined;
+  if (dy.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
+  if (util.sizeFromShape(dy.shape) === 0 || util.sizeFromShape(inShape) === 0) return undefined;
+  const [n, h, w, ci] = inShape;
+  const [, oh, ow, co] = dy.shape as Shape4;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
+  const k = fh * fw * ci;
+  const temps: TensorInfo[] = [];
+  try {
+    const a = ctx.run('Reshape', { x: dy }, { shape: [1, n * oh * ow, co] });
+    temps.push(a);
+    const f2 = ctx.run('Reshape', { x: filter }, { shape: [k, co] });
+    temps.push(f2);
+    const ft = ctx.run('Transpose', { x: f2 }, { perm: [1, 0] });
+    temps.push(ft);
+    const b = ctx.run('Reshape', { x: ft }, { shape: [1, co, k] });
+    temps.push(b);
+    const cols = ctx.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
+    temps.push(cols);
+    const dx = heap.alloc(inShape);
+    simd.fn.col2im(
+      simd.offset(cols),
+      simd.offset(dx),
+      n,
+      h,
+      w,
+      ci,
+      oh,
+      ow,
+      fh,
+      fw,
+      sh,
+      sw,
+      info.padInfo.top,
+      info.padInfo.left,
+    );
+    return dx;
+  } finally {
+    for (const t of temps) ctx.free(t);
+  }
+}
+
+/**
+ * The filter gradient as a direct SIMD loop over channels-first copies of x and dy, for stride width 1 and at most
+ * {@link SIMD_FILTER_GRAD_MAX_CI} input channels (first layers, where XNNPACK's convolution with dy as the filter is
+ * slow). `x` and `dy` are NHWC.
+ */
+export function simdConv2DBackpropFilter(
+  ctx: KernelContext,
+  x: TensorInfo,
+  dy: TensorInfo,
+  filterShape: Shape4,
+  info: backend_util.Conv2DInfo,
+): TensorInfo | undefined {
+  const simd = simdOf(ctx.backend, 'Conv2DBackpropFilter');
+  const heap = heapOf(ctx.backend);
+  if (simd === undefined || heap === undefined) return undefined;
+  if (x.dtype !== 'float32' || dy.dtype !== 'float32') return undefined;
+  if (info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
+  const [n, h, w, ci] = x.shape as Shape4;
+  const [, oh, ow, co] = dy.shape as Shape4;
+  if (ci > SIMD_FILTER_GRAD_MAX_CI) return undefined;
+  if (util.sizeFromShape(x.shape) === 0 || util.sizeFromShape(dy.shape) === 0) return undefined;
+  const temps: TensorInfo[] = [];
+  try {
+    const dyT = ctx.run('Transpose', { x: dy }, { perm: [0, 3, 1, 2] });
+    temps.push(dyT);
+    let xT = x;
+    if (ci > 1) {
+      xT = ctx.run('Transpose', { x }, { perm: [0, 3, 1, 2] });
+      temps.push(xT);
+    }
+    const dw = heap.alloc(filterShape);
+    simd.fn.convFilterGrad(
+      simd.offset(xT),
+      simd.offset(dyT),
+      simd.offset(dw),
+      n,
+      ci,
+      h,
+      w,
+      co,
+      oh,
+      ow,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.padInfo.top,
+      info.padInfo.left,
+    );
+    return dw;
+  } finally {
+    for (const t of temps) ctx.free(t);
+  }
+}
+
+/** MaxPoolGrad in SIMD, given the forward output `y` (float32, NHWC). */
+export function simdMaxPoolGrad(
+  backend: object,
+  x: TensorInfo,
+  y: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo | undefined {
+  const simd = simdOf(backend, 'MaxPoolGrad');
+  const heap = heapOf(backend);
+  if (simd === undefined || heap === undefined) return undefined;
+  if (util.sizeFromShape(x.shape) === 0 || util.sizeFromShape(dy.shape) === 0) return undefined;
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
+  const dx = heap.alloc(x.shape);
+  simd.fn.maxPoolGrad(
+    simd.offset(x),
+    simd.offset(y),
+    simd.offset(dy),
+    simd.offset(dx),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
+  return dx;
+}
