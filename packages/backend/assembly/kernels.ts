@@ -16,11 +16,6 @@ function addRun(dst: usize, src: usize, len: i32): void {
   }
 }
 
-/** Zeroes `len` floats at `dst`. */
-export function zero(dst: usize, len: i32): void {
-  memory.fill(dst, 0, (<usize>len) << 2);
-}
-
 /**
  * col2im: dx [n, h, w, ci] = Σ of the columns cols [n, oh, ow, fh, fw, ci] scattered to their input positions
  * (y = oy·sh + ky − pt, x = ox·sw + kx − pl; out-of-range taps dropped). dx is overwritten.
@@ -294,5 +289,19 @@ export function maxPoolGrad(
         o += c;
       }
     }
+  }
+}
+
+/**
+ * Column sums of a [rows, cols] matrix: out[c] = Σᵣ x[r, c], each column summed in row order (the cpu backend's
+ * order). The bias gradient: a sum over the leading axes N, H, W of a [N, H, W, C] tensor. out is overwritten.
+ */
+export function colSum(x: usize, out: usize, rows: i32, cols: i32): void {
+  memory.fill(out, 0, (<usize>cols) << 2);
+  const rowBytes = (<usize>cols) << 2;
+  let p = x;
+  for (let r = 0; r < rows; r++) {
+    addRun(out, p, cols);
+    p += rowBytes;
   }
 }

@@ -22,7 +22,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = join(here, '..');
 const child = process.env.MULTITASK_SIMD_CHILD;
-const KERNELS: readonly SimdKernelName[] = ['Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad'];
+const KERNELS: readonly SimdKernelName[] = [
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'MaxPoolGrad',
+  'Sum',
+];
 const BATCH = Number(process.env.MULTITASK_SIMD_BATCH ?? 256);
 const STEPS = 8;
 
@@ -108,6 +113,18 @@ describe.skipIf(child !== undefined)('SIMD kernels vs their fallbacks', () => {
         'pool1 (x 32×32×10)',
         { input: [b, 32, 32, 10], dy: [b, 16, 16, 10] },
         { filterSize: 2, strides: 2, pad: 'valid' },
+      ],
+      [
+        'Sum',
+        'bias gradient conv1 (256·32·32 × 10)',
+        { x: [b, 32, 32, 10] },
+        { axis: [0, 1, 2], keepDims: false },
+      ],
+      [
+        'Sum',
+        'bias gradient conv2 (256·12·12 × 20)',
+        { x: [b, 12, 12, 20] },
+        { axis: [0, 1, 2], keepDims: false },
       ],
       [
         'MaxPoolGrad',

@@ -11,6 +11,7 @@ import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from './interna
 import { kernelContext, type KernelContext } from './internal/kernel-call.ts';
 import { fastBatchMatMul, fastFusedMatMul } from './internal/matmul-kernels.ts';
 import { maxPoolGradKernel } from './internal/pool-kernels.ts';
+import { simdSumKernel } from './internal/simd-kernels.ts';
 import { loadSimd, type SimdStatus } from './internal/simd.ts';
 
 export type { SimdStatus } from './internal/simd.ts';
@@ -35,6 +36,7 @@ const WASM_KERNELS: Readonly<Record<string, KernelFactory>> = {
   Conv2DBackpropFilter: (makeCtx) => conv2DBackpropFilterKernel(makeCtx),
   Conv2DBackpropInput: (makeCtx) => conv2DBackpropInputKernel(makeCtx),
   MaxPoolGrad: (_makeCtx, stock) => maxPoolGradKernel(required(stock, 'MaxPoolGrad', 'wasm')),
+  Sum: (_makeCtx, stock) => simdSumKernel(required(stock, 'Sum', 'wasm')),
 };
 
 /**
@@ -75,7 +77,7 @@ function current(name: string, backendName: string): MarkedConfig | undefined {
  * ```ts
  * import { trainingKernelNames } from '@multitask/backend';
  *
- * console.log(trainingKernelNames('wasm')); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']
+ * console.log(trainingKernelNames('wasm')); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum']
  * ```
  */
 export function trainingKernelNames(backendName: TrainingKernelBackend = 'wasm'): readonly string[] {
@@ -97,7 +99,7 @@ export function trainingKernelNames(backendName: TrainingKernelBackend = 'wasm')
  * import { registerTrainingKernels } from '@multitask/backend';
  *
  * await tf.setBackend('wasm');
- * console.log(registerTrainingKernels()); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']
+ * console.log(registerTrainingKernels()); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum']
  * ```
  */
 export function registerTrainingKernels(backendName: TrainingKernelBackend = 'wasm'): readonly string[] {

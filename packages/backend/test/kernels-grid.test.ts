@@ -25,6 +25,7 @@ beforeAll(async () => {
     'Conv2DBackpropFilter',
     'Conv2DBackpropInput',
     'MaxPoolGrad',
+    'Sum',
   ]);
   const simd = await loadSimdKernels();
   expect(simd, simd.reason).toMatchObject({ active: true });
@@ -157,6 +158,52 @@ describe.each(MODES)('conv2d backprop kernels on wasm (%s) vs cpu, pairwise grid
       expect(relativeError(got[0]!, want[0]!), 'Conv2DBackpropFilter').toBeLessThanOrEqual(TOL);
       expect(relativeError(got[1]!, want[1]!), 'Conv2DBackpropInput').toBeLessThanOrEqual(TOL);
     });
+  });
+
+  it('matches cpu on the Multi-LeNet shapes (36×36×1 → 5×5×10 → pool → 5×5×20 → pool), batch 2', () => {
+    const n = 2;
+    const conv = (
+      name: 'Conv2DBackpropFilter' | 'Conv2DBackpropInput',
+      x: [number, number, number, number],
+      filter: [number, number, number, number],
+      seed: number,
+    ) => {
+      const dyShape = tf.backend_util.computeConv2DInfo(x, filter, 1, 1, 'valid').outShape;
+      const dyv = randomArray(
+        dyShape.reduce((a, b) => a * b),
+        seed,
+      );
+      const other = name === 'Conv2DBackpropFilter' ? x : filter;
+      const ov = randomArray(
+        other.reduce((a, b) => a * b),
+        seed + 1,
+      );
+      return (): tf.Tensor =>
+        name === 'Conv2DBackpropFilter'
+          ? tf
+              .engine()
+              .runKernel<tf.Tensor>(
+                name,
+                { x: tf.tensor(ov, x), dy: tf.tensor(dyv, dyShape) },
+                { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: filter },
+              )
+          : tf
+              .engine()
+              .runKernel<tf.Tensor>(
+                name,
+                { dy: tf.tensor(dyv, dyShape), filter: tf.tensor(ov, filter) },
+                { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: x },
+              );
+    };
+    const cases = [
+      conv('Conv2DBackpropFilter', [n, 36, 36, 1], [5, 5, 1, 10], 1),
+      conv('Conv2DBackpropFilter', [n, 16, 16, 10], [5, 5, 10, 20], 3),
+      conv('Conv2DBackpropInput', [n, 36, 36, 1], [5, 5, 1, 10], 5),
+      conv('Conv2DBackpropInput', [n, 16, 16, 10], [5, 5, 10, 20], 7),
+    ];
+    for (const run of cases) {
+      expect(relativeError(valuesOn('wasm', run)[0]!, valuesOn('cpu', run)[0]!)).toBeLessThanOrEqual(TOL);
+    }
   });
 
   it('handles NCHW by transposing (filter and input gradients)', () => {
@@ -305,6 +352,22 @@ describe.each(MODES)('MaxPoolGrad on wasm (%s) vs cpu, pairwise grid', (mode) =>
     });
   });
 
+  it('matches cpu on the Multi-LeNet pools (32×32×10 and 12×12×20, 2×2 stride 2), with ReLU zeros as ties', () => {
+    const pools: [[number, number, number, number], number][] = [
+      [[2, 32, 32, 10], 90],
+      [[2, 12, 12, 20], 91],
+    ];
+    for (const [shape, seed] of pools) {
+      const xv = randomArray(
+        shape.reduce((a, b) => a * b),
+        seed,
+      ).map((v) => Math.max(v, 0));
+      const dyv = randomArray((shape[0] * shape[1] * shape[2] * shape[3]) / 4, seed + 10);
+      const run = poolGrad(xv, [...shape], dyv, { filterSize: 2, strides: 2, pad: 'valid' });
+      expect(Array.from(valuesOn('wasm', run)[0]!)).toEqual(Array.from(valuesOn('cpu', run)[0]!));
+    }
+  });
+
   it('gives no gradient to windows of −∞ or NaN only and skips NaN elsewhere, as cpu does', () => {
     const xv = Float32Array.from([-Infinity, -Infinity, NaN, NaN, NaN, 1, 2, -Infinity, NaN, 3]);
     const run = poolGrad(xv, [1, 2, 5, 1], Float32Array.from([1, 1, 1, 1, 1]), {
@@ -316,5 +379,37 @@ describe.each(MODES)('MaxPoolGrad on wasm (%s) vs cpu, pairwise grid', (mode) =>
     const got = valuesOn('wasm', run)[0]!;
     expect(Array.from(got)).toEqual(Array.from(want));
     expect(Array.from(got)).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 0, 1]);
+  });
+});
+
+describe.each(MODES)('Sum on wasm (%s) vs cpu', (mode) => {
+  useMode(mode);
+  const cases: [number[], number | number[] | undefined, boolean][] = [
+    [[3, 5, 7, 10], [0, 1, 2], false], // the bias gradient of a conv layer, C not a multiple of 4
+    [[2, 4, 4, 8], [2, 0, 1], true], // unsorted axes, keepDims
+    [[33, 7], 0, false], // a dense layer's bias gradient
+    [[1, 6, 3], [0, 1], false], // batch 1
+    [[4, 5, 6], [1, 2], false], // trailing axes: the stock kernel
+    [[4, 5, 6], [0, 2], true], // not a prefix: the stock kernel
+    [[4, 5, 6], undefined, false], // every axis: the stock kernel
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    it(`x ${shape.join('×')} axis ${JSON.stringify(axis)} keepDims ${keepDims}`, () => {
+      const xv = randomArray(
+        shape.reduce((a, b) => a * b),
+        shape.length * 7 + shape[0]!,
+      );
+      const run = (): tf.Tensor => tf.sum(tf.tensor(xv, shape), axis, keepDims);
+      const shapeOn = (b: string): number[] => {
+        tf.setBackend(b);
+        return tf.tidy(() => run().shape);
+      };
+      expect(shapeOn('wasm')).toEqual(shapeOn('cpu'));
+      expect(relativeError(valuesOn('wasm', run)[0]!, valuesOn('cpu', run)[0]!)).toBeLessThanOrEqual(TOL);
+    });
+  }
+  it('leaves int32 sums to the stock kernel', () => {
+    const run = (): tf.Tensor => tf.sum(tf.tensor([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), 0);
+    expect(Array.from(valuesOn('wasm', run)[0]!)).toEqual([9, 12]);
   });
 });

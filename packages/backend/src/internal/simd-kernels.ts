@@ -3,7 +3,7 @@
  * not covered, and the caller falls back to its composed version. Every output is allocated before any offset is
  * taken (an allocation may grow — and move the views of — the heap; offsets stay valid, views do not).
  */
-import { type backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { type backend_util, type KernelFunc, util, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOf } from './heap.ts';
 import { type KernelContext } from './kernel-call.ts';
 import { simdOf } from './simd.ts';
@@ -156,4 +156,33 @@ export function simdMaxPoolGrad(
     info.padInfo.left,
   );
   return dx;
+}
+
+/**
+ * Sum over the leading axes of a float32 tensor (e.g. N, H, W of [N, H, W, C]: the bias gradient) as one pass of
+ * column sums, where the stock wasm kernel transposes the tensor first; every other reduction goes to `stock`.
+ */
+export function simdSumKernel(stock: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const x = inputs.x!;
+    const simd = simdOf(backend, 'Sum');
+    const heap = heapOf(backend);
+    const rank = x.shape.length;
+    if (simd === undefined || heap === undefined || x.dtype !== 'float32' || rank < 2) return stock(args);
+    const axisAttr = attrs?.axis as number | number[] | null | undefined;
+    const axes = (axisAttr == null ? x.shape.map((_, d) => d) : util.parseAxisParam(axisAttr, x.shape)).sort(
+      (a, b) => a - b,
+    );
+    const k = axes.length;
+    if (k === 0 || k >= rank || axes.some((a, i) => a !== i)) return stock(args);
+    const rows = util.sizeFromShape(x.shape.slice(0, k));
+    const rest = x.shape.slice(k);
+    const cols = util.sizeFromShape(rest);
+    if (rows === 0 || cols === 0) return stock(args);
+    const outShape = attrs?.keepDims === true ? [...x.shape.slice(0, k).map(() => 1), ...rest] : rest;
+    const out = heap.alloc(outShape);
+    simd.fn.colSum(simd.offset(x), simd.offset(out), rows, cols);
+    return out;
+  };
 }

@@ -9,8 +9,6 @@ import { SIMD_MODULE_BASE64 } from './simd-module.ts';
 
 /** The functions of the SIMD module; every pointer is a byte offset in the backend's heap. */
 export interface SimdExports {
-  /** Zeroes `len` floats. */
-  zero(dst: number, len: number): void;
   col2im(
     cols: number,
     dx: number,
@@ -44,6 +42,7 @@ export interface SimdExports {
     pt: number,
     pl: number,
   ): void;
+  colSum(x: number, out: number, rows: number, cols: number): void;
   maxPoolGrad(
     x: number,
     y: number,
@@ -106,7 +105,7 @@ let compiled: Promise<object> | undefined;
 let disabledReason: string | undefined;
 
 /** The SIMD kernels, each of which can be switched off (benchmarks compare with and without it). */
-export type SimdKernelName = 'Conv2DBackpropInput' | 'Conv2DBackpropFilter' | 'MaxPoolGrad';
+export type SimdKernelName = 'Conv2DBackpropInput' | 'Conv2DBackpropFilter' | 'MaxPoolGrad' | 'Sum';
 
 const off = new Set<SimdKernelName>();
 
