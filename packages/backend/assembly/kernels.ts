@@ -73,15 +73,240 @@ function addTo(p: usize, v: f32): void {
   store<f32>(p, load<f32>(p) + v);
 }
 
+/** The output rows oy whose tap row ky lands inside x: [oy0, oy1) packed as oy0 << 16 | oy1. */
+function rowRange(ky: i32, oh: i32, sh: i32, pt: i32, h: i32): i32 {
+  let oy0 = 0;
+  while (oy0 < oh && oy0 * sh + ky - pt < 0) oy0++;
+  let oy1 = oh;
+  while (oy1 > oy0 && (oy1 - 1) * sh + ky - pt >= h) oy1--;
+  return (oy0 << 16) | oy1;
+}
+
 /**
- * Filter gradient of a stride-(sh, 1) convolution: dw [fh, fw, ci, co] = Σ x[b, c, oy·sh + ky − pt, ox + kx − pl] ·
- * dy[b, o, oy, ox], with x as [n, ci, h, w] and dy as [n, co, oh, ow] (channels first, so that the ox loop reads
- * both contiguously). Four filter columns (kx) at a time share each dy load. dw is overwritten.
+ * Σ over the rows of one tap row ky and the columns ox of x[y, ox + kx + k − pl] · dy[oy, ox] for k < nk (≤ 4) and one
+ * output channel: added to dw at `at`, `at + stride`, …. `xPlane` is one input channel [h, w], `dyPlane` one output
+ * channel [oh, ow].
+ */
+function taps(
+  xPlane: usize,
+  dyPlane: usize,
+  at: usize,
+  stride: usize,
+  h: i32,
+  w: i32,
+  oh: i32,
+  ow: i32,
+  ky: i32,
+  kx: i32,
+  nk: i32,
+  sh: i32,
+  pt: i32,
+  pl: i32,
+): void {
+  const range = rowRange(ky, oh, sh, pt, h);
+  const oy0 = range >> 16;
+  const oy1 = range & 0xffff;
+  if (oy1 <= oy0) return;
+  // the ox range where every one of the nk taps is inside x, then each tap's own edges
+  let lo = pl - kx;
+  if (lo < 0) lo = 0;
+  let hi = w + pl - (kx + nk - 1);
+  if (hi > ow) hi = ow;
+  if (hi < lo) hi = lo;
+  const vecEnd = lo + ((hi - lo) & ~3);
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let s0: f32 = 0;
+  let s1: f32 = 0;
+  let s2: f32 = 0;
+  let s3: f32 = 0;
+  for (let oy = oy0; oy < oy1; oy++) {
+    const dyRow = dyPlane + ((<usize>(oy * ow)) << 2);
+    // the row start shifted so that index ox gives tap kx
+    const xRow = xPlane + ((<usize>((oy * sh + ky - pt) * w + kx - pl)) << 2);
+    let ox = lo;
+    if (nk == 4) {
+      for (; ox < vecEnd; ox += 4) {
+        const d = v128.load(dyRow + ((<usize>ox) << 2));
+        const p = xRow + ((<usize>ox) << 2);
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(p), d));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(p + 4), d));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(p + 8), d));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(p + 12), d));
+      }
+    } else {
+      for (; ox < vecEnd; ox += 4) {
+        const d = v128.load(dyRow + ((<usize>ox) << 2));
+        const p = xRow + ((<usize>ox) << 2);
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(p), d));
+        if (nk > 1) a1 = f32x4.add(a1, f32x4.mul(v128.load(p + 4), d));
+        if (nk > 2) a2 = f32x4.add(a2, f32x4.mul(v128.load(p + 8), d));
+      }
+    }
+    for (let k = 0; k < nk; k++) {
+      const s = edges(xRow, dyRow, k, kx, lo, vecEnd, w, ow, pl);
+      if (k == 0) s0 += s;
+      else if (k == 1) s1 += s;
+      else if (k == 2) s2 += s;
+      else s3 += s;
+    }
+  }
+  addTo(at, hsum(a0) + s0);
+  if (nk > 1) addTo(at + stride, hsum(a1) + s1);
+  if (nk > 2) addTo(at + 2 * stride, hsum(a2) + s2);
+  if (nk > 3) addTo(at + 3 * stride, hsum(a3) + s3);
+}
+
+/** Σ x[ox + k] · dy[ox] over the ox of tap kx + k inside x but outside the vectorised range [lo, vecEnd). */
+function edges(
+  xRow: usize,
+  dyRow: usize,
+  k: i32,
+  kx: i32,
+  lo: i32,
+  vecEnd: i32,
+  w: i32,
+  ow: i32,
+  pl: i32,
+): f32 {
+  const tlo = pl - kx - k > 0 ? pl - kx - k : 0;
+  const thi = w + pl - kx - k < ow ? w + pl - kx - k : ow;
+  let s: f32 = 0;
+  for (let e = tlo; e < thi; e++) {
+    if (e >= lo && e < vecEnd) {
+      e = vecEnd - 1;
+      continue;
+    }
+    s += load<f32>(xRow + ((<usize>(e + k)) << 2)) * load<f32>(dyRow + ((<usize>e) << 2));
+  }
+  return s;
+}
+
+/**
+ * As {@link taps} for five taps (kx … kx + 4) and two output channels at once (dyPlane, dyPlane + planeBytes): ten
+ * accumulators, each x load shared by two products and each dy load by five.
+ */
+function taps5x2(
+  xPlane: usize,
+  dyPlane: usize,
+  planeBytes: usize,
+  at: usize,
+  stride: usize,
+  h: i32,
+  w: i32,
+  oh: i32,
+  ow: i32,
+  ky: i32,
+  kx: i32,
+  sh: i32,
+  pt: i32,
+  pl: i32,
+): void {
+  const range = rowRange(ky, oh, sh, pt, h);
+  const oy0 = range >> 16;
+  const oy1 = range & 0xffff;
+  if (oy1 <= oy0) return;
+  let lo = pl - kx;
+  if (lo < 0) lo = 0;
+  let hi = w + pl - (kx + 4);
+  if (hi > ow) hi = ow;
+  if (hi < lo) hi = lo;
+  const vecEnd = lo + ((hi - lo) & ~3);
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0);
+  let b0 = f32x4.splat(0);
+  let b1 = f32x4.splat(0);
+  let b2 = f32x4.splat(0);
+  let b3 = f32x4.splat(0);
+  let b4 = f32x4.splat(0);
+  let sa: f32 = 0;
+  let sb: f32 = 0;
+  let edgeA0: f32 = 0;
+  let edgeA1: f32 = 0;
+  let edgeA2: f32 = 0;
+  let edgeA3: f32 = 0;
+  let edgeA4: f32 = 0;
+  let edgeB0: f32 = 0;
+  let edgeB1: f32 = 0;
+  let edgeB2: f32 = 0;
+  let edgeB3: f32 = 0;
+  let edgeB4: f32 = 0;
+  for (let oy = oy0; oy < oy1; oy++) {
+    const dyRow = dyPlane + ((<usize>(oy * ow)) << 2);
+    const dyRowB = dyRow + planeBytes;
+    const xRow = xPlane + ((<usize>((oy * sh + ky - pt) * w + kx - pl)) << 2);
+    for (let ox = lo; ox < vecEnd; ox += 4) {
+      const o4 = (<usize>ox) << 2;
+      const da = v128.load(dyRow + o4);
+      const db = v128.load(dyRowB + o4);
+      const p = xRow + o4;
+      let v = v128.load(p);
+      a0 = f32x4.add(a0, f32x4.mul(v, da));
+      b0 = f32x4.add(b0, f32x4.mul(v, db));
+      v = v128.load(p + 4);
+      a1 = f32x4.add(a1, f32x4.mul(v, da));
+      b1 = f32x4.add(b1, f32x4.mul(v, db));
+      v = v128.load(p + 8);
+      a2 = f32x4.add(a2, f32x4.mul(v, da));
+      b2 = f32x4.add(b2, f32x4.mul(v, db));
+      v = v128.load(p + 12);
+      a3 = f32x4.add(a3, f32x4.mul(v, da));
+      b3 = f32x4.add(b3, f32x4.mul(v, db));
+      v = v128.load(p + 16);
+      a4 = f32x4.add(a4, f32x4.mul(v, da));
+      b4 = f32x4.add(b4, f32x4.mul(v, db));
+    }
+    if (vecEnd - lo < ow) {
+      edgeA0 += edges(xRow, dyRow, 0, kx, lo, vecEnd, w, ow, pl);
+      edgeA1 += edges(xRow, dyRow, 1, kx, lo, vecEnd, w, ow, pl);
+      edgeA2 += edges(xRow, dyRow, 2, kx, lo, vecEnd, w, ow, pl);
+      edgeA3 += edges(xRow, dyRow, 3, kx, lo, vecEnd, w, ow, pl);
+      edgeA4 += edges(xRow, dyRow, 4, kx, lo, vecEnd, w, ow, pl);
+      edgeB0 += edges(xRow, dyRowB, 0, kx, lo, vecEnd, w, ow, pl);
+      edgeB1 += edges(xRow, dyRowB, 1, kx, lo, vecEnd, w, ow, pl);
+      edgeB2 += edges(xRow, dyRowB, 2, kx, lo, vecEnd, w, ow, pl);
+      edgeB3 += edges(xRow, dyRowB, 3, kx, lo, vecEnd, w, ow, pl);
+      edgeB4 += edges(xRow, dyRowB, 4, kx, lo, vecEnd, w, ow, pl);
+    }
+  }
+  addTo(at, hsum(a0) + edgeA0);
+  addTo(at + stride, hsum(a1) + edgeA1);
+  addTo(at + 2 * stride, hsum(a2) + edgeA2);
+  addTo(at + 3 * stride, hsum(a3) + edgeA3);
+  addTo(at + 4 * stride, hsum(a4) + edgeA4);
+  addTo(at + 4, hsum(b0) + edgeB0);
+  addTo(at + 4 + stride, hsum(b1) + edgeB1);
+  addTo(at + 4 + 2 * stride, hsum(b2) + edgeB2);
+  addTo(at + 4 + 3 * stride, hsum(b3) + edgeB3);
+  addTo(at + 4 + 4 * stride, hsum(b4) + edgeB4);
+}
+
+/** Copies a [rows, cols] matrix to [cols, rows] (one image, channels last → channels first). */
+function transposeInto(src: usize, dst: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const row = src + ((<usize>(r * cols)) << 2);
+    for (let c = 0; c < cols; c++) {
+      store<f32>(dst + ((<usize>(c * rows + r)) << 2), load<f32>(row + ((<usize>c) << 2)));
+    }
+  }
+}
+
+/**
+ * Filter gradient of a stride-(sh, 1) convolution: dw [fh, fw, ci, co] = Σ x[b, oy·sh + ky − pt, ox + kx − pl, c] ·
+ * dy[b, oy, ox, o], with x [n, h, w, ci] and dy [n, oh, ow, co] (channels last). Each image is first copied
+ * channels-first into `scratch` (room for co·oh·ow floats, plus ci·h·w when ci > 1), so that the ox loop reads x and
+ * dy contiguously. dw is overwritten.
  */
 export function convFilterGrad(
   x: usize,
   dy: usize,
   dw: usize,
+  scratch: usize,
   n: i32,
   ci: i32,
   h: i32,
@@ -96,82 +321,38 @@ export function convFilterGrad(
   pl: i32,
 ): void {
   memory.fill(dw, 0, (<usize>(fh * fw * ci * co)) << 2);
+  const dyImage = (<usize>(oh * ow * co)) << 2;
+  const xImage = (<usize>(h * w * ci)) << 2;
+  const dyPlaneBytes = (<usize>(oh * ow)) << 2;
+  const xPlaneBytes = (<usize>(h * w)) << 2;
+  const xT = scratch + dyImage;
+  const stride = (<usize>(ci * co)) << 2; // dw bytes from one kx to the next
   for (let b = 0; b < n; b++) {
+    transposeInto(dy + <usize>b * dyImage, scratch, oh * ow, co);
+    let xPlanes = x + <usize>b * xImage;
+    if (ci > 1) {
+      transposeInto(xPlanes, xT, h * w, ci);
+      xPlanes = xT;
+    }
     for (let c = 0; c < ci; c++) {
-      const xPlane = x + ((<usize>((b * ci + c) * h * w)) << 2);
-      for (let o = 0; o < co; o++) {
-        const dyPlane = dy + ((<usize>((b * co + o) * oh * ow)) << 2);
+      const xPlane = xPlanes + <usize>c * xPlaneBytes;
+      for (let o = 0; o < co; o += 2) {
+        const two = o + 1 < co;
+        const dyPlane = scratch + <usize>o * dyPlaneBytes;
         for (let ky = 0; ky < fh; ky++) {
-          // the output rows whose tap ky lands inside x
-          let oy0 = 0;
-          while (oy0 < oh && oy0 * sh + ky - pt < 0) oy0++;
-          let oy1 = oh;
-          while (oy1 > oy0 && (oy1 - 1) * sh + ky - pt >= h) oy1--;
-          if (oy1 <= oy0) continue;
-          for (let kx = 0; kx < fw; kx += 4) {
-            const nk = fw - kx < 4 ? fw - kx : 4;
-            // the ox range where every one of the nk taps is inside x, then each tap's own edges
-            let lo = pl - kx; // ox ≥ pl − kx' for x ≥ 0, largest for kx' = kx
-            if (lo < 0) lo = 0;
-            let hi = w + pl - (kx + nk - 1); // ox < w + pl − kx', smallest for the last tap
-            if (hi > ow) hi = ow;
-            if (hi < lo) hi = lo;
-            const vecEnd = lo + ((hi - lo) & ~3);
-            let a0 = f32x4.splat(0);
-            let a1 = f32x4.splat(0);
-            let a2 = f32x4.splat(0);
-            let a3 = f32x4.splat(0);
-            let s0: f32 = 0;
-            let s1: f32 = 0;
-            let s2: f32 = 0;
-            let s3: f32 = 0;
-            for (let oy = oy0; oy < oy1; oy++) {
-              const dyRow = dyPlane + ((<usize>(oy * ow)) << 2);
-              // x at (oy·sh + ky − pt, ox + kx − pl): the row start shifted so that index ox gives tap kx
-              const xRow = xPlane + <usize>(((oy * sh + ky - pt) * w + kx - pl) << 2);
-              let ox = lo;
-              if (nk == 4) {
-                for (; ox < vecEnd; ox += 4) {
-                  const d = v128.load(dyRow + ((<usize>ox) << 2));
-                  const p = xRow + ((<usize>ox) << 2);
-                  a0 = f32x4.add(a0, f32x4.mul(v128.load(p), d));
-                  a1 = f32x4.add(a1, f32x4.mul(v128.load(p + 4), d));
-                  a2 = f32x4.add(a2, f32x4.mul(v128.load(p + 8), d));
-                  a3 = f32x4.add(a3, f32x4.mul(v128.load(p + 12), d));
-                }
-              } else {
-                for (; ox < vecEnd; ox += 4) {
-                  const d = v128.load(dyRow + ((<usize>ox) << 2));
-                  const p = xRow + ((<usize>ox) << 2);
-                  a0 = f32x4.add(a0, f32x4.mul(v128.load(p), d));
-                  if (nk > 1) a1 = f32x4.add(a1, f32x4.mul(v128.load(p + 4), d));
-                  if (nk > 2) a2 = f32x4.add(a2, f32x4.mul(v128.load(p + 8), d));
-                }
-              }
-              // the rest of the common range, and each tap's own edges, one element at a time
-              for (let k = 0; k < nk; k++) {
-                const tlo = pl - kx - k > 0 ? pl - kx - k : 0;
-                const thi = w + pl - kx - k < ow ? w + pl - kx - k : ow;
-                let s: f32 = 0;
-                for (let e = tlo; e < thi; e++) {
-                  if (e >= lo && e < vecEnd) {
-                    e = vecEnd - 1;
-                    continue;
-                  }
-                  s += load<f32>(xRow + ((<usize>(e + k)) << 2)) * load<f32>(dyRow + ((<usize>e) << 2));
-                }
-                if (k == 0) s0 += s;
-                else if (k == 1) s1 += s;
-                else if (k == 2) s2 += s;
-                else s3 += s;
-              }
-            }
-            const stride = (<usize>(ci * co)) << 2;
+          let kx = 0;
+          while (kx < fw) {
             const at = dw + ((<usize>(((ky * fw + kx) * ci + c) * co + o)) << 2);
-            addTo(at, hsum(a0) + s0);
-            if (nk > 1) addTo(at + stride, hsum(a1) + s1);
-            if (nk > 2) addTo(at + 2 * stride, hsum(a2) + s2);
-            if (nk > 3) addTo(at + 3 * stride, hsum(a3) + s3);
+            if (two && fw - kx >= 5) {
+              taps5x2(xPlane, dyPlane, dyPlaneBytes, at, stride, h, w, oh, ow, ky, kx, sh, pt, pl);
+              kx += 5;
+            } else {
+              const nk = fw - kx < 4 ? fw - kx : 4;
+              taps(xPlane, dyPlane, at, stride, h, w, oh, ow, ky, kx, nk, sh, pt, pl);
+              if (two)
+                taps(xPlane, dyPlane + dyPlaneBytes, at + 4, stride, h, w, oh, ow, ky, kx, nk, sh, pt, pl);
+              kx += nk;
+            }
           }
         }
       }

@@ -206,6 +206,52 @@ describe.each(MODES)('conv2d backprop kernels on wasm (%s) vs cpu, pairwise grid
     }
   });
 
+  it('matches cpu for 5-wide filters with padding, odd output channels and row strides (the 5-tap SIMD blocks)', () => {
+    const cases: [
+      [number, number, number, number],
+      [number, number, number, number],
+      number | [number, number],
+      Case['pad'],
+    ][] = [
+      [[1, 11, 13, 3], [5, 5, 3, 3], 1, 'same'],
+      [[2, 9, 17, 1], [5, 7, 1, 5], [2, 1], 'same'],
+      [
+        [1, 10, 9, 2],
+        [3, 5, 2, 4],
+        1,
+        [
+          [0, 0],
+          [2, 1],
+          [3, 4],
+          [0, 0],
+        ],
+      ],
+    ];
+    cases.forEach(([x, filter, strides, pad], i) => {
+      const dyShape = tf.backend_util.computeConv2DInfo(x, filter, strides, 1, pad).outShape;
+      const xv = randomArray(
+        x.reduce((a, b) => a * b),
+        200 + i,
+      );
+      const dyv = randomArray(
+        dyShape.reduce((a, b) => a * b),
+        210 + i,
+      );
+      const run = (): tf.Tensor =>
+        tf
+          .engine()
+          .runKernel<tf.Tensor>(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor(xv, x), dy: tf.tensor(dyv, dyShape) },
+            { strides, pad, dataFormat: 'NHWC', filterShape: filter },
+          );
+      expect(
+        relativeError(valuesOn('wasm', run)[0]!, valuesOn('cpu', run)[0]!),
+        `case ${i}`,
+      ).toBeLessThanOrEqual(TOL);
+    });
+  });
+
   it('handles NCHW by transposing (filter and input gradients)', () => {
     const x: [number, number, number, number] = [2, 3, 9, 8]; // NCHW
     const filter: [number, number, number, number] = [3, 3, 3, 4];

@@ -10,8 +10,15 @@ import { simdOf } from './simd.ts';
 
 type Shape4 = [number, number, number, number];
 
-/** The largest input-channel count for which the direct filter gradient is used (measured: bench/simd.bench.ts). */
-export const SIMD_FILTER_GRAD_MAX_CI = 4;
+/**
+ * The largest input-channel count for which the direct filter gradient is used: measured faster than the XNNPACK
+ * composition for Multi-LeNet's 1 → 10 (0.36×) and 10 → 20 (0.74×) channels (bench/simd.bench.ts); wider layers
+ * were not measured and keep the composition.
+ */
+export const SIMD_FILTER_GRAD_MAX_CI = 16;
+
+/** The smallest output width for the direct filter gradient (its inner loop runs over output columns, 4 at a time). */
+export const SIMD_FILTER_GRAD_MIN_OW = 4;
 
 /**
  * dx = col2im(dy · Wᵀ): dy as [N·OH·OW, Co] times the filter as [Co, FH·FW·Ci] (one XNNPACK product, no zero
@@ -70,9 +77,9 @@ export function simdConv2DBackpropInput(
 }
 
 /**
- * The filter gradient as a direct SIMD loop over channels-first copies of x and dy, for stride width 1 and at most
- * {@link SIMD_FILTER_GRAD_MAX_CI} input channels (first layers, where XNNPACK's convolution with dy as the filter is
- * slow). `x` and `dy` are NHWC.
+ * The filter gradient as a direct SIMD loop over channels-first copies of each image of x and dy, for stride width 1, at most
+ * {@link SIMD_FILTER_GRAD_MAX_CI} input channels and outputs at least {@link SIMD_FILTER_GRAD_MIN_OW} wide (narrow
+ * layers, where XNNPACK's convolution with dy as the filter is slow). `x` and `dy` are NHWC.
  */
 export function simdConv2DBackpropFilter(
   ctx: KernelContext,
@@ -88,22 +95,17 @@ export function simdConv2DBackpropFilter(
   if (info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
   const [n, h, w, ci] = x.shape as Shape4;
   const [, oh, ow, co] = dy.shape as Shape4;
-  if (ci > SIMD_FILTER_GRAD_MAX_CI) return undefined;
+  if (ci > SIMD_FILTER_GRAD_MAX_CI || ow < SIMD_FILTER_GRAD_MIN_OW) return undefined;
   if (util.sizeFromShape(x.shape) === 0 || util.sizeFromShape(dy.shape) === 0) return undefined;
-  const temps: TensorInfo[] = [];
+  // room for one image of dy, and of x when it has more than one channel, channels first
+  const scratch = heap.alloc([co * oh * ow + (ci > 1 ? ci * h * w : 0)]);
   try {
-    const dyT = ctx.run('Transpose', { x: dy }, { perm: [0, 3, 1, 2] });
-    temps.push(dyT);
-    let xT = x;
-    if (ci > 1) {
-      xT = ctx.run('Transpose', { x }, { perm: [0, 3, 1, 2] });
-      temps.push(xT);
-    }
     const dw = heap.alloc(filterShape);
     simd.fn.convFilterGrad(
-      simd.offset(xT),
-      simd.offset(dyT),
+      simd.offset(x),
+      simd.offset(dy),
       simd.offset(dw),
+      simd.offset(scratch),
       n,
       ci,
       h,
@@ -119,7 +121,7 @@ export function simdConv2DBackpropFilter(
     );
     return dw;
   } finally {
-    for (const t of temps) ctx.free(t);
+    ctx.free(scratch);
   }
 }
 

@@ -29,6 +29,7 @@ export interface SimdExports {
     x: number,
     dy: number,
     dw: number,
+    scratch: number,
     n: number,
     ci: number,
     h: number,
