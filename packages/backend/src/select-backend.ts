@@ -271,7 +271,7 @@ async function tryCpu(): Promise<BackendAttempt> {
  *
  * const backend = await selectBackend();
  * console.log(`backend: ${backend.name} — ${backend.reason}`);
- * // backend: wasm — WebAssembly (XNNPACK) with multitask training kernels, single-threaded; tfjs-node is not installed (…)
+ * // backend: wasm — WebAssembly (XNNPACK) with multitask training kernels and SIMD kernels, single-threaded; tfjs-node is not installed (…)
  * ```
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendSelection> {
