@@ -21,6 +21,12 @@ export const SIMD_FILTER_GRAD_MAX_CI = 16;
 export const SIMD_FILTER_GRAD_MIN_OW = 4;
 
 /**
+ * The largest column matrix (N·OH·OW × FH·FW·Ci floats, 128 MB) the input gradient builds; above it the composed
+ * kernel runs, which needs no such intermediate (Multi-LeNet at B = 256 needs 9.2 M floats).
+ */
+export const SIMD_COL2IM_MAX_FLOATS = 2 ** 25;
+
+/**
  * dx = col2im(dy · Wᵀ): dy as [N·OH·OW, Co] times the filter as [Co, FH·FW·Ci] (one XNNPACK product, no zero
  * padding), then every column added to its input positions. `dy` is NHWC; `inShape` the NHWC input shape.
  */
@@ -41,6 +47,7 @@ export function simdConv2DBackpropInput(
   const [, oh, ow, co] = dy.shape as Shape4;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const k = fh * fw * ci;
+  if (n * oh * ow * k > SIMD_COL2IM_MAX_FLOATS) return undefined;
   const temps: TensorInfo[] = [];
   try {
     const a = ctx.run('Reshape', { x: dy }, { shape: [1, n * oh * ow, co] });
