@@ -109,6 +109,42 @@ describe.skipIf(child !== undefined)('SIMD kernels vs their fallbacks', () => {
         { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [5, 5, 10, 20] },
       ],
       [
+        'Conv2DBackpropFilter',
+        'conv1 with same padding (x 32×32×1, dy 32×32×10)',
+        { x: [b, 32, 32, 1], dy: [b, 32, 32, 10] },
+        { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [5, 5, 1, 10] },
+      ],
+      [
+        'Conv2DBackpropFilter',
+        'conv2 with same padding (x 16×16×10, dy 16×16×20)',
+        { x: [b, 16, 16, 10], dy: [b, 16, 16, 20] },
+        { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [5, 5, 10, 20] },
+      ],
+      [
+        'Conv2DBackpropFilter',
+        'B = 64, 3×3 same, x 32×32×3, dy 32×32×32 (a CIFAR stem)',
+        { x: [64, 32, 32, 3], dy: [64, 32, 32, 32] },
+        { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 32] },
+      ],
+      [
+        'Conv2DBackpropFilter',
+        'B = 64, 3×3 valid, x 34×34×3, dy 32×32×32',
+        { x: [64, 34, 34, 3], dy: [64, 32, 32, 32] },
+        { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 32] },
+      ],
+      [
+        'Conv2DBackpropFilter',
+        'B = 64, 3×3 valid, x 18×18×16, dy 16×16×32',
+        { x: [64, 18, 18, 16], dy: [64, 16, 16, 32] },
+        { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [3, 3, 16, 32] },
+      ],
+      [
+        'Conv2DBackpropFilter',
+        'B = 64, 5×5 valid, x 20×20×16, dy 16×16×32',
+        { x: [64, 20, 20, 16], dy: [64, 16, 16, 32] },
+        { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: [5, 5, 16, 32] },
+      ],
+      [
         'MaxPoolGrad',
         'pool1 (x 32×32×10)',
         { input: [b, 32, 32, 10], dy: [b, 16, 16, 10] },

@@ -67,7 +67,7 @@ try {
 // test/simd-module.test.ts rebuilds it and fails when this file is stale.
 
 /** sha256 of assembly/kernels.ts and the compiler flags this module was built from. */
-export const SIMD_SOURCE_SHA256: string = '${sourceSha}';
+export const SIMD_SOURCE_SHA256 = '${sourceSha}';
 
 /** The compiled module (${bytes.length} bytes), base64. */
 export const SIMD_MODULE_BASE64: string =

@@ -206,26 +206,23 @@ describe.each(MODES)('conv2d backprop kernels on wasm (%s) vs cpu, pairwise grid
     }
   });
 
-  it('matches cpu for 5-wide filters with padding, odd output channels and row strides (the 5-tap SIMD blocks)', () => {
+  it('matches cpu where the direct filter gradient runs: 5- and 7-wide filters, row padding and strides, odd channels', () => {
+    const rowsOnly = (top: number, bottom: number): Case['pad'] => [
+      [0, 0],
+      [top, bottom],
+      [0, 0],
+      [0, 0],
+    ];
     const cases: [
       [number, number, number, number],
       [number, number, number, number],
       number | [number, number],
       Case['pad'],
     ][] = [
-      [[1, 11, 13, 3], [5, 5, 3, 3], 1, 'same'],
-      [[2, 9, 17, 1], [5, 7, 1, 5], [2, 1], 'same'],
-      [
-        [1, 10, 9, 2],
-        [3, 5, 2, 4],
-        1,
-        [
-          [0, 0],
-          [2, 1],
-          [3, 4],
-          [0, 0],
-        ],
-      ],
+      [[1, 11, 13, 3], [5, 5, 3, 3], 1, 'valid'],
+      [[2, 9, 17, 1], [5, 7, 1, 5], [2, 1], rowsOnly(2, 2)],
+      [[1, 10, 9, 2], [3, 5, 2, 4], 1, rowsOnly(2, 1)],
+      [[1, 8, 30, 1], [2, 6, 1, 2], [3, 1], 'valid'],
     ];
     cases.forEach(([x, filter, strides, pad], i) => {
       const dyShape = tf.backend_util.computeConv2DInfo(x, filter, strides, 1, pad).outShape;

@@ -11,20 +11,28 @@ import { simdOf } from './simd.ts';
 type Shape4 = [number, number, number, number];
 
 /**
- * The largest input-channel count for which the direct filter gradient is used: measured faster than the XNNPACK
- * composition for Multi-LeNet's 1 → 10 (0.36×) and 10 → 20 (0.74×) channels (bench/simd.bench.ts); wider layers
- * were not measured and keep the composition.
+ * When the direct filter gradient runs instead of the XNNPACK composition — only where it measured faster
+ * (bench/simd.bench.ts, kernels alone, B = 256 unless said): filters at least 5 wide (its 5-column × 2-channel
+ * blocks), at most 256 taps per output channel (Ci·FH·FW), no left/right padding, outputs at least 4 wide. Measured:
+ * Multi-LeNet 1 → 10 channels 0.33–0.38×, 10 → 20 0.74–0.88×; and slower where excluded: 16 → 32 channels 5×5
+ * (B = 64, 400 taps) 1.14–1.18×, 3×3 filters 0.9–3.3×, 10 → 20 with 'same' padding 3.3×.
  */
-export const SIMD_FILTER_GRAD_MAX_CI = 16;
-
-/** The smallest output width for the direct filter gradient (its inner loop runs over output columns, 4 at a time). */
-export const SIMD_FILTER_GRAD_MIN_OW = 4;
+export function directFilterGradFits(
+  ci: number,
+  fh: number,
+  fw: number,
+  ow: number,
+  left: number,
+  right: number,
+): boolean {
+  return fw >= 5 && ci * fh * fw <= 256 && left === 0 && right === 0 && ow >= 4;
+}
 
 /**
  * The largest column matrix (N·OH·OW × FH·FW·Ci floats, 128 MB) the input gradient builds; above it the composed
  * kernel runs, which needs no such intermediate (Multi-LeNet at B = 256 needs 9.2 M floats).
  */
-export const SIMD_COL2IM_MAX_FLOATS = 2 ** 25;
+export const SIMD_COL2IM_MAX_FLOATS: number = 2 ** 25;
 
 /**
  * dx = col2im(dy · Wᵀ): dy as [N·OH·OW, Co] times the filter as [Co, FH·FW·Ci] (one XNNPACK product, no zero
@@ -84,9 +92,9 @@ export function simdConv2DBackpropInput(
 }
 
 /**
- * The filter gradient as a direct SIMD loop over channels-first copies of each image of x and dy, for stride width 1, at most
- * {@link SIMD_FILTER_GRAD_MAX_CI} input channels and outputs at least {@link SIMD_FILTER_GRAD_MIN_OW} wide (narrow
- * layers, where XNNPACK's convolution with dy as the filter is slow). `x` and `dy` are NHWC.
+ * The filter gradient as a direct SIMD loop over channels-first copies of each image of x and dy, for stride width 1 and the
+ * shapes of {@link directFilterGradFits} (narrow layers with wide filters, where XNNPACK's convolution with dy as the
+ * filter is slow). `x` and `dy` are NHWC.
  */
 export function simdConv2DBackpropFilter(
   ctx: KernelContext,
@@ -102,7 +110,8 @@ export function simdConv2DBackpropFilter(
   if (info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
   const [n, h, w, ci] = x.shape as Shape4;
   const [, oh, ow, co] = dy.shape as Shape4;
-  if (ci > SIMD_FILTER_GRAD_MAX_CI || ow < SIMD_FILTER_GRAD_MIN_OW) return undefined;
+  const { filterHeight: fh, filterWidth: fw, padInfo } = info;
+  if (!directFilterGradFits(ci, fh, fw, ow, padInfo.left, padInfo.right)) return undefined;
   if (util.sizeFromShape(x.shape) === 0 || util.sizeFromShape(dy.shape) === 0) return undefined;
   // room for one image of dy, and of x when it has more than one channel, channels first
   const scratch = heap.alloc([co * oh * ow + (ci > 1 ? ci * h * w : 0)]);
@@ -120,11 +129,11 @@ export function simdConv2DBackpropFilter(
       co,
       oh,
       ow,
-      info.filterHeight,
-      info.filterWidth,
+      fh,
+      fw,
       info.strideHeight,
-      info.padInfo.top,
-      info.padInfo.left,
+      padInfo.top,
+      padInfo.left,
     );
     return dw;
   } finally {
