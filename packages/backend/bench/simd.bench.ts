@@ -152,13 +152,13 @@ describe.skipIf(child !== undefined)('SIMD kernels vs their fallbacks', () => {
       ],
       [
         'Sum',
-        'bias gradient conv1 (256·32·32 × 10)',
+        `bias gradient conv1 (${b}·32·32 × 10)`,
         { x: [b, 32, 32, 10] },
         { axis: [0, 1, 2], keepDims: false },
       ],
       [
         'Sum',
-        'bias gradient conv2 (256·12·12 × 20)',
+        `bias gradient conv2 (${b}·12·12 × 20)`,
         { x: [b, 12, 12, 20] },
         { axis: [0, 1, 2], keepDims: false },
       ],
