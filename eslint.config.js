@@ -13,6 +13,8 @@ export default defineConfig(
       'docs/api/**',
       '**/*.d.ts',
       '**/assets/**',
+      // AssemblyScript sources (compiled by asc, not tsc): packages/backend/assembly
+      'packages/backend/assembly/**',
     ],
   },
   js.configs.recommended,

@@ -20,8 +20,9 @@ export {
   registerTrainingKernels,
   unregisterTrainingKernels,
   trainingKernelNames,
+  loadSimdKernels,
 } from './training-kernels.ts';
-export type { TrainingKernelBackend } from './training-kernels.ts';
+export type { TrainingKernelBackend, SimdStatus } from './training-kernels.ts';
 export { registerNativeFixes } from './native-fixes.ts';
 export { classifyNativeLoadError } from './native-load-error.ts';
 export type { NativeLoadFailure } from './native-load-error.ts';

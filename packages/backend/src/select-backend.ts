@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { BackendError } from './internal/backend-error.ts';
 import { registerNativeFixes } from './native-fixes.ts';
 import { classifyNativeLoadError, type NativeLoadFailure } from './native-load-error.ts';
-import { registerTrainingKernels } from './training-kernels.ts';
+import { loadSimdKernels, registerTrainingKernels } from './training-kernels.ts';
 
 /** A backend multitask can run on: `'tensorflow'` is `@tensorflow/tfjs-node` (native libtensorflow). */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -236,10 +236,11 @@ async function tryWasm(): Promise<BackendAttempt> {
   } catch (e) {
     return { name: 'wasm', ok: false, reason: `the wasm backend failed to load (${messageOf(e)})` };
   }
+  const simd = await loadSimdKernels();
   return {
     name: 'wasm',
     ok: true,
-    reason: 'WebAssembly (XNNPACK) with multitask training kernels, single-threaded',
+    reason: `WebAssembly (XNNPACK) with multitask training kernels${simd.active ? ' and SIMD kernels' : ` (SIMD kernels off: ${simd.reason})`}, single-threaded`,
   };
 }
 
@@ -270,7 +271,7 @@ async function tryCpu(): Promise<BackendAttempt> {
  *
  * const backend = await selectBackend();
  * console.log(`backend: ${backend.name} — ${backend.reason}`);
- * // backend: wasm — WebAssembly (XNNPACK) with multitask training kernels, single-threaded; tfjs-node is not installed (…)
+ * // backend: wasm — WebAssembly (XNNPACK) with multitask training kernels and SIMD kernels, single-threaded; tfjs-node is not installed (…)
  * ```
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendSelection> {

@@ -1,4 +1,5 @@
 import {
+  findBackend,
   getKernel,
   registerKernel,
   unregisterKernel,
@@ -10,6 +11,10 @@ import { conv2DBackpropFilterKernel, conv2DBackpropInputKernel } from './interna
 import { kernelContext, type KernelContext } from './internal/kernel-call.ts';
 import { fastBatchMatMul, fastFusedMatMul } from './internal/matmul-kernels.ts';
 import { maxPoolGradKernel } from './internal/pool-kernels.ts';
+import { simdSumKernel } from './internal/simd-kernels.ts';
+import { loadSimd, type SimdStatus } from './internal/simd.ts';
+
+export type { SimdStatus } from './internal/simd.ts';
 
 /** A backend this package has training kernels for. */
 export type TrainingKernelBackend = 'wasm' | 'cpu';
@@ -31,6 +36,7 @@ const WASM_KERNELS: Readonly<Record<string, KernelFactory>> = {
   Conv2DBackpropFilter: (makeCtx) => conv2DBackpropFilterKernel(makeCtx),
   Conv2DBackpropInput: (makeCtx) => conv2DBackpropInputKernel(makeCtx),
   MaxPoolGrad: (_makeCtx, stock) => maxPoolGradKernel(required(stock, 'MaxPoolGrad', 'wasm')),
+  Sum: (_makeCtx, stock) => simdSumKernel(required(stock, 'Sum', 'wasm')),
 };
 
 /**
@@ -71,7 +77,7 @@ function current(name: string, backendName: string): MarkedConfig | undefined {
  * ```ts
  * import { trainingKernelNames } from '@multitask/backend';
  *
- * console.log(trainingKernelNames('wasm')); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']
+ * console.log(trainingKernelNames('wasm')); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum']
  * ```
  */
 export function trainingKernelNames(backendName: TrainingKernelBackend = 'wasm'): readonly string[] {
@@ -93,7 +99,7 @@ export function trainingKernelNames(backendName: TrainingKernelBackend = 'wasm')
  * import { registerTrainingKernels } from '@multitask/backend';
  *
  * await tf.setBackend('wasm');
- * console.log(registerTrainingKernels()); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad']
+ * console.log(registerTrainingKernels()); // ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Sum']
  * ```
  */
 export function registerTrainingKernels(backendName: TrainingKernelBackend = 'wasm'): readonly string[] {
@@ -151,4 +157,37 @@ export function unregisterTrainingKernels(backendName: TrainingKernelBackend = '
     if (stock !== undefined) registerKernel(stock);
   }
   replaced.delete(backendName);
+}
+
+/**
+ * Loads multitask's WebAssembly SIMD kernels onto the initialised `wasm` backend: a small module of ours that works in
+ * place on the backend's own memory and speeds up `Conv2DBackpropInput`, the first layers' `Conv2DBackpropFilter` and
+ * `MaxPoolGrad` of the training kernels (see the package README). Asynchronous (browsers refuse synchronous
+ * compilation of modules above 4 KB) and idempotent; {@link selectBackend} calls it. Never throws: where the backend
+ * memory or WebAssembly SIMD is unavailable the training kernels keep their composed versions, and the returned
+ * status says why.
+ *
+ * @returns whether the SIMD kernels are active, and why not
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import { loadSimdKernels, registerTrainingKernels } from '@multitask/backend';
+ *
+ * await tf.setBackend('wasm');
+ * registerTrainingKernels();
+ * const simd = await loadSimdKernels();
+ * console.log(simd.active, simd.reason); // true 'WebAssembly SIMD kernels on the backend heap'
+ * ```
+ */
+export async function loadSimdKernels(): Promise<SimdStatus> {
+  // tfjs types findBackend as non-null; it returns null for a backend that is not initialised
+  const backend = findBackend('wasm') as object | null;
+  if (backend === null) {
+    return {
+      active: false,
+      reason: "the wasm backend is not initialised (await tf.setBackend('wasm') first)",
+    };
+  }
+  return loadSimd(backend);
 }

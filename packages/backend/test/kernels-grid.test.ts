@@ -7,11 +7,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { registerTrainingKernels } from '../src/index.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSimdKernels, registerTrainingKernels } from '../src/index.ts';
+import { setSimdKernelEnabled, type SimdKernelName } from '../src/internal/simd.ts';
 import { pairwise, randomArray, relativeError, valuesOn } from './helpers.ts';
 
-const TOL = 1e-4;
+const TOL = 1e-5;
 type Pad = 'valid' | 'same' | 'explicit';
 
 beforeAll(async () => {
@@ -24,8 +25,31 @@ beforeAll(async () => {
     'Conv2DBackpropFilter',
     'Conv2DBackpropInput',
     'MaxPoolGrad',
+    'Sum',
   ]);
+  const simd = await loadSimdKernels();
+  expect(simd, simd.reason).toMatchObject({ active: true });
 });
+
+const SIMD_KERNELS: readonly SimdKernelName[] = [
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'MaxPoolGrad',
+];
+
+/**
+ * Runs the grids twice: with the SIMD kernels (the default where they load) and with their composed fallbacks (as on
+ * an engine without WebAssembly SIMD).
+ */
+const MODES = ['simd', 'composed'] as const;
+function useMode(mode: (typeof MODES)[number]): void {
+  beforeAll(() => {
+    for (const k of SIMD_KERNELS) setSimdKernelEnabled(k, mode === 'simd');
+  });
+  afterAll(() => {
+    for (const k of SIMD_KERNELS) setSimdKernelEnabled(k, true);
+  });
+}
 
 const grid = pairwise({
   batch: [1, 3],
@@ -66,7 +90,8 @@ function outShape(c: Case): [number, number, number, number] {
   return info.outShape;
 }
 
-describe('conv2d backprop kernels on wasm vs cpu, pairwise grid', () => {
+describe.each(MODES)('conv2d backprop kernels on wasm (%s) vs cpu, pairwise grid', (mode) => {
+  useMode(mode);
   it('covers every pair of axis values in a handful of points', () => {
     // 3 × 3 (the two largest axes) pairs need at least 9 points; the full product has 2·3·3·3·2·3·2 = 648.
     expect(grid.length).toBeGreaterThanOrEqual(9);
@@ -132,6 +157,95 @@ describe('conv2d backprop kernels on wasm vs cpu, pairwise grid', () => {
       const got = valuesOn('wasm', run);
       expect(relativeError(got[0]!, want[0]!), 'Conv2DBackpropFilter').toBeLessThanOrEqual(TOL);
       expect(relativeError(got[1]!, want[1]!), 'Conv2DBackpropInput').toBeLessThanOrEqual(TOL);
+    });
+  });
+
+  it('matches cpu on the Multi-LeNet shapes (36×36×1 → 5×5×10 → pool → 5×5×20 → pool), batch 2', () => {
+    const n = 2;
+    const conv = (
+      name: 'Conv2DBackpropFilter' | 'Conv2DBackpropInput',
+      x: [number, number, number, number],
+      filter: [number, number, number, number],
+      seed: number,
+    ) => {
+      const dyShape = tf.backend_util.computeConv2DInfo(x, filter, 1, 1, 'valid').outShape;
+      const dyv = randomArray(
+        dyShape.reduce((a, b) => a * b),
+        seed,
+      );
+      const other = name === 'Conv2DBackpropFilter' ? x : filter;
+      const ov = randomArray(
+        other.reduce((a, b) => a * b),
+        seed + 1,
+      );
+      return (): tf.Tensor =>
+        name === 'Conv2DBackpropFilter'
+          ? tf
+              .engine()
+              .runKernel<tf.Tensor>(
+                name,
+                { x: tf.tensor(ov, x), dy: tf.tensor(dyv, dyShape) },
+                { strides: 1, pad: 'valid', dataFormat: 'NHWC', filterShape: filter },
+              )
+          : tf
+              .engine()
+              .runKernel<tf.Tensor>(
+                name,
+                { dy: tf.tensor(dyv, dyShape), filter: tf.tensor(ov, filter) },
+                { strides: 1, pad: 'valid', dataFormat: 'NHWC', inputShape: x },
+              );
+    };
+    const cases = [
+      conv('Conv2DBackpropFilter', [n, 36, 36, 1], [5, 5, 1, 10], 1),
+      conv('Conv2DBackpropFilter', [n, 16, 16, 10], [5, 5, 10, 20], 3),
+      conv('Conv2DBackpropInput', [n, 36, 36, 1], [5, 5, 1, 10], 5),
+      conv('Conv2DBackpropInput', [n, 16, 16, 10], [5, 5, 10, 20], 7),
+    ];
+    for (const run of cases) {
+      expect(relativeError(valuesOn('wasm', run)[0]!, valuesOn('cpu', run)[0]!)).toBeLessThanOrEqual(TOL);
+    }
+  });
+
+  it('matches cpu where the direct filter gradient runs: 5- and 7-wide filters, row padding and strides, odd channels', () => {
+    const rowsOnly = (top: number, bottom: number): Case['pad'] => [
+      [0, 0],
+      [top, bottom],
+      [0, 0],
+      [0, 0],
+    ];
+    const cases: [
+      [number, number, number, number],
+      [number, number, number, number],
+      number | [number, number],
+      Case['pad'],
+    ][] = [
+      [[1, 11, 13, 3], [5, 5, 3, 3], 1, 'valid'],
+      [[2, 9, 17, 1], [5, 7, 1, 5], [2, 1], rowsOnly(2, 2)],
+      [[1, 10, 9, 2], [3, 5, 2, 4], 1, rowsOnly(2, 1)],
+      [[1, 8, 30, 1], [2, 6, 1, 2], [3, 1], 'valid'],
+    ];
+    cases.forEach(([x, filter, strides, pad], i) => {
+      const dyShape = tf.backend_util.computeConv2DInfo(x, filter, strides, 1, pad).outShape;
+      const xv = randomArray(
+        x.reduce((a, b) => a * b),
+        200 + i,
+      );
+      const dyv = randomArray(
+        dyShape.reduce((a, b) => a * b),
+        210 + i,
+      );
+      const run = (): tf.Tensor =>
+        tf
+          .engine()
+          .runKernel<tf.Tensor>(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor(xv, x), dy: tf.tensor(dyv, dyShape) },
+            { strides, pad, dataFormat: 'NHWC', filterShape: filter },
+          );
+      expect(
+        relativeError(valuesOn('wasm', run)[0]!, valuesOn('cpu', run)[0]!),
+        `case ${i}`,
+      ).toBeLessThanOrEqual(TOL);
     });
   });
 
@@ -231,7 +345,8 @@ describe('matmul kernels on wasm vs cpu', () => {
   });
 });
 
-describe('MaxPoolGrad on wasm vs cpu, pairwise grid', () => {
+describe.each(MODES)('MaxPoolGrad on wasm (%s) vs cpu, pairwise grid', (mode) => {
+  useMode(mode);
   const pools = pairwise({
     batch: [1, 3],
     channels: [1, 3, 8],
@@ -280,6 +395,22 @@ describe('MaxPoolGrad on wasm vs cpu, pairwise grid', () => {
     });
   });
 
+  it('matches cpu on the Multi-LeNet pools (32×32×10 and 12×12×20, 2×2 stride 2), with ReLU zeros as ties', () => {
+    const pools: [[number, number, number, number], number][] = [
+      [[2, 32, 32, 10], 90],
+      [[2, 12, 12, 20], 91],
+    ];
+    for (const [shape, seed] of pools) {
+      const xv = randomArray(
+        shape.reduce((a, b) => a * b),
+        seed,
+      ).map((v) => Math.max(v, 0));
+      const dyv = randomArray((shape[0] * shape[1] * shape[2] * shape[3]) / 4, seed + 10);
+      const run = poolGrad(xv, [...shape], dyv, { filterSize: 2, strides: 2, pad: 'valid' });
+      expect(Array.from(valuesOn('wasm', run)[0]!)).toEqual(Array.from(valuesOn('cpu', run)[0]!));
+    }
+  });
+
   it('gives no gradient to windows of −∞ or NaN only and skips NaN elsewhere, as cpu does', () => {
     const xv = Float32Array.from([-Infinity, -Infinity, NaN, NaN, NaN, 1, 2, -Infinity, NaN, 3]);
     const run = poolGrad(xv, [1, 2, 5, 1], Float32Array.from([1, 1, 1, 1, 1]), {
@@ -291,5 +422,37 @@ describe('MaxPoolGrad on wasm vs cpu, pairwise grid', () => {
     const got = valuesOn('wasm', run)[0]!;
     expect(Array.from(got)).toEqual(Array.from(want));
     expect(Array.from(got)).toEqual([0, 0, 0, 0, 0, 1, 1, 0, 0, 1]);
+  });
+});
+
+describe.each(MODES)('Sum on wasm (%s) vs cpu', (mode) => {
+  useMode(mode);
+  const cases: [number[], number | number[] | undefined, boolean][] = [
+    [[3, 5, 7, 10], [0, 1, 2], false], // the bias gradient of a conv layer, C not a multiple of 4
+    [[2, 4, 4, 8], [2, 0, 1], true], // unsorted axes, keepDims
+    [[33, 7], 0, false], // a dense layer's bias gradient
+    [[1, 6, 3], [0, 1], false], // batch 1
+    [[4, 5, 6], [1, 2], false], // trailing axes: the stock kernel
+    [[4, 5, 6], [0, 2], true], // not a prefix: the stock kernel
+    [[4, 5, 6], undefined, false], // every axis: the stock kernel
+  ];
+  for (const [shape, axis, keepDims] of cases) {
+    it(`x ${shape.join('×')} axis ${JSON.stringify(axis)} keepDims ${keepDims}`, () => {
+      const xv = randomArray(
+        shape.reduce((a, b) => a * b),
+        shape.length * 7 + shape[0]!,
+      );
+      const run = (): tf.Tensor => tf.sum(tf.tensor(xv, shape), axis, keepDims);
+      const shapeOn = (b: string): number[] => {
+        tf.setBackend(b);
+        return tf.tidy(() => run().shape);
+      };
+      expect(shapeOn('wasm')).toEqual(shapeOn('cpu'));
+      expect(relativeError(valuesOn('wasm', run)[0]!, valuesOn('cpu', run)[0]!)).toBeLessThanOrEqual(TOL);
+    });
+  }
+  it('leaves int32 sums to the stock kernel', () => {
+    const run = (): tf.Tensor => tf.sum(tf.tensor([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), 0);
+    expect(Array.from(valuesOn('wasm', run)[0]!)).toEqual([9, 12]);
   });
 });

@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerTrainingKernels, unregisterTrainingKernels } from '../src/index.ts';
+import { loadSimdKernels, registerTrainingKernels, unregisterTrainingKernels } from '../src/index.ts';
 import { randomArray, relativeError } from './helpers.ts';
 
 const SHAPES: Readonly<Record<string, number[]>> = {
@@ -118,8 +118,9 @@ describe('a whole training step on wasm + training kernels', () => {
     }
   });
 
-  it('gives the same gradients as the cpu backend for every variable', () => {
+  it('gives the same gradients as the cpu backend for every variable (SIMD kernels attached)', async () => {
     registerTrainingKernels();
+    expect(await loadSimdKernels()).toMatchObject({ active: true });
     const want = stepGradients('cpu');
     const got = stepGradients('wasm');
     expect(got).toHaveLength(Object.keys(SHAPES).length);

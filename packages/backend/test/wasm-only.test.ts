@@ -50,6 +50,9 @@ describe('wasm training kernels without a cpu backend', () => {
     expect(tf.findBackendFactory('cpu')).toBeNull();
     const selection = await selectBackend({ prefer: 'wasm' });
     expect(selection.name).toBe('wasm');
+    expect(selection.reason).toMatch(
+      /^WebAssembly \(XNNPACK\) with multitask training kernels and SIMD kernels/,
+    );
   });
 
   it('has no cpu backend registered, before or after selecting wasm', () => {
@@ -76,6 +79,33 @@ describe('wasm training kernels without a cpu backend', () => {
       return g.map((t) => Float32Array.from(t.dataSync()));
     }) as unknown as [Float32Array, Float32Array];
     const want = naiveConvGrads(xv, xs, fv, fs, dyv, dys, 2, 1, 0);
+    expect(relativeError(dx, want.dx)).toBeLessThanOrEqual(1e-5);
+    expect(relativeError(df, want.df)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('computes conv2d gradients (stride 1, 5×5, rows padded: the direct SIMD filter gradient) equal to the naive definition', () => {
+    const xs = [2, 9, 11, 2];
+    const fs = [5, 5, 2, 3];
+    const xv = randomArray(2 * 9 * 11 * 2, 6);
+    const fv = randomArray(5 * 5 * 2 * 3, 7);
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+      [0, 0],
+      [2, 2],
+      [0, 0],
+      [0, 0],
+    ];
+    const dys = [2, 9, 7, 3];
+    const dyv = randomArray(2 * 9 * 7 * 3, 8);
+    const [dx, df] = tf.tidy(() => {
+      const x = tf.tensor4d(xv, xs as [number, number, number, number]);
+      const f = tf.tensor4d(fv, fs as [number, number, number, number]);
+      const dy = tf.tensor4d(dyv, dys as [number, number, number, number]);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad), dy)),
+      )([x, f]);
+      return g.map((t) => Float32Array.from(t.dataSync()));
+    }) as unknown as [Float32Array, Float32Array];
+    const want = naiveConvGrads(xv, xs, fv, fs, dyv, dys, 1, 2, 0);
     expect(relativeError(dx, want.dx)).toBeLessThanOrEqual(1e-5);
     expect(relativeError(df, want.df)).toBeLessThanOrEqual(1e-5);
   });

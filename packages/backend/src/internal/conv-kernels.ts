@@ -9,6 +9,7 @@
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { BackendError } from './backend-error.ts';
 import { type KernelContext } from './kernel-call.ts';
+import { simdConv2DBackpropFilter, simdConv2DBackpropInput } from './simd-kernels.ts';
 
 type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -100,6 +101,8 @@ export function conv2DBackpropFilterKernel(makeCtx: (backend: object) => KernelC
         pad,
         dimRoundingMode,
       );
+      const direct = simdConv2DBackpropFilter(ctx, x, dy, filterShape, info);
+      if (direct !== undefined) return direct;
       const [, h, w] = x.shape as Shape4;
       const [, oh, ow] = dy.shape as Shape4;
       const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
@@ -158,6 +161,12 @@ export function conv2DBackpropInputKernel(makeCtx: (backend: object) => KernelCo
         pad,
         dimRoundingMode,
       );
+      const direct = simdConv2DBackpropInput(ctx, dy, filter, nhwcShape, info);
+      if (direct !== undefined) {
+        if (dataFormat === 'NHWC') return direct;
+        temps.push(direct);
+        return ctx.run('Transpose', { x: direct }, { perm: NCHW_FROM_NHWC });
+      }
       const [n, h, w] = nhwcShape;
       const [, oh, ow, co] = dy.shape as Shape4;
       const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;

@@ -9,6 +9,7 @@
  */
 import { backend_util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { heapOf } from './heap.ts';
+import { simdMaxPoolGrad } from './simd-kernels.ts';
 
 type Shape4 = [number, number, number, number];
 
@@ -59,11 +60,15 @@ export function maxPoolGradKernel(stock: KernelFunc): KernelFunc {
       a.pad as 'valid' | 'same' | number,
       a.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
     );
+    const y = inputs.output;
+    if (y?.dtype === 'float32' && y.shape.length === 4) {
+      const direct = simdMaxPoolGrad(backend, x, y, dy, info);
+      if (direct !== undefined) return direct;
+    }
     const dx: TensorInfo = heap.alloc(x.shape);
     const xv = heap.view(x);
     const dyv = heap.view(dy);
     const dxv = heap.view(dx);
-    const y = inputs.output;
     const yv = y?.dtype === 'float32' && y.shape.length === 4 ? heap.view(y) : undefined;
     dxv.fill(0);
     const { batchSize, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
