@@ -69,6 +69,10 @@ describe('fast convolution (internal)', () => {
         ).kernelNames;
       expect(await kernels(true)).toContain('Conv2DBackpropInput');
       expect(await kernels(false)).not.toContain('Conv2DBackpropInput');
+      // The filter gradient is the backend's own kernel where it is the fast one (wasm with multitask's kernels,
+      // tensorflow), a forward convolution on cpu (whose stock kernel is slow).
+      const filterKernel = (await kernels(false)).includes('Conv2DBackpropFilter');
+      expect(filterKernel).toBe(tf.getBackend() !== 'cpu');
       tf.dispose([x, conv.kernel, conv.bias!]);
       expect(tf.memory().numTensors).toBe(before);
     },
