@@ -28,6 +28,7 @@ function fingerprint(backbone: Backbone, inputs: Parameters<Backbone['apply']>[0
 
 describe('dense-ending trunks: weights and dropout draws (pinned)', () => {
   const common = { units: [5, 4], dropout: 0.3, seed: 3 } as const;
+  const tokenIds = (): tf.Tensor => tf.tensor2d([1, 4, 8, 0, 2, 2, 0, 0, 7, 5, 3, 6], [3, 4], 'int32');
   const cases: [string, () => Backbone, () => Parameters<Backbone['apply']>[0], string[]][] = [
     [
       'mlp',
@@ -42,31 +43,13 @@ describe('dense-ending trunks: weights and dropout draws (pinned)', () => {
     [
       'embedding-bag',
       () => embeddingBagBackbone({ vocabSize: 9, embeddingDim: 3, ...common }),
-      () =>
-        tf.tensor2d(
-          [
-            [1, 4, 8, 0],
-            [2, 2, 0, 0],
-            [7, 5, 3, 6],
-          ],
-          [3, 4],
-          'int32',
-        ),
+      tokenIds,
       ['9a10f96bb7a13e4b', '973ec473292a821c', '98e3f199474bb0d8', '13ea050bb6ec6b67'],
     ],
     [
       'text-cnn',
       () => textCnnBackbone({ vocabSize: 9, embeddingDim: 3, kernelSizes: [2, 3], filters: 2, ...common }),
-      () =>
-        tf.tensor2d(
-          [
-            [1, 4, 8, 0],
-            [2, 2, 0, 0],
-            [7, 5, 3, 6],
-          ],
-          [3, 4],
-          'int32',
-        ),
+      tokenIds,
       ['7620c4ae04114a22', 'e14ce9895b440c6d', 'cbdaed019b0be68e', 'e8d29664b5f7651d'],
     ],
     [
