@@ -7,8 +7,20 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MultitaskError } from '@multitask/core';
 import {
-  renderSvg,
+  epochLossRows,
+  escapeHtml,
+  formatNumber,
+  formatSigned,
+  htmlChartSection,
+  htmlPage,
+  htmlTable,
+  markdownTable,
+  reportStyle,
+  stepWeightRows,
   summarizeExperiment,
+  toJsonText,
+  validationRows,
+  type ChartRow,
   type ExperimentReport,
   type ExperimentSummary,
   type MetricColumn,
@@ -161,24 +173,11 @@ export function summarizeSeries(series: SeriesReport): SeriesSummary {
   };
 }
 
-/** `x` with 4 significant digits, `—` for missing or NaN. */
-function num(x: number | undefined | null, digits = 4): string {
-  if (x === undefined || x === null || Number.isNaN(x)) return '—';
-  if (!Number.isFinite(x)) return x > 0 ? '∞' : '−∞';
-  if (x !== 0 && (Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3)) return x.toExponential(digits - 1);
-  return Number(x.toPrecision(digits)).toString();
-}
-
-function signed(x: number | undefined | null): string {
-  if (x === undefined || x === null || Number.isNaN(x)) return '—';
-  return `${x > 0 ? '+' : ''}${x.toFixed(2)}`;
-}
-
 /** `mean ± std`, plus `(n=k)` when fewer than all seeds gave a value. */
 function spreadText(s: Spread | undefined, seeds: number, pct = false): string {
   if (s === undefined) return '—';
-  const mean = pct ? signed(s.mean) : num(s.mean);
-  const std = Number.isNaN(s.std) ? '' : ` ± ${pct ? s.std.toFixed(2) : num(s.std, 2)}`;
+  const mean = pct ? formatSigned(s.mean) : formatNumber(s.mean);
+  const std = Number.isNaN(s.std) ? '' : ` ± ${pct ? s.std.toFixed(2) : formatNumber(s.std, 2)}`;
   return `${mean}${std}${s.n === seeds ? '' : ` (n=${s.n})`}`;
 }
 
@@ -268,7 +267,7 @@ function tables(s: SeriesSummary, series: SeriesReport): Tables {
       perSeedRows.push([
         'single-task baseline',
         seed,
-        ...s.columns.map((c) => num(b[c.task]?.[c.metric])),
+        ...s.columns.map((c) => formatNumber(b[c.task]?.[c.metric])),
         '0.00',
         '0.00',
       ]);
@@ -277,8 +276,8 @@ function tables(s: SeriesSummary, series: SeriesReport): Tables {
       perSeedRows.push([
         st.strategy,
         seed,
-        ...s.columns.map((c) => num(st.finalMetrics[c.task]?.[c.metric])),
-        ...(hasBaselines ? [signed(st.deltaM), signed(st.flatDeltaM)] : []),
+        ...s.columns.map((c) => formatNumber(st.finalMetrics[c.task]?.[c.metric])),
+        ...(hasBaselines ? [formatSigned(st.deltaM), formatSigned(st.flatDeltaM)] : []),
       ]);
     }
   });
@@ -322,12 +321,6 @@ const CONFLICT_CAPTION =
   'Per task pair: the mean cosine of the two task gradients over the recorded steps, and the share of those ' +
   'steps where they conflicted (cosine < 0), each as mean ± std over the seeds.';
 
-function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const cell = (c: string): string => c.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-  const line = (cells: readonly string[]): string => `| ${cells.map(cell).join(' | ')} |`;
-  return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
-}
-
 /**
  * Renders a series as Markdown: the aggregate table (mean ± std per task and metric, Δm% and flat Δm%), per-task
  * Δm%, the gradient-conflict statistics per task pair over the seeds, and every seed's values.
@@ -343,10 +336,10 @@ export function seriesMarkdown(series: SeriesReport): string {
   const out: string[] = [`# ${series.title}`, ''];
   if (series.description !== undefined) out.push(series.description, '');
   if (series.createdAt !== undefined) out.push(`Created ${series.createdAt}.`, '');
-  out.push('## Strategies (over seeds)', '', mdTable(t.aggregate.header, t.aggregate.rows), '');
+  out.push('## Strategies (over seeds)', '', markdownTable(t.aggregate.header, t.aggregate.rows), '');
   out.push(spreadSentence(s), '');
   if (t.perTask !== undefined) {
-    out.push('### Δm% per task (positive = better)', '', mdTable(t.perTask.header, t.perTask.rows), '');
+    out.push('### Δm% per task (positive = better)', '', markdownTable(t.perTask.header, t.perTask.rows), '');
   }
   for (const note of t.notes) out.push(`- ${note}`);
   if (t.notes.length > 0) out.push('');
@@ -354,23 +347,14 @@ export function seriesMarkdown(series: SeriesReport): string {
     out.push(
       '## Gradient conflicts (over seeds)',
       '',
-      mdTable(t.conflicts.header, t.conflicts.rows),
+      markdownTable(t.conflicts.header, t.conflicts.rows),
       '',
       CONFLICT_CAPTION,
       '',
     );
   }
-  out.push('## Per seed', '', mdTable(t.perSeed.header, t.perSeed.rows), '');
+  out.push('## Per seed', '', markdownTable(t.perSeed.header, t.perSeed.rows), '');
   return `${out.join('\n').trimEnd()}\n`;
-}
-
-/** JSON text where NaN and ±Infinity become `null`. */
-function jsonText(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
-    2,
-  );
 }
 
 /**
@@ -383,14 +367,19 @@ function jsonText(value: unknown): string {
  * ```
  */
 export function seriesJson(series: SeriesReport): string {
-  return `${jsonText({ summary: summarizeSeries(series), series })}\n`;
+  return `${toJsonText({ summary: summarizeSeries(series), series })}\n`;
 }
 
-type Row = Record<string, string | number | null>;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-function seedLines(values: Row[], x: string, y: string, facet: string, color: string): ReportChart['spec'] {
+function seedLines(
+  values: ChartRow[],
+  x: string,
+  y: string,
+  facet: string,
+  color: string,
+): ReportChart['spec'] {
   return {
     $schema: SCHEMA,
     data: { values },
@@ -424,7 +413,7 @@ function seedLines(values: Row[], x: string, y: string, facet: string, color: st
 export function seriesCharts(series: SeriesReport): ReportChart[] {
   const s = summarizeSeries(series);
   const charts: ReportChart[] = [];
-  const dm: Row[] = s.perSeed.flatMap((summary, i) =>
+  const dm: ChartRow[] = s.perSeed.flatMap((summary, i) =>
     summary.strategies.flatMap((st) =>
       st.deltaM === undefined
         ? []
@@ -432,7 +421,7 @@ export function seriesCharts(series: SeriesReport): ReportChart[] {
     ),
   );
   if (dm.length > 0) {
-    const means: Row[] = s.strategies.flatMap((st) =>
+    const means: ChartRow[] = s.strategies.flatMap((st) =>
       st.deltaM === undefined ? [] : [{ strategy: st.strategy, 'Δm%': finite(st.deltaM.mean) }],
     );
     charts.push({
@@ -468,17 +457,7 @@ export function seriesCharts(series: SeriesReport): ReportChart[] {
   const runs = series.reports.flatMap((r, i) =>
     r.runs.map((run) => ({ run, seed: String(series.seeds[i]!) })),
   );
-  const loss: Row[] = runs.flatMap(({ run, seed }) =>
-    run.epochs.flatMap((e) =>
-      Object.entries(e.trainLosses).map(([task, v]) => ({
-        strategy: run.strategy,
-        seed,
-        task,
-        epoch: e.epoch,
-        loss: finite(v),
-      })),
-    ),
-  );
+  const loss: ChartRow[] = runs.flatMap(({ run, seed }) => epochLossRows(run, { seed }));
   if (loss.length > 0) {
     charts.push({
       title: 'Training loss per epoch',
@@ -486,19 +465,7 @@ export function seriesCharts(series: SeriesReport): ReportChart[] {
       spec: seedLines(loss, 'epoch', 'loss', 'task', 'strategy'),
     });
   }
-  const metric: Row[] = runs.flatMap(({ run, seed }) =>
-    run.epochs.flatMap((e) =>
-      Object.entries(e.validation ?? {}).flatMap(([task, m]) =>
-        Object.entries(m).map(([name, v]) => ({
-          strategy: run.strategy,
-          seed,
-          series: `${task} · ${name}`,
-          epoch: e.epoch,
-          value: finite(v),
-        })),
-      ),
-    ),
-  );
+  const metric: ChartRow[] = runs.flatMap(({ run, seed }) => validationRows(run, { seed }));
   if (metric.length > 0) {
     charts.push({
       title: 'Validation metrics per epoch',
@@ -506,17 +473,7 @@ export function seriesCharts(series: SeriesReport): ReportChart[] {
       spec: seedLines(metric, 'epoch', 'value', 'series', 'strategy'),
     });
   }
-  const weights: Row[] = runs.flatMap(({ run, seed }) =>
-    (run.steps ?? run.conflicts?.stepHistory ?? []).flatMap((st) =>
-      Object.entries(st.weights ?? {}).map(([task, v]) => ({
-        strategy: run.strategy,
-        seed,
-        task,
-        step: st.step,
-        weight: finite(v),
-      })),
-    ),
-  );
+  const weights: ChartRow[] = runs.flatMap(({ run, seed }) => stepWeightRows(run, { seed }));
   if (weights.length > 0) {
     charts.push({
       title: 'Task weights over time',
@@ -528,37 +485,12 @@ export function seriesCharts(series: SeriesReport): ReportChart[] {
   return charts;
 }
 
-function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+/** An HTML table whose single-task baseline rows carry the `baseline` class. */
+function baselineTable(t: { readonly header: string[]; readonly rows: string[][] }): string {
+  return htmlTable(t.header, t.rows, {
+    rowClass: (row) => (row[0] === 'single-task baseline' ? 'baseline' : undefined),
+  });
 }
-
-function htmlTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const head = header.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
-  const body = rows
-    .map(
-      (r) =>
-        `<tr${r[0] === 'single-task baseline' ? ' class="baseline"' : ''}>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`,
-    )
-    .join('');
-  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
-}
-
-const STYLE = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 1150px; color: #212529; padding: 0 1rem; }
-h2 { margin-top: 2.2rem; border-bottom: 1px solid #dee2e6; padding-bottom: 0.3rem; }
-table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.92rem; }
-th, td { border: 1px solid #dee2e6; padding: 0.3rem 0.6rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-thead th { background: #f1f3f5; }
-tr.baseline td { color: #495057; font-style: italic; }
-.caption, .meta { color: #495057; font-size: 0.92rem; }
-figure { margin: 1rem 0; overflow-x: auto; } figure svg { max-width: 100%; height: auto; }
-`;
 
 /**
  * Renders a series as one self-contained HTML page (inline CSS and SVG, no scripts): the tables of
@@ -578,42 +510,25 @@ export async function seriesHtml(series: SeriesReport): Promise<string> {
     parts.push(`<p class="meta">Created ${escapeHtml(series.createdAt)}</p>`);
   parts.push(
     '<h2>Strategies (over seeds)</h2>',
-    htmlTable(t.aggregate.header, t.aggregate.rows),
+    baselineTable(t.aggregate),
     `<p class="caption">${escapeHtml(spreadSentence(s))}</p>`,
   );
   if (t.perTask !== undefined) {
-    parts.push('<h2>Δm% per task</h2>', htmlTable(t.perTask.header, t.perTask.rows));
+    parts.push('<h2>Δm% per task</h2>', baselineTable(t.perTask));
   }
   if (t.notes.length > 0) parts.push(`<ul>${t.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`);
   for (const chart of seriesCharts(series)) {
-    const svg = await renderSvg(chart.spec);
-    parts.push(
-      `<section class="chart"><h2>${escapeHtml(chart.title)}</h2>`,
-      `<p class="caption">${escapeHtml(chart.caption)}</p>`,
-      `<figure>${svg}</figure></section>`,
-    );
+    parts.push(await htmlChartSection(chart));
   }
   if (t.conflicts !== undefined) {
     parts.push(
       '<h2>Gradient conflicts (over seeds)</h2>',
-      htmlTable(t.conflicts.header, t.conflicts.rows),
+      baselineTable(t.conflicts),
       `<p class="caption">${escapeHtml(CONFLICT_CAPTION)}</p>`,
     );
   }
-  parts.push('<h2>Per seed</h2>', htmlTable(t.perSeed.header, t.perSeed.rows));
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(series.title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-${parts.join('\n')}
-</body>
-</html>
-`;
+  parts.push('<h2>Per seed</h2>', baselineTable(t.perSeed));
+  return htmlPage({ title: series.title, style: reportStyle(), parts });
 }
 
 /**

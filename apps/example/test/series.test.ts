@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { summarizeExperiment } from '@multitask/eval';
+import { createHash } from 'node:crypto';
+import { conflictRecorder, summarizeExperiment, type ExperimentReport } from '@multitask/eval';
 import { testBackendName } from '@multitask/test-utils';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -12,6 +13,7 @@ import {
   MAX_SEEDS,
   parseSeeds,
   seriesHtml,
+  seriesJson,
   seriesMarkdown,
   spreadOf,
   summarizeSeries,
@@ -436,5 +438,85 @@ describe('the series report on fixed numbers (golden)', () => {
     const html = await seriesHtml(series);
     expect(html).toContain('<td>+5.62 ± 15.03</td>');
     expect(html.match(/<svg/g)).toHaveLength(2); // Δm% by seed, training loss per epoch
+  });
+});
+
+describe('the series report bytes (pinned)', () => {
+  /** One seed's report with every section: validation, steps with weights, conflicts, notes, an odd title. */
+  const seedReport = (seed: number): ExperimentReport => {
+    const run = (strategy: string, tilt: number): ExperimentReport['runs'][number] => {
+      const conflicts = conflictRecorder();
+      for (let step = 0; step < 12; step++) {
+        const w = 0.5 + 0.2 * Math.sin((tilt * step + seed) / 3);
+        conflicts.onStepEnd({
+          step,
+          epoch: Math.floor(step / 4),
+          losses: { a: 2 / (step + seed), b: 1 / (step + 1) + 0.1 * tilt },
+          weights: { a: w, b: 1 - w },
+          totalLoss: 1,
+          rows: 8,
+        });
+        if (step % 2 === 0) {
+          const c = Math.cos(((60 + 50 * tilt * (step % 4 === 0 ? 1 : -1)) * Math.PI) / 180);
+          conflicts.onGradientStats({
+            step,
+            epoch: Math.floor(step / 4),
+            tasks: ['a', 'b'],
+            gramian: [
+              [1, 0.5 * c],
+              [0.5 * c, 0.25],
+            ],
+            mode: 'parameters',
+          });
+        }
+      }
+      return {
+        strategy,
+        tasks: ['a', 'b'],
+        epochs: [0, 1, 2].map((epoch) => ({
+          epoch,
+          trainLosses: { a: 1 / (epoch + seed), b: 0.5 / (epoch + tilt) },
+          validation: { a: { accuracy: 0.6 + 0.1 * epoch * tilt }, b: { mse: 1 / (epoch + seed + tilt) } },
+          step: 4 * (epoch + 1),
+          seconds: 1,
+        })),
+        conflicts: conflicts.summary(),
+        finalMetrics: { a: { accuracy: 0.8 + 0.01 * seed * tilt }, b: { mse: 0.5 - 0.02 * seed * tilt } },
+        seconds: 2 + seed,
+      };
+    };
+    return {
+      title: `seed ${seed}`,
+      runs: [run('equal', 1), run('mgda <&> "x"', 2)],
+      baselines: { a: { accuracy: 0.8 }, b: { mse: 0.5 } },
+    };
+  };
+  const series: SeriesReport = {
+    title: 'Pinned <series> & "report"',
+    description: "Two seeds, two strategies, every section; it's escaped.",
+    createdAt: '2026-11-27T18:00:00Z',
+    seeds: [1, 2],
+    reports: [seedReport(1), seedReport(2)],
+  };
+  // vega numbers its SVG gradients with a process-wide counter (`gradient_0`, `gradient_1`…), so a page's ids
+  // depend on what rendered before it: hash them as one placeholder.
+  const sha = (text: string): string =>
+    createHash('sha256')
+      .update(text.replace(/gradient_\d+/g, 'gradient_N'), 'utf8')
+      .digest('hex');
+
+  // Recorded at 5f3de70, before report-series.ts took its HTML pieces from @multitask/eval: the pages must
+  // stay byte-identical.
+  test('HTML, Markdown and JSON are byte-identical to the recorded ones', async () => {
+    const html = await seriesHtml(series);
+    expect(html.match(/<svg/g)).toHaveLength(4);
+    expect(html).toContain('<h2>Gradient conflicts (over seeds)</h2>');
+    expect(html).toContain('<tr class="baseline"><td>single-task baseline</td>');
+    expect(html).toContain('<title>Pinned &lt;series&gt; &amp; &quot;report&quot;</title>');
+    expect(sha(html)).toBe('d83d9db461c4ce594819170f39a6333bdcb9dc609e2c339a3c7fa9d724509ac2');
+    expect(sha(seriesMarkdown(series))).toBe(
+      '404d045cf182ca163aea474c44d06b72f22945b6e578b28fa0058c0600b36813',
+    );
+    expect(sha(seriesJson(series))).toBe('9b9c42484f945c948b2db3cd56ba35faeffabf967bca761c727def69c2100d86');
   });
 });

@@ -3,16 +3,14 @@ import type { Tensor, Tensor2D, Variable } from '@tensorflow/tfjs-core';
 import { type Backbone, MultitaskError, type PartConfig, Rng, shapeString } from '@multitask/core';
 import {
   type Activation,
-  applyDenseLayers,
   checkCommonOptions,
   checkPositiveInt,
   checkWidths,
   disposeVariables,
   type Initializer,
-  makeDenseLayers,
-  maybeDropout,
 } from '@multitask/core/parts';
 import { embed, makeEmbeddingTable } from './internal/embedding.ts';
+import { denseTail } from './internal/dense-tail.ts';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link embeddingBagBackbone}. */
@@ -81,16 +79,15 @@ export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): Embe
     );
   }
   const units = checkWidths('backbones', part, 'units', options.units ?? []);
-  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
+  const common = checkCommonOptions('backbones', part, options);
+  const { activation, dropout, initializer, seed } = common;
   const rng = new Rng(seed);
   const table = makeEmbeddingTable(rng, vocabSize, embeddingDim);
-  const layers = makeDenseLayers(rng, embeddingDim, units, initializer);
-  const n = units.at(-1) ?? embeddingDim;
-  const dropoutRng = rng.fork();
-  const variables: Variable[] = [table, ...layers.flatMap((l) => [l.kernel, l.bias])];
+  const tail = denseTail(rng, embeddingDim, units, common);
+  const variables: Variable[] = [table, ...tail.variables];
   return {
     name: 'embedding-bag',
-    outputSize: n,
+    outputSize: tail.outputSize,
     trainableVariables: variables,
     nonTrainableVariables: [],
     apply(inputs, context): Tensor {
@@ -113,14 +110,7 @@ export function embeddingBagBackbone(options: EmbeddingBagBackboneOptions): Embe
           pooled = tf.sum(tf.mul(e, mask), 1);
           if (pooling === 'mean') pooled = tf.div(pooled, tf.maximum(tf.sum(mask, 1), 1));
         }
-        return applyDenseLayers(
-          maybeDropout(pooled, dropout, context, dropoutRng),
-          layers,
-          activation,
-          dropout,
-          context,
-          dropoutRng,
-        );
+        return tail.apply(pooled, context, true);
       });
     },
     getConfig(): PartConfig {

@@ -3,15 +3,14 @@ import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 import { type Backbone, type Inputs, type PartConfig, Rng } from '@multitask/core';
 import {
   type Activation,
-  applyDenseLayers,
   checkCommonOptions,
   checkPositiveInt,
   checkWidths,
   disposeVariables,
   type Initializer,
-  makeDenseLayers,
   toRows,
 } from '@multitask/core/parts';
+import { denseTail } from './internal/dense-tail.ts';
 import { singleInput } from './internal/single-input.ts';
 
 /** Options of {@link mlpBackbone}. */
@@ -62,29 +61,18 @@ export function mlpBackbone(options: MlpBackboneOptions): MlpBackbone {
   const part = 'mlp backbone';
   const inputSize = checkPositiveInt('backbones', part, 'inputSize', options.inputSize);
   const units = checkWidths('backbones', part, 'units', options.units);
-  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
-  const rng = new Rng(seed);
-  const layers = makeDenseLayers(rng, inputSize, units, initializer);
-  const size = units.at(-1) ?? inputSize;
-  const dropoutRng = rng.fork();
-  const variables: Variable[] = layers.flatMap((l) => [l.kernel, l.bias]);
+  const common = checkCommonOptions('backbones', part, options);
+  const { activation, dropout, initializer, seed } = common;
+  const tail = denseTail(new Rng(seed), inputSize, units, common);
+  const variables: Variable[] = tail.variables;
   return {
     name: 'mlp',
-    outputSize: size,
+    outputSize: tail.outputSize,
     trainableVariables: variables,
     nonTrainableVariables: [],
     apply(inputs: Inputs, context): Tensor {
       const x = singleInput(part, inputs);
-      return tf.tidy(() => {
-        return applyDenseLayers(
-          toRows('backbones', part, x, inputSize),
-          layers,
-          activation,
-          dropout,
-          context,
-          dropoutRng,
-        );
-      });
+      return tf.tidy(() => tail.apply(toRows('backbones', part, x, inputSize), context));
     },
     getConfig(): PartConfig {
       return {

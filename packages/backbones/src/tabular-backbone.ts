@@ -10,14 +10,13 @@ import {
 } from '@multitask/core';
 import {
   type Activation,
-  applyDenseLayers,
   checkCommonOptions,
   checkPositiveInt,
   checkWidths,
   disposeVariables,
   type Initializer,
-  makeDenseLayers,
 } from '@multitask/core/parts';
+import { denseTail } from './internal/dense-tail.ts';
 import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 
 /** One categorical column of {@link tabularBackbone}. */
@@ -111,18 +110,17 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
     );
   }
   const units = checkWidths('backbones', part, 'units', options.units);
-  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
+  const common = checkCommonOptions('backbones', part, options);
+  const { activation, dropout, initializer, seed } = common;
   const rng = new Rng(seed);
   const tables = columns.map((c) => makeEmbeddingTable(rng, c.cardinality, c.dim));
   const features = numericSize + columns.reduce((s, c) => s + c.dim, 0);
-  const layers = makeDenseLayers(rng, features, units, initializer);
-  const n = units.at(-1) ?? features;
-  const dropoutRng = rng.fork();
+  const tail = denseTail(rng, features, units, common);
   const inputNames = [
     ...(numericSize > 0 ? ['numeric'] : []),
     ...(columns.length > 0 ? ['categorical'] : []),
   ];
-  const variables: Variable[] = [...tables, ...layers.flatMap((l) => [l.kernel, l.bias])];
+  const variables: Variable[] = [...tables, ...tail.variables];
   const check = (name: string, t: Tensor | undefined, width: number): Tensor => {
     if (t?.rank !== 2 || t.shape[1] !== width) {
       throw new MultitaskError(
@@ -136,7 +134,7 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
   };
   return {
     name: 'tabular',
-    outputSize: n,
+    outputSize: tail.outputSize,
     inputNames,
     trainableVariables: variables,
     nonTrainableVariables: [],
@@ -170,7 +168,7 @@ export function tabularBackbone(options: TabularBackboneOptions): TabularBackbon
           );
         }
         const h = parts.length === 1 ? parts[0]! : tf.concat(parts, 1);
-        return applyDenseLayers(h, layers, activation, dropout, context, dropoutRng);
+        return tail.apply(h, context);
       });
     },
     getConfig(): PartConfig {

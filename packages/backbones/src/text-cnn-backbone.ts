@@ -4,17 +4,15 @@ import { type Backbone, MultitaskError, type PartConfig, Rng, shapeString } from
 import {
   activate,
   type Activation,
-  applyDenseLayers,
   checkCommonOptions,
   checkPositiveInt,
   checkWidths,
   disposeVariables,
   glorotUniform,
   type Initializer,
-  makeDenseLayers,
   makeVariable,
-  maybeDropout,
 } from '@multitask/core/parts';
+import { denseTail } from './internal/dense-tail.ts';
 import { singleInput } from './internal/single-input.ts';
 import { embed, makeEmbeddingTable } from './internal/embedding.ts';
 
@@ -188,7 +186,8 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
   );
   const filters = checkPositiveInt('backbones', part, 'filters', options.filters ?? 32);
   const units = checkWidths('backbones', part, 'units', options.units ?? []);
-  const { activation, dropout, initializer, seed } = checkCommonOptions('backbones', part, options);
+  const common = checkCommonOptions('backbones', part, options);
+  const { activation, dropout, initializer, seed } = common;
 
   const rng = new Rng(seed);
   const table = makeEmbeddingTable(rng, vocabSize, embeddingDim);
@@ -201,19 +200,13 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
     ]),
     bias: makeVariable(new Float32Array(filters), [filters]),
   }));
-  const layers = makeDenseLayers(rng, filters * kernelSizes.length, units, initializer);
-  const n = units.at(-1) ?? filters * kernelSizes.length;
-  const dropoutRng = rng.fork();
+  const tail = denseTail(rng, filters * kernelSizes.length, units, common);
   const maxK = Math.max(...kernelSizes);
-  const variables: Variable[] = [
-    table,
-    ...banks.flatMap((b) => [b.kernel, b.bias]),
-    ...layers.flatMap((l) => [l.kernel, l.bias]),
-  ];
+  const variables: Variable[] = [table, ...banks.flatMap((b) => [b.kernel, b.bias]), ...tail.variables];
 
   return {
     name: 'text-cnn',
-    outputSize: n,
+    outputSize: tail.outputSize,
     trainableVariables: variables,
     nonTrainableVariables: [],
     apply(inputs, context): Tensor {
@@ -257,14 +250,7 @@ export function textCnnBackbone(options: TextCnnBackboneOptions): TextCnnBackbon
           return tf.where(anyValid, m, tf.zerosLike(m)); // rows without tokens: 0, not −1e9
         });
         const z = pooled.length === 1 ? pooled[0]! : concatColumns(pooled);
-        return applyDenseLayers(
-          maybeDropout(z, dropout, context, dropoutRng),
-          layers,
-          activation,
-          dropout,
-          context,
-          dropoutRng,
-        );
+        return tail.apply(z, context, true);
       });
     },
     getConfig(): PartConfig {

@@ -59,10 +59,18 @@ export type {
   StrategySummary,
 } from './report/types.ts';
 export { summarizeExperiment } from './report/summarize.ts';
-export { reportMarkdown } from './report/markdown.ts';
+export { markdownTable, reportMarkdown } from './report/markdown.ts';
 export { reportJson } from './report/json.ts';
 export { reportHtml } from './report/html.ts';
-export { reportCharts } from './report/charts.ts';
-export type { ReportChart } from './report/charts.ts';
+export { htmlChartSection, htmlPage, htmlTable, reportStyle } from './report/html-parts.ts';
+export type {
+  HtmlChartSectionOptions,
+  HtmlPage,
+  HtmlTableOptions,
+  ReportStyleOptions,
+} from './report/html-parts.ts';
+export { escapeHtml, formatNumber, formatSigned, toJsonText } from './report/format.ts';
+export { epochLossRows, reportCharts, stepWeightRows, validationRows } from './report/charts.ts';
+export type { ChartRow, ReportChart } from './report/charts.ts';
 export { renderSvg } from './report/render-svg.ts';
 export { tokenAccuracy, tokenLevel } from './metrics/token-metrics.ts';

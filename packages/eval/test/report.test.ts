@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { reportCharts, reportHtml, reportJson, reportMarkdown, summarizeExperiment } from '../src/index.ts';
 import { syntheticReport } from './fixtures.ts';
@@ -71,5 +72,31 @@ describe('reports', () => {
     expect(html.match(/<svg[\s>]/g)).toHaveLength(charts.length);
     expect(html).toContain('Synthetic &lt;digit &amp; depth&gt; report');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  // Recorded at 5f3de70, before the HTML building blocks were exported for other pages: the report pages must
+  // stay byte-identical.
+  test('html, markdown and json bytes are pinned', async () => {
+    const base = syntheticReport();
+    const report = {
+      ...base,
+      runs: [
+        { ...base.runs[0]!, notes: 'first <run> & "notes"' },
+        { ...base.runs[1]!, finalMetricsStd: { digit: { accuracy: 0.01 } } },
+      ],
+    };
+    // vega numbers its SVG gradients with a process-wide counter (`gradient_0`, `gradient_1`…), so a page's ids
+    // depend on what rendered before it: hash them as one placeholder.
+    const sha = (text: string): string =>
+      createHash('sha256')
+        .update(text.replace(/gradient_\d+/g, 'gradient_N'), 'utf8')
+        .digest('hex');
+    const html = await reportHtml(report);
+    expect(html).toContain('<strong>equal</strong>: first &lt;run&gt; &amp; &quot;notes&quot;');
+    expect(sha(html)).toBe('6c46149a5eb8b512dcc220f8b58688e80f8d7fb000bc8847c9b529e3ccc7f9e4');
+    expect(sha(reportMarkdown(report))).toBe(
+      '70bddbdac22c894f30d072541448ca27dda25e8c76c51eccdbe2b7f610795a92',
+    );
+    expect(sha(reportJson(report))).toBe('ec7921d7e37ea1e261bd68cbff4cb58cbea970234c82ed3fff13f2d02f73e1b4');
   });
 });

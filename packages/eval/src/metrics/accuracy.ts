@@ -1,12 +1,10 @@
 import type { Metric } from '@multitask/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import {
-  checkLabelShape,
-  checkScoreKind,
-  classificationLayout,
-  labelAt,
+  binaryThreshold,
+  forEachLabelledRow,
   predictedClass,
-  readBatch,
+  readClassificationBatch,
   type ScoreKind,
 } from './read-batch.ts';
 
@@ -54,23 +52,18 @@ export interface AccuracyOptions {
  */
 export function accuracy(options: AccuracyOptions = {}): Metric {
   const name = options.name ?? 'accuracy';
-  const from = checkScoreKind(name, options.from ?? 'logits');
-  const threshold = options.threshold ?? (from === 'logits' ? 0 : 0.5);
+  const threshold = binaryThreshold(name, options.from, options.threshold);
   let correct = 0;
   let seen = 0;
   return {
     name,
     higherIsBetter: true,
     update(prediction: Tensor, target: Tensor, mask?: Tensor): void {
-      const b = readBatch(name, prediction, target, mask);
-      const { binary, classes } = classificationLayout(name, b.predictionShape);
-      checkLabelShape(name, b.targetShape, b.predictionShape);
-      for (let i = 0; i < b.rows; i++) {
-        if (!b.labelled(i)) continue;
-        const label = labelAt(name, b.target, i, classes);
-        if (predictedClass(b.prediction, i, classes, binary, threshold) === label) correct++;
+      const b = readClassificationBatch(name, prediction, target, mask);
+      forEachLabelledRow(name, b, b.classes, (i, label) => {
+        if (predictedClass(b.prediction, i, b.classes, b.binary, threshold) === label) correct++;
         seen++;
-      }
+      });
     },
     result: () => (seen === 0 ? NaN : correct / seen),
     reset(): void {

@@ -1,12 +1,10 @@
 import { MultitaskError, type Metric } from '@multitask/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import {
-  checkLabelShape,
-  checkScoreKind,
-  classificationLayout,
-  labelAt,
+  binaryThreshold,
+  forEachLabelledRow,
   predictedClass,
-  readBatch,
+  readClassificationBatch,
   type ScoreKind,
 } from './read-batch.ts';
 
@@ -48,8 +46,7 @@ function score(kind: Kind, tp: number, fp: number, fn: number): number {
 /** Precision, recall or F1 from a streaming per-class confusion count (internal). */
 export function confusionMetric(kind: Kind, options: ClassificationMetricOptions): Metric {
   const name = options.name ?? (options.average === undefined ? kind : `${kind}-${options.average}`);
-  const from = checkScoreKind(name, options.from ?? 'logits');
-  const threshold = options.threshold ?? (from === 'logits' ? 0 : 0.5);
+  const threshold = binaryThreshold(name, options.from, options.threshold);
   if (options.average !== undefined && !['binary', 'macro', 'micro'].includes(options.average)) {
     throw new MultitaskError(
       'INVALID_OPTION',
@@ -68,9 +65,8 @@ export function confusionMetric(kind: Kind, options: ClassificationMetricOptions
     name,
     higherIsBetter: true,
     update(prediction: Tensor, target: Tensor, mask?: Tensor): void {
-      const b = readBatch(name, prediction, target, mask);
-      const { binary, classes } = classificationLayout(name, b.predictionShape);
-      checkLabelShape(name, b.targetShape, b.predictionShape);
+      const b = readClassificationBatch(name, prediction, target, mask);
+      const { binary, classes } = b;
       const avg = options.average ?? (binary ? 'binary' : 'macro');
       if (avg === 'binary' && !binary) {
         throw new MultitaskError(
@@ -91,9 +87,7 @@ export function confusionMetric(kind: Kind, options: ClassificationMetricOptions
           { details: { metric: name, classes, previousClasses: tp.length } },
         );
       }
-      for (let i = 0; i < b.rows; i++) {
-        if (!b.labelled(i)) continue;
-        const label = labelAt(name, b.target, i, classes);
+      forEachLabelledRow(name, b, classes, (i, label) => {
         const guess = predictedClass(b.prediction, i, classes, binary, threshold);
         if (guess === label) tp[label]!++;
         else {
@@ -101,7 +95,7 @@ export function confusionMetric(kind: Kind, options: ClassificationMetricOptions
           fn[label]!++;
         }
         seen++;
-      }
+      });
     },
     result(): number {
       if (seen === 0) return NaN;

@@ -1,13 +1,6 @@
 import { MultitaskError, type Metric } from '@multitask/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import {
-  checkLabelShape,
-  checkScoreKind,
-  classificationLayout,
-  labelAt,
-  readBatch,
-  type ScoreKind,
-} from './read-batch.ts';
+import { checkScoreKind, forEachLabelledRow, readClassificationBatch, type ScoreKind } from './read-batch.ts';
 
 /** Options of {@link logLoss}. */
 export interface LogLossOptions {
@@ -64,12 +57,9 @@ export function logLoss(options: LogLossOptions = {}): Metric {
     name,
     higherIsBetter: false,
     update(prediction: Tensor, target: Tensor, mask?: Tensor): void {
-      const b = readBatch(name, prediction, target, mask);
-      const { binary, classes } = classificationLayout(name, b.predictionShape);
-      checkLabelShape(name, b.targetShape, b.predictionShape);
-      for (let i = 0; i < b.rows; i++) {
-        if (!b.labelled(i)) continue;
-        const y = labelAt(name, b.target, i, classes);
+      const b = readClassificationBatch(name, prediction, target, mask);
+      const { binary, classes } = b;
+      forEachLabelledRow(name, b, classes, (i, y) => {
         if (binary) {
           const s = b.prediction[i]!;
           if (from === 'logits') sum += Math.max(s, 0) - s * y + Math.log1p(Math.exp(-Math.abs(s)));
@@ -84,7 +74,7 @@ export function logLoss(options: LogLossOptions = {}): Metric {
           sum -= Math.log(clip(b.prediction[i * classes + y]!));
         }
         seen++;
-      }
+      });
     },
     result: () => (seen === 0 ? NaN : sum / seen),
     reset(): void {

@@ -166,3 +166,55 @@ export function predictedClass(
   if (binary) return values[i]! > threshold ? 1 : 0;
   return argMaxRow(values, i, classes);
 }
+
+/** A classification batch: the values of {@link readBatch} and the layout of {@link classificationLayout} (internal). */
+export interface ClassificationBatch extends BatchValues {
+  /** True for one score per row (`[B]` / `[B, 1]`). */
+  readonly binary: boolean;
+  /** Number of classes (2 for binary). */
+  readonly classes: number;
+}
+
+/**
+ * Reads a classification batch: {@link readBatch}, then {@link classificationLayout} of the prediction, then
+ * {@link checkLabelShape} of the target (in that order, so the first problem found is the one reported).
+ */
+export function readClassificationBatch(
+  metric: string,
+  prediction: Tensor,
+  target: Tensor,
+  mask?: Tensor,
+): ClassificationBatch {
+  const b = readBatch(metric, prediction, target, mask);
+  const layout = classificationLayout(metric, b.predictionShape);
+  checkLabelShape(metric, b.targetShape, b.predictionShape);
+  return { ...b, ...layout };
+}
+
+/**
+ * Calls `visit(i, label)` for each labelled row `i` in order, with its label read by {@link labelAt}: a bad
+ * label throws `LABEL_OUT_OF_RANGE` after the rows before it were visited.
+ */
+export function forEachLabelledRow(
+  metric: string,
+  b: BatchValues,
+  classes: number,
+  visit: (i: number, label: number) => void,
+): void {
+  for (let i = 0; i < b.rows; i++) {
+    if (b.labelled(i)) visit(i, labelAt(metric, b.target, i, classes));
+  }
+}
+
+/**
+ * The binary threshold of a metric's options: `threshold` when given, else 0 for `from: 'logits'` (the default)
+ * and 0.5 for `'probabilities'`. Throws `INVALID_OPTION` for another `from` (see {@link checkScoreKind}).
+ */
+export function binaryThreshold(
+  metric: string,
+  from: string | undefined,
+  threshold: number | undefined,
+): number {
+  const kind = checkScoreKind(metric, from ?? 'logits');
+  return threshold ?? (kind === 'logits' ? 0 : 0.5);
+}

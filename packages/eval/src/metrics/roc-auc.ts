@@ -1,13 +1,6 @@
 import { MultitaskError, type Metric } from '@multitask/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import {
-  checkLabelShape,
-  checkScoreKind,
-  classificationLayout,
-  labelAt,
-  readBatch,
-  type ScoreKind,
-} from './read-batch.ts';
+import { checkScoreKind, forEachLabelledRow, readClassificationBatch, type ScoreKind } from './read-batch.ts';
 
 /** Options of {@link rocAuc}. */
 export interface RocAucOptions {
@@ -83,23 +76,20 @@ export function rocAuc(options: RocAucOptions = {}): Metric {
     name,
     higherIsBetter: true,
     update(prediction: Tensor, target: Tensor, mask?: Tensor): void {
-      const b = readBatch(name, prediction, target, mask);
-      const layout = classificationLayout(name, b.predictionShape);
-      checkLabelShape(name, b.targetShape, b.predictionShape);
+      const b = readClassificationBatch(name, prediction, target, mask);
       if (classes === 0) {
-        classes = layout.classes;
-        binary = layout.binary;
-      } else if (classes !== layout.classes || binary !== layout.binary) {
+        classes = b.classes;
+        binary = b.binary;
+      } else if (classes !== b.classes || binary !== b.binary) {
         throw new MultitaskError(
           'SHAPE_MISMATCH',
-          `[@multitask/eval] Metric "${name}": this batch has ${layout.classes} classes, earlier batches had ${classes} — reset() between tasks.`,
-          { details: { metric: name, classes: layout.classes, previousClasses: classes } },
+          `[@multitask/eval] Metric "${name}": this batch has ${b.classes} classes, earlier batches had ${classes} — reset() between tasks.`,
+          { details: { metric: name, classes: b.classes, previousClasses: classes } },
         );
       }
       const width = binary ? 1 : classes;
-      for (let i = 0; i < b.rows; i++) {
-        if (!b.labelled(i)) continue;
-        labels.push(labelAt(name, b.target, i, classes));
+      forEachLabelledRow(name, b, classes, (i, label) => {
+        labels.push(label);
         if (binary) {
           scores.push(b.prediction[i]!);
         } else if (from === 'probabilities') {
@@ -111,7 +101,7 @@ export function rocAuc(options: RocAucOptions = {}): Metric {
           for (let c = 0; c < width; c++) z += Math.exp(b.prediction[i * width + c]! - max);
           for (let c = 0; c < width; c++) scores.push(Math.exp(b.prediction[i * width + c]! - max) / z);
         }
-      }
+      });
     },
     result(): number {
       const n = labels.length;

@@ -1,6 +1,6 @@
 import { MultitaskError, shapeString, type Metric } from '@multitask/core';
 import type { Tensor } from '@tensorflow/tfjs-core';
-import { checkLabelShape, labelAt, readBatch } from './read-batch.ts';
+import { checkLabelShape, forEachLabelledRow, readBatch } from './read-batch.ts';
 
 /** Options of {@link topKAccuracy}. */
 export interface TopKAccuracyOptions {
@@ -60,9 +60,7 @@ export function topKAccuracy(options: TopKAccuracyOptions): Metric {
       }
       checkLabelShape(name, b.targetShape, b.predictionShape);
       const classes = b.predictionShape[1]!;
-      for (let i = 0; i < b.rows; i++) {
-        if (!b.labelled(i)) continue;
-        const label = labelAt(name, b.target, i, classes);
+      forEachLabelledRow(name, b, classes, (i, label) => {
         const base = i * classes;
         const s = b.prediction[base + label]!;
         let rank = 0;
@@ -72,7 +70,7 @@ export function topKAccuracy(options: TopKAccuracyOptions): Metric {
         }
         if (rank < k) correct++;
         seen++;
-      }
+      });
     },
     result: () => (seen === 0 ? NaN : correct / seen),
     reset(): void {

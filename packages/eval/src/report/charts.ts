@@ -12,7 +12,10 @@ export interface ReportChart {
   readonly spec: TopLevelSpec;
 }
 
-type Row = Record<string, string | number | null>;
+/** One row of a chart's data: field name → value (`null` stands for a non-finite number). */
+export type ChartRow = Record<string, string | number | null>;
+
+type Row = ChartRow;
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 const WIDTH = 260;
@@ -22,6 +25,101 @@ const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 function stepsOf(run: RunRecord): readonly StepRecord[] {
   return run.steps ?? run.conflicts?.stepHistory ?? [];
+}
+
+/**
+ * The training-loss rows of one run, one per epoch and task: `{ strategy, ...extra, task, epoch, loss }` (the
+ * data of the report's "Training loss per epoch" chart). `extra` tags every row, e.g. with the seed of a
+ * multi-seed series.
+ *
+ * @example
+ * ```ts
+ * import { epochLossRows, type RunRecord } from '@multitask/eval';
+ *
+ * const run: RunRecord = {
+ *   strategy: 'mgda',
+ *   tasks: ['digit', 'parity'],
+ *   epochs: [{ epoch: 0, trainLosses: { digit: 0.9, parity: 0.4 }, validation: { digit: { accuracy: 0.8 } }, seconds: 1 }],
+ *   steps: [{ step: 9, epoch: 0, losses: { digit: 0.8, parity: 0.4 }, weights: { digit: 0.6, parity: 0.4 }, totalLoss: 1.2 }],
+ *   finalMetrics: { digit: { accuracy: 0.8 } },
+ * };
+ * const rows = epochLossRows(run, { seed: '1' }); // [{ strategy, seed: '1', task, epoch, loss }, …]
+ * ```
+ */
+export function epochLossRows(run: RunRecord, extra: Readonly<Record<string, string>> = {}): ChartRow[] {
+  return run.epochs.flatMap((e) =>
+    Object.entries(e.trainLosses).map(([task, v]) => ({
+      strategy: run.strategy,
+      ...extra,
+      task,
+      epoch: e.epoch,
+      loss: num(v),
+    })),
+  );
+}
+
+/**
+ * The validation rows of one run, one per epoch, task and metric: `{ strategy, ...extra, series, epoch, value }`
+ * with `series` = `task · metric` (the data of the report's "Validation metrics per epoch" chart). `extra` tags
+ * every row.
+ *
+ * @example
+ * ```ts
+ * import { validationRows, type RunRecord } from '@multitask/eval';
+ *
+ * const run: RunRecord = {
+ *   strategy: 'mgda',
+ *   tasks: ['digit', 'parity'],
+ *   epochs: [{ epoch: 0, trainLosses: { digit: 0.9, parity: 0.4 }, validation: { digit: { accuracy: 0.8 } }, seconds: 1 }],
+ *   steps: [{ step: 9, epoch: 0, losses: { digit: 0.8, parity: 0.4 }, weights: { digit: 0.6, parity: 0.4 }, totalLoss: 1.2 }],
+ *   finalMetrics: { digit: { accuracy: 0.8 } },
+ * };
+ * const rows = validationRows(run); // [{ strategy, series: 'digit · accuracy', epoch, value }, …]
+ * ```
+ */
+export function validationRows(run: RunRecord, extra: Readonly<Record<string, string>> = {}): ChartRow[] {
+  return run.epochs.flatMap((e) =>
+    Object.entries(e.validation ?? {}).flatMap(([task, m]) =>
+      Object.entries(m).map(([name, v]) => ({
+        strategy: run.strategy,
+        ...extra,
+        series: `${task} · ${name}`,
+        epoch: e.epoch,
+        value: num(v),
+      })),
+    ),
+  );
+}
+
+/**
+ * The task-weight rows of one run, one per recorded step and task: `{ strategy, ...extra, task, step, weight }`
+ * from the run's `steps` (or else its conflict summary's step history) — the data of the report's "Task
+ * weights over time" chart. `extra` tags every row.
+ *
+ * @example
+ * ```ts
+ * import { stepWeightRows, type RunRecord } from '@multitask/eval';
+ *
+ * const run: RunRecord = {
+ *   strategy: 'mgda',
+ *   tasks: ['digit', 'parity'],
+ *   epochs: [{ epoch: 0, trainLosses: { digit: 0.9, parity: 0.4 }, validation: { digit: { accuracy: 0.8 } }, seconds: 1 }],
+ *   steps: [{ step: 9, epoch: 0, losses: { digit: 0.8, parity: 0.4 }, weights: { digit: 0.6, parity: 0.4 }, totalLoss: 1.2 }],
+ *   finalMetrics: { digit: { accuracy: 0.8 } },
+ * };
+ * const rows = stepWeightRows(run, { seed: '2' }); // [{ strategy, seed: '2', task, step, weight }, …]
+ * ```
+ */
+export function stepWeightRows(run: RunRecord, extra: Readonly<Record<string, string>> = {}): ChartRow[] {
+  return stepsOf(run).flatMap((s) =>
+    Object.entries(s.weights ?? {}).map(([task, v]) => ({
+      strategy: run.strategy,
+      ...extra,
+      task,
+      step: s.step,
+      weight: num(v),
+    })),
+  );
 }
 
 function lineFacet(
@@ -98,16 +196,7 @@ export function reportCharts(runs: readonly RunRecord[], summary: ExperimentSumm
     });
   }
 
-  const loss: Row[] = runs.flatMap((r) =>
-    r.epochs.flatMap((e) =>
-      Object.entries(e.trainLosses).map(([task, v]) => ({
-        strategy: r.strategy,
-        task,
-        epoch: e.epoch,
-        loss: num(v),
-      })),
-    ),
-  );
+  const loss: Row[] = runs.flatMap((r) => epochLossRows(r));
   if (loss.length > 0) {
     charts.push({
       title: 'Training loss per epoch',
@@ -116,18 +205,7 @@ export function reportCharts(runs: readonly RunRecord[], summary: ExperimentSumm
     });
   }
 
-  const metric: Row[] = runs.flatMap((r) =>
-    r.epochs.flatMap((e) =>
-      Object.entries(e.validation ?? {}).flatMap(([task, m]) =>
-        Object.entries(m).map(([name, v]) => ({
-          strategy: r.strategy,
-          series: `${task} · ${name}`,
-          epoch: e.epoch,
-          value: num(v),
-        })),
-      ),
-    ),
-  );
+  const metric: Row[] = runs.flatMap((r) => validationRows(r));
   if (metric.length > 0) {
     charts.push({
       title: 'Validation metrics per epoch',
@@ -154,16 +232,7 @@ export function reportCharts(runs: readonly RunRecord[], summary: ExperimentSumm
     });
   }
 
-  const weights: Row[] = runs.flatMap((r) =>
-    stepsOf(r).flatMap((s) =>
-      Object.entries(s.weights ?? {}).map(([task, v]) => ({
-        strategy: r.strategy,
-        task,
-        step: s.step,
-        weight: num(v),
-      })),
-    ),
-  );
+  const weights: Row[] = runs.flatMap((r) => stepWeightRows(r));
   if (weights.length > 0) {
     charts.push({
       title: 'Task weights over time',

@@ -1,23 +1,9 @@
 import { conflictRows } from './markdown.ts';
 import { escapeHtml, formatMetric, formatNumber, formatSigned } from './format.ts';
 import { reportCharts } from './charts.ts';
-import { renderSvg } from './render-svg.ts';
+import { htmlChartSection, htmlPage, htmlTable, reportStyle } from './html-parts.ts';
 import { summarizeExperiment } from './summarize.ts';
 import type { ExperimentReport } from './types.ts';
-
-const STYLE = `
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 1150px; color: #212529; padding: 0 1rem; }
-h1 { margin-bottom: 0.2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #dee2e6; padding-bottom: 0.3rem; }
-table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.92rem; }
-th, td { border: 1px solid #dee2e6; padding: 0.3rem 0.6rem; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-thead th { background: #f1f3f5; }
-tr.baseline td { color: #495057; font-style: italic; }
-tr.best td { font-weight: 600; background: #ebfbee; }
-.good { color: #2b8a3e; } .bad { color: #c92a2a; }
-.caption, .meta { color: #495057; font-size: 0.92rem; }
-figure { margin: 1rem 0; overflow-x: auto; } figure svg { max-width: 100%; height: auto; }
-`;
 
 function slug(title: string): string {
   return title
@@ -114,12 +100,7 @@ export async function reportHtml(report: ExperimentReport): Promise<string> {
   }
 
   for (const chart of reportCharts(report.runs, s)) {
-    const svg = await renderSvg(chart.spec);
-    parts.push(
-      `<section class="chart" id="${slug(chart.title)}"><h2>${escapeHtml(chart.title)}</h2>`,
-      `<p class="caption">${escapeHtml(chart.caption)}</p>`,
-      `<figure>${svg}</figure></section>`,
-    );
+    parts.push(await htmlChartSection(chart, { id: slug(chart.title) }));
   }
 
   const withConflicts = report.runs.filter((r) => r.conflicts !== undefined && r.conflicts.events > 0);
@@ -129,11 +110,7 @@ export async function reportHtml(report: ExperimentReport): Promise<string> {
       const c = run.conflicts!;
       parts.push(
         `<h3>${escapeHtml(run.strategy)} <span class="meta">(${c.events} Gramians${c.mode === undefined ? '' : `, mode ${escapeHtml(c.mode)}`})</span></h3>`,
-        `<table><thead><tr><th>pair</th><th>mean cos</th><th>angle</th><th>conflict rate</th><th>norm ratio</th></tr></thead><tbody>${conflictRows(
-          c,
-        )
-          .map((r) => `<tr>${r.map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`)
-          .join('')}</tbody></table>`,
+        htmlTable(['pair', 'mean cos', 'angle', 'conflict rate', 'norm ratio'], conflictRows(c)),
       );
     }
   }
@@ -143,17 +120,5 @@ export async function reportHtml(report: ExperimentReport): Promise<string> {
         `<p class="meta"><strong>${escapeHtml(run.strategy)}</strong>: ${escapeHtml(run.notes)}</p>`,
       );
   }
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(report.title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-${parts.join('\n')}
-</body>
-</html>
-`;
+  return htmlPage({ title: report.title, style: reportStyle({ highlights: true }), parts });
 }

@@ -20,8 +20,22 @@ export function conflictRows(c: ConflictSummary): string[][] {
   return rows;
 }
 
-function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]): string => `| ${cells.map(escapeCell).join(' | ')} |`;
+/**
+ * A GitHub-flavoured Markdown table of text cells: the header, the `---` separator row, then one line per row.
+ * Pipes in cells are escaped and line breaks become spaces.
+ *
+ * @example
+ * ```ts
+ * import { markdownTable } from '@multitask/eval';
+ *
+ * console.log(markdownTable(['strategy', 'accuracy'], [['mgda', '0.93']]));
+ * // | strategy | accuracy |
+ * // |---|---|
+ * // | mgda | 0.93 |
+ * ```
+ */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.map(escapeCell).join(' | ')} |`;
   return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
 }
 
@@ -76,7 +90,7 @@ export function reportMarkdown(report: ExperimentReport): string {
       ...(hasBaselines ? [formatSigned(st.deltaM), formatSigned(st.flatDeltaM)] : []),
     ]);
   }
-  out.push('## Strategies', '', table(header, rows), '');
+  out.push('## Strategies', '', markdownTable(header, rows), '');
   if (hasBaselines) {
     out.push(
       'Δm%: per task, the mean over its metrics of the signed relative change against the single-task baseline',
@@ -88,7 +102,7 @@ export function reportMarkdown(report: ExperimentReport): string {
     const tasks = [...new Set(s.columns.map((c) => c.task))];
     out.push('### Δm% per task (positive = better)', '');
     out.push(
-      table(
+      markdownTable(
         ['strategy', ...tasks],
         s.strategies.map((st) => [st.strategy, ...tasks.map((t) => formatSigned(st.perTaskDeltaM?.[t]))]),
       ),
@@ -106,7 +120,10 @@ export function reportMarkdown(report: ExperimentReport): string {
         `### ${run.strategy} (${c.events} Gramians${c.mode === undefined ? '' : `, mode ${c.mode}`})`,
         '',
       );
-      out.push(table(['pair', 'mean cos', 'angle', 'conflict rate', 'norm ratio'], conflictRows(c)), '');
+      out.push(
+        markdownTable(['pair', 'mean cos', 'angle', 'conflict rate', 'norm ratio'], conflictRows(c)),
+        '',
+      );
     }
   }
   return `${out.join('\n').trimEnd()}\n`;

@@ -1,17 +1,14 @@
 import { dot, matVec, notConverged } from '../math/linalg.ts';
 import { nonnegativeQp } from '../math/bound-qp.ts';
 import { diagonalScaling, withRidgeFallback } from '../math/diagonal.ts';
+import { checkChoiceOption, checkNumberOption, type SolverOptions } from '../options.ts';
 import {
-  checkChoiceOption,
-  checkNumberOption,
-  resolveSolverOptions,
-  type ResolvedSolverOptions,
-  type SolverOptions,
-} from '../options.ts';
-import {
+  fromUnitDiagonal,
   makeGramianStrategy,
   prepareGramian,
+  resolveRidgeSolverOptions,
   type GramianContext,
+  type RidgeSolverConfig,
   type SolverGramianWeighting,
 } from './gramian-strategy.ts';
 
@@ -31,11 +28,7 @@ export interface CagradWeightingOptions extends SolverOptions {
 }
 
 /** The resolved options of CAGrad: its `getConfig()` and the argument of its maths. */
-type CagradConfig = ResolvedSolverOptions & {
-  readonly c: number;
-  readonly rescale: 0 | 1 | 2;
-  readonly regularization: number;
-};
+type CagradConfig = RidgeSolverConfig & { readonly c: number; readonly rescale: 0 | 1 | 2 };
 
 const NAME = 'cagrad';
 
@@ -43,8 +36,7 @@ function resolveCagradOptions(options: CagradWeightingOptions): CagradConfig {
   return {
     c: checkNumberOption(NAME, 'c', options.c ?? 0.4, { min: 0, max: 1, maxOpen: true }),
     rescale: checkChoiceOption<0 | 1 | 2>(NAME, 'rescale', options.rescale ?? 1, [0, 1, 2]),
-    ...resolveSolverOptions(NAME, options, { maxIterations: 200, tolerance: 1e-10 }),
-    regularization: checkNumberOption(NAME, 'regularization', options.regularization ?? 1e-10, 'positive'),
+    ...resolveRidgeSolverOptions(NAME, options, { maxIterations: 200, tolerance: 1e-10 }),
   };
 }
 
@@ -64,7 +56,8 @@ function cagradWeights(
   if (t === 1) return [(1 + c) / div]; // d = g + c‖g‖·g/‖g‖
   // in unit-norm coordinates z = D^{1/2}v over the tasks with a gradient (a zero gradient adds nothing to g_w):
   // min_{z ≥ 0} ½zᵀĜz + (D^{-1/2}(Gb − λ1))ᵀz, with h(λ) = zᵀĜz = vᵀGv
-  const { active, roots, normalized } = diagonalScaling(g);
+  const scaling = diagonalScaling(g);
+  const { active, roots, normalized } = scaling;
   const search = (q: readonly (readonly number[])[]): number[] => {
     const zOf = (lambda: number): number[] =>
       nonnegativeQp(
@@ -75,11 +68,6 @@ function cagradWeights(
         1e-13,
       );
     const h = (z: readonly number[]): number => dot(z, matVec(q, z));
-    const vOf = (z: readonly number[]): number[] => {
-      const v = new Array<number>(t).fill(0);
-      active.forEach((i, a) => (v[i] = z[a]! / roots[i]!));
-      return v;
-    };
     const lo0 = Math.min(...active.map((i) => gb[i]!));
     let lo = lo0;
     let width = Math.sqrt(r2) + 1;
@@ -95,7 +83,7 @@ function cagradWeights(
     for (let it = 0; ; it++) {
       const z = zOf(lambda);
       const hv = h(z);
-      const v = vOf(z);
+      const v = fromUnitDiagonal(scaling, z, t);
       const residual = Math.abs(hv - r2) / r2;
       if (residual <= tolerance || hi - lo <= 1e-15 * Math.abs(lambda)) return v;
       if (it >= maxIterations)

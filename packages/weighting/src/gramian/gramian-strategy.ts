@@ -8,8 +8,15 @@ import {
   type HeadGradients,
   type JsonValue,
 } from '@multitask/core';
+import type { DiagonalScaling } from '../math/diagonal.ts';
 import type { Matrix } from '../math/linalg.ts';
-import type { NonConvergencePolicy } from '../options.ts';
+import {
+  checkNumberOption,
+  resolveSolverOptions,
+  type NonConvergencePolicy,
+  type ResolvedSolverOptions,
+  type SolverOptions,
+} from '../options.ts';
 
 export type { NonConvergencePolicy, SolverOptions } from '../options.ts';
 
@@ -78,6 +85,44 @@ export function prepareGramian(
     Array.from({ length: t }, (_, j) => (g[i]![j]! / scale + g[j]![i]! / scale) / 2),
   );
   return { gramian, scale };
+}
+
+/** The resolved options of a strategy whose solver falls back on a ridge: the solver's and `regularization`. */
+export type RidgeSolverConfig = ResolvedSolverOptions & { readonly regularization: number };
+
+/**
+ * Checks the solver options (with the strategy's own defaults) and the ridge `regularization` (> 0, default
+ * 1e-10), and fills in their defaults, in that key order.
+ */
+export function resolveRidgeSolverOptions(
+  strategy: string,
+  options: SolverOptions & { readonly regularization?: number },
+  defaults: { readonly maxIterations: number; readonly tolerance: number },
+): RidgeSolverConfig {
+  return {
+    ...resolveSolverOptions(strategy, options, defaults),
+    regularization: checkNumberOption(
+      strategy,
+      'regularization',
+      options.regularization ?? 1e-10,
+      'positive',
+    ),
+  };
+}
+
+/**
+ * Maps a solution `z` over the active tasks of a {@link DiagonalScaling} (unit-norm coordinates) back to the
+ * weights of all `tasks` tasks: `wᵢ = (z_a / √Gᵢᵢ)·factor` for the a-th active task i, 0 for a zero gradient.
+ */
+export function fromUnitDiagonal(
+  scaling: DiagonalScaling,
+  z: readonly number[],
+  tasks: number,
+  factor = 1,
+): number[] {
+  const w = new Array<number>(tasks).fill(0);
+  scaling.active.forEach((i, a) => (w[i] = (z[a]! / scaling.roots[i]!) * factor));
+  return w;
 }
 
 /** Spec of {@link makeGramianStrategy}. */

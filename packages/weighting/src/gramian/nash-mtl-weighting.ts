@@ -2,16 +2,14 @@ import { isMultitaskError } from '@multitask/core';
 import { alphaFairWeights } from '../math/alpha-fair.ts';
 import { diagonalScaling } from '../math/diagonal.ts';
 import { quadForm } from '../math/linalg.ts';
+import { checkNumberOption, type SolverOptions } from '../options.ts';
 import {
-  checkNumberOption,
-  resolveSolverOptions,
-  type ResolvedSolverOptions,
-  type SolverOptions,
-} from '../options.ts';
-import {
+  fromUnitDiagonal,
   makeGramianStrategy,
   prepareGramian,
+  resolveRidgeSolverOptions,
   type GramianContext,
+  type RidgeSolverConfig,
   type SolverGramianWeighting,
 } from './gramian-strategy.ts';
 
@@ -31,14 +29,11 @@ export interface NashMtlWeightingOptions extends SolverOptions {
 }
 
 /** The resolved options of Nash-MTL and FairGrad: their `getConfig()` and the argument of their maths. */
-export type FairConfig = ResolvedSolverOptions & { readonly regularization: number };
+export type FairConfig = RidgeSolverConfig;
 
 /** Checks the options shared by Nash-MTL and FairGrad and fills in their defaults. */
 export function resolveFairOptions(name: string, options: NashMtlWeightingOptions): FairConfig {
-  return {
-    ...resolveSolverOptions(name, options, { maxIterations: 100, tolerance: 1e-10 }),
-    regularization: checkNumberOption(name, 'regularization', options.regularization ?? 1e-10, 'positive'),
-  };
+  return resolveRidgeSolverOptions(name, options, { maxIterations: 100, tolerance: 1e-10 });
 }
 
 type NashMtlConfig = FairConfig & { readonly maxNorm: number };
@@ -100,7 +95,8 @@ export function fairWeights(
   config: FairConfig,
 ): number[] {
   const { gramian: g, scale } = prepareGramian(name, gramian, context.tasks?.length);
-  const { active, roots, normalized } = diagonalScaling(g);
+  const scaling = diagonalScaling(g);
+  const { active, roots, normalized } = scaling;
   const p = 1 / alpha;
   const coefficients = active.map((i) => roots[i]! ** (p - 1));
   const solve = (q: readonly (readonly number[])[]): number[] =>
@@ -115,9 +111,7 @@ export function fairWeights(
   }
   // G = s·Ĝ: w = c·ŵ with s·c = c^{-1/α}, so c = s^{-α/(α+1)}
   const c = scale ** (-alpha / (alpha + 1));
-  const w = new Array<number>(g.length).fill(0);
-  active.forEach((i, a) => (w[i] = (z[a]! / roots[i]!) * c));
-  return w;
+  return fromUnitDiagonal(scaling, z, g.length, c);
 }
 
 /**

@@ -1,15 +1,12 @@
 import { diagonalScaling } from '../math/diagonal.ts';
 import { projectOntoDualCone } from '../math/dual-cone.ts';
-import {
-  checkNumberOption,
-  resolveSolverOptions,
-  type ResolvedSolverOptions,
-  type SolverOptions,
-} from '../options.ts';
+import type { SolverOptions } from '../options.ts';
 import {
   makeGramianStrategy,
   prepareGramian,
+  resolveRidgeSolverOptions,
   type GramianContext,
+  type RidgeSolverConfig,
   type SolverGramianWeighting,
 } from './gramian-strategy.ts';
 
@@ -23,14 +20,11 @@ export interface UpgradWeightingOptions extends SolverOptions {
 }
 
 /** The resolved options of UPGrad and DualProj: their `getConfig()` and the argument of their maths. */
-export type DualConeConfig = ResolvedSolverOptions & { readonly regularization: number };
+export type DualConeConfig = RidgeSolverConfig;
 
 /** Checks the options of UPGrad or DualProj and fills in their defaults. */
 export function resolveDualConeOptions(name: string, options: UpgradWeightingOptions): DualConeConfig {
-  return {
-    ...resolveSolverOptions(name, options, { maxIterations: 100, tolerance: 1e-12 }),
-    regularization: checkNumberOption(name, 'regularization', options.regularization ?? 1e-10, 'positive'),
-  };
+  return resolveRidgeSolverOptions(name, options, { maxIterations: 100, tolerance: 1e-12 });
 }
 
 const NAME = 'upgrad';
