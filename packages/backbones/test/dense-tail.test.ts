@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { Backbone } from '@multitask/core';
+import { testBackendName } from '@multitask/test-utils';
 import { embeddingBagBackbone, mlpBackbone, tabularBackbone, textCnnBackbone } from '../src/index.ts';
 
 /**
  * The trunks that end in dense layers draw their weights and dropout masks in a fixed order. Recorded at
  * 5f3de70, before they shared one dense-tail helper: the initial weights, two training forwards (dropout 0.3,
- * no seed stream, so the trunk's own dropout stream) and one inference forward must stay bit-identical.
+ * no seed stream, so the trunk's own dropout stream) and one inference forward must stay bit-identical (on cpu).
  */
 const sha = (arrays: readonly ArrayLike<number>[]): string => {
   const h = createHash('sha256');
@@ -70,6 +71,10 @@ describe('dense-ending trunks: weights and dropout draws (pinned)', () => {
     tf.dispose(inputs instanceof tf.Tensor ? inputs : Object.values(inputs as Record<string, tf.Tensor>));
     backbone.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(got).toEqual(expected);
+    // The forward passes are pinned on cpu; wasm and tensorflow round differently in the last bits, so there
+    // only the initial weights (drawn in JavaScript) are compared.
+    expect(testBackendName() === 'cpu' ? got : got.slice(0, 1)).toEqual(
+      testBackendName() === 'cpu' ? expected : expected.slice(0, 1),
+    );
   });
 });
