@@ -292,7 +292,11 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
   const pooling: SequencePooling = poolingRaw;
   const sourceRaw: string = options.poolSource ?? 'encoder';
   if (sourceRaw !== 'encoder' && sourceRaw !== 'embeddings' && sourceRaw !== 'both')
-    throw option(part, 'poolSource', `must be "encoder", "embeddings" or "both", got ${JSON.stringify(sourceRaw)}.`);
+    throw option(
+      part,
+      'poolSource',
+      `must be "encoder", "embeddings" or "both", got ${JSON.stringify(sourceRaw)}.`,
+    );
   const poolSource: SequencePoolSource = sourceRaw;
   const { activation, dropout, seed } = checkCommonOptions('backbones', part, options);
 
@@ -336,7 +340,11 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
   const embeddingSize = features.reduce((sum, f) => sum + f.dim, 0);
   const withEmbeddings = poolSource !== 'encoder' && sequenceTasks.length > 0;
   const sentenceSize =
-    poolSource === 'encoder' ? outputSize : poolSource === 'embeddings' ? embeddingSize : outputSize + embeddingSize;
+    poolSource === 'encoder'
+      ? outputSize
+      : poolSource === 'embeddings'
+        ? embeddingSize
+        : outputSize + embeddingSize;
   const outputSizes =
     poolSource === 'encoder' ? undefined : Object.fromEntries(sequenceTasks.map((t) => [t, sentenceSize]));
   const dropoutRng = rng.fork();

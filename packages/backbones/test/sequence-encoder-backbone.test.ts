@@ -169,7 +169,13 @@ describe('sequenceEncoderBackbone', () => {
         // By hand: the mean over each row's real tokens of [word embedding, shape embedding].
         const perRow = rows.map((r) => {
           const w = tf.gather(words, tf.tensor1d(r, 'int32'));
-          const sh = tf.gather(shapes, tf.tensor1d(r.map((v) => 1 + (v % 3)), 'int32'));
+          const sh = tf.gather(
+            shapes,
+            tf.tensor1d(
+              r.map((v) => 1 + (v % 3)),
+              'int32',
+            ),
+          );
           return tf.mean(tf.concat([w, sh], 1), 0);
         });
         const manualEmb = tf.stack(perRow) as tf.Tensor2D;
@@ -209,7 +215,7 @@ describe('sequenceEncoderBackbone', () => {
       const g = tf.tidy(() => {
         const { grads } = tf.variableGrads(() => {
           const rep = b.apply(x, { training: true }) as Record<string, tf.Tensor>;
-          return tf.sum(tf.square(tf.slice(rep.kind!, [0, size - 8], [3, 8]))) as tf.Scalar;
+          return tf.sum<tf.Scalar>(tf.square(tf.slice(rep.kind!, [0, size - 8], [3, 8])));
         }, [words]);
         return tf.sum(tf.abs(grads[words.name]!)).dataSync()[0]!;
       });
@@ -302,16 +308,19 @@ describe('sequenceEncoderBackbone', () => {
 /** A linear head made without an input size: `MultitaskModel` builds it for the backbone's size. */
 function lazyHead(classes: number): Head {
   let inner: Head | undefined;
+  let size: number | undefined;
   return {
     name: 'lazy-linear',
     outputSize: classes,
-    get inputSize() {
-      return inner?.inputSize;
+    // Undefined until built (same as absent), as the heads package's heads do.
+    get inputSize(): number {
+      return size!;
     },
     get trainableVariables() {
       return inner?.trainableVariables ?? [];
     },
     build(inputSize: number) {
+      size = inputSize;
       inner = linearHead(inputSize, classes, 4);
     },
     apply: (z, ctx) => inner!.apply(z, ctx),

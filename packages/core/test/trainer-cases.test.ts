@@ -310,9 +310,9 @@ describe('bad configs stop before training with an error naming the thing', () =
     // Per-task sizes (Backbone.outputSizes) take precedence for the tasks they name.
     const perTask: Backbone = { ...backbone, outputSizes: { cls: 5 } };
     expect([representationSize(perTask, 'cls'), representationSize(perTask, 'other')]).toEqual([5, 6]);
-    expect(new MultitaskModel({ backbone: perTask, tasks: [classificationTask('cls', h)] }).taskNames).toEqual([
-      'cls',
-    ]);
+    expect(
+      new MultitaskModel({ backbone: perTask, tasks: [classificationTask('cls', h)] }).taskNames,
+    ).toEqual(['cls']);
     const wrong = linearHead(6, 2, 1);
     expect(
       await code(() => new MultitaskModel({ backbone: perTask, tasks: [classificationTask('cls', wrong)] })),
