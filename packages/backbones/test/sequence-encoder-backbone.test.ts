@@ -9,7 +9,11 @@ import {
   type Head,
   type Task,
 } from '@multitask/core';
-import { sequenceEncoderBackbone, type SequenceEncoderBackboneOptions } from '../src/index.ts';
+import {
+  sequenceEncoderBackbone,
+  type SequenceEncoderBackbone,
+  type SequenceEncoderBackboneOptions,
+} from '../src/index.ts';
 import { linearHead, trainModel } from './helpers.ts';
 
 const base: SequenceEncoderBackboneOptions = {
@@ -60,6 +64,13 @@ function inputsOf(rows: number[][], length: number): Record<string, tf.Tensor2D>
       length,
     ),
   };
+}
+
+/** Each task's representation through `apply` and through `applyShared`: kind, kind, tag, tag. */
+function bothWays(b: SequenceEncoderBackbone, x: Record<string, tf.Tensor2D>): tf.Tensor[] {
+  const rep = b.apply(x, { training: false }) as Record<string, tf.Tensor>;
+  const shared = b.applyShared(x, { training: false });
+  return [rep.kind!, shared.forTask(shared.shared, 'kind'), rep.tag!, shared.forTask(shared.shared, 'tag')];
 }
 
 describe('sequenceEncoderBackbone', () => {
@@ -130,15 +141,7 @@ describe('sequenceEncoderBackbone', () => {
     const out = tf.tidy(() => {
       const { tokens, mask } = b.encode(x, { training: false });
       const manual = tf.div(tf.sum(tokens, 1), tf.reshape(tf.sum(mask, 1), [2, 1]));
-      const rep = b.apply(x, { training: false }) as Record<string, tf.Tensor>;
-      const shared = b.applyShared(x, { training: false });
-      return [
-        manual,
-        rep.kind!,
-        shared.forTask(shared.shared, 'kind'),
-        rep.tag!,
-        shared.forTask(shared.shared, 'tag'),
-      ].map((t) => t.arraySync());
+      return [manual, ...bothWays(b, x)].map((t) => t.arraySync());
     });
     expect(out[1]).toEqual(out[2]);
     expect(out[3]).toEqual(out[4]);
@@ -182,17 +185,8 @@ describe('sequenceEncoderBackbone', () => {
         const { tokens, mask } = b.encode(x, { training: false });
         const manualTok = tf.div(tf.sum(tokens, 1), tf.reshape(tf.sum(mask, 1), [3, 1]));
         const manual = source === 'both' ? tf.concat([manualTok, manualEmb], 1) : manualEmb;
-        const rep = b.apply(x, { training: false }) as Record<string, tf.Tensor>;
-        const shared = b.applyShared(x, { training: false });
-        expect(shared.shared.shape).toEqual([3, 4, 16]);
-        return [
-          manual,
-          rep.kind!,
-          shared.forTask(shared.shared, 'kind'),
-          rep.tag!,
-          shared.forTask(shared.shared, 'tag'),
-          tokens,
-        ].map((t) => t.arraySync());
+        expect(b.applyShared(x, { training: false }).shared.shape).toEqual([3, 4, 16]);
+        return [manual, ...bothWays(b, x), tokens].map((t) => t.arraySync());
       });
       expect((out[1] as number[][])[0]).toHaveLength(size);
       expect(out[1]).toEqual(out[2]);
