@@ -4,6 +4,7 @@ import { selectBackend, type BackendSelection, type BackendWorkload } from '@mul
 import {
   MultitaskError,
   MultitaskModel,
+  representationSize,
   restoreCheckpoint,
   Trainer,
   type EpochEvent,
@@ -255,8 +256,8 @@ export async function runExperiment(
   const backbone = makeBackbone(config.backbone.options, data, seed, names);
   const tasks = config.tasks.map((spec, i) => {
     const options = { ...spec.options };
-    if (backbone.outputSize !== undefined && options.inputSize === undefined)
-      options.inputSize = backbone.outputSize;
+    const size = representationSize(backbone, spec.name);
+    if (size !== undefined && options.inputSize === undefined) options.inputSize = size;
     if (options.seed === undefined) options.seed = seed + 100 + i;
     return taskMakers[i]!(spec.name, options);
   });

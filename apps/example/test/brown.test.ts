@@ -8,6 +8,7 @@ describe('brown config', () => {
     const c = loadConfig('configs/brown.json');
     expect(c.dataset.name).toBe('brown');
     expect(c.backbone.type).toBe('sequence-encoder');
+    expect(c.backbone.options).toMatchObject({ sequenceTasks: ['genre'], poolSource: 'embeddings' });
     expect(c.tasks.map((t) => [t.name, t.type])).toEqual([
       ['pos', 'sequence-labelling'],
       ['genre', 'classification'],
@@ -27,6 +28,7 @@ describe('brown config', () => {
             filters: 16,
             dims: { words: 16, suffixes2: 4, suffixes3: 8, shapes: 4 },
             sequenceTasks: ['genre'],
+            poolSource: 'embeddings', // as configs/brown.json: genre's head takes the 32 pooled embedding features
           },
         },
         training: { epochs: 4, batchSize: 128, seed: 1 },

@@ -36,6 +36,13 @@ export interface SequenceFeature {
 /** How the sentence representation is pooled from the token representations. */
 export type SequencePooling = 'mean' | 'max';
 
+/**
+ * What the sentence tasks' representation pools: `'encoder'` the encoder's per-token output (size `outputSize`),
+ * `'embeddings'` the concatenated input embeddings (a bag of embeddings, as in fastText), `'both'` the two side by
+ * side (`outputSize` + the summed embedding sizes).
+ */
+export type SequencePoolSource = 'encoder' | 'embeddings' | 'both';
+
 /** Options of {@link sequenceEncoderBackbone}. */
 export interface SequenceEncoderBackboneOptions {
   /**
@@ -61,6 +68,12 @@ export interface SequenceEncoderBackboneOptions {
   readonly dropout?: number;
   /** How the sentence representation is pooled over the tokens (padding excluded): `'mean'` (default) or `'max'`. */
   readonly pooling?: SequencePooling;
+  /**
+   * What the sentence representation pools (default `'encoder'`). Lexical tasks such as a sentence's genre gain
+   * from `'both'`: the convolutions' features are shaped by the token tasks, while pooled embeddings keep which
+   * words occur. Token tasks always get the encoder's output.
+   */
+  readonly poolSource?: SequencePoolSource;
   /** Seed of the initial weights (and of dropout when the caller hands no seed stream). Default 1. */
   readonly seed?: number;
 }
@@ -69,19 +82,31 @@ export interface SequenceEncoderBackboneOptions {
 export interface SequenceEncoderBackbone extends Backbone {
   /** Always `"sequence-encoder"`. */
   readonly name: 'sequence-encoder';
-  /** Size `d` of every token and sentence representation. */
+  /** Size `d` of every token representation (and of the sentence representation when `poolSource` is `'encoder'`). */
   readonly outputSize: number;
+  /** Size of each sentence task's representation (set only when `poolSource` is not `'encoder'`). */
+  readonly outputSizes?: Readonly<Record<string, number>>;
   /** The input names, one per feature. */
   readonly inputNames: readonly string[];
   /** Tasks that get the pooled representation. */
   readonly sequenceTasks: readonly string[];
   /** Tasks that get per-token representations. */
   readonly tokenTasks: readonly string[];
-  /** Per-token representations `[batch, length, d]` (0 at padding) and the float32 mask `[batch, length]`. */
-  encode(inputs: Inputs, context: ForwardContext): { readonly tokens: Tensor3D; readonly mask: Tensor2D };
+  /**
+   * Per-token representations `[batch, length, d]` (0 at padding), the float32 mask `[batch, length]` and, when
+   * `poolSource` is not `'encoder'`, the concatenated input embeddings `[batch, length, e]` (after dropout).
+   */
+  encode(
+    inputs: Inputs,
+    context: ForwardContext,
+  ): { readonly tokens: Tensor3D; readonly mask: Tensor2D; readonly embeddings?: Tensor3D };
   /** Pools per-token representations `[batch, length, d]` into `[batch, d]` over the positions where `mask` is 1. */
   pool(tokens: Tensor, mask: Tensor): Tensor2D;
-  /** Calls {@link SequenceEncoderBackbone.encode} and splits per task; the shared tensor is the per-token one. */
+  /**
+   * Calls {@link SequenceEncoderBackbone.encode} and splits per task; the shared tensor is the per-token one (with
+   * the embeddings concatenated on the last axis when sentence tasks pool them, so every task's representation
+   * is a function of the shared tensor).
+   */
   applyShared(inputs: Inputs, context: ForwardContext): SharedRepresentation;
 }
 
@@ -265,6 +290,14 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
   if (poolingRaw !== 'mean' && poolingRaw !== 'max')
     throw option(part, 'pooling', `must be "mean" or "max", got ${JSON.stringify(poolingRaw)}.`);
   const pooling: SequencePooling = poolingRaw;
+  const sourceRaw: string = options.poolSource ?? 'encoder';
+  if (sourceRaw !== 'encoder' && sourceRaw !== 'embeddings' && sourceRaw !== 'both')
+    throw option(
+      part,
+      'poolSource',
+      `must be "encoder", "embeddings" or "both", got ${JSON.stringify(sourceRaw)}.`,
+    );
+  const poolSource: SequencePoolSource = sourceRaw;
   const { activation, dropout, seed } = checkCommonOptions('backbones', part, options);
 
   const rng = new Rng(seed);
@@ -304,6 +337,16 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
     width = 2 * gruUnits;
   }
   const outputSize = width;
+  const embeddingSize = features.reduce((sum, f) => sum + f.dim, 0);
+  const withEmbeddings = poolSource !== 'encoder' && sequenceTasks.length > 0;
+  const sentenceSize =
+    poolSource === 'encoder'
+      ? outputSize
+      : poolSource === 'embeddings'
+        ? embeddingSize
+        : outputSize + embeddingSize;
+  const outputSizes =
+    poolSource === 'encoder' ? undefined : Object.fromEntries(sequenceTasks.map((t) => [t, sentenceSize]));
   const dropoutRng = rng.fork();
   const variables: Variable[] = [
     ...tables,
@@ -373,7 +416,10 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
     return tf.stack(outs) as Tensor3D;
   };
 
-  const encode = (inputs: Inputs, context: ForwardContext): { tokens: Tensor3D; mask: Tensor2D } =>
+  const encode = (
+    inputs: Inputs,
+    context: ForwardContext,
+  ): { tokens: Tensor3D; mask: Tensor2D; embeddings?: Tensor3D } =>
     tf.tidy(() => {
       const ids = idsOf(inputs);
       const [batch, length] = ids[0]!.shape;
@@ -385,13 +431,15 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
       const embedded = features.map((_, i) =>
         lookup(tables[i]!, tf.reshape<tf.Rank.R1>(tf.transpose(tf.cast(ids[i]!, 'int32')), [rows])),
       );
-      const inWidth = features.reduce((sum, f) => sum + f.dim, 0);
       // Padding embeds to 0, as the convolutions' own 'same' padding does.
       let h: Tensor2D = tf.mul(
         embedded.length === 1 ? embedded[0]! : tf.concat(embedded, 1),
-        spread(inWidth),
+        spread(embeddingSize),
       );
       h = maybeDropout(h, dropout, context, dropoutRng) as Tensor2D;
+      const embeddings = withEmbeddings
+        ? tf.transpose<Tensor3D>(tf.reshape(h, [length, batch, embeddingSize]), [1, 0, 2])
+        : undefined;
       const maskF = convs.length > 0 ? spread(filters) : undefined;
       for (const c of convs) {
         const w = tf.reshape<tf.Rank.R2>(c.kernel, [kernelSize * c.kernel.shape[1]!, filters]);
@@ -405,7 +453,8 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
         const bwd = runGru(gru[1]!, tokensT, mask, true);
         tokensT = maybeDropout(tf.concat([fwd, bwd], 2), dropout, context, dropoutRng) as Tensor3D;
       }
-      return { tokens: tf.transpose(tokensT, [1, 0, 2]), mask };
+      const tokens = tf.transpose<Tensor3D>(tokensT, [1, 0, 2]);
+      return embeddings === undefined ? { tokens, mask } : { tokens, mask, embeddings };
     });
 
   const pool = (tokens: Tensor, mask: Tensor): Tensor2D =>
@@ -422,12 +471,25 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
       return tf.where(tf.broadcastTo(any, [batch, d]), max, tf.zerosLike(max));
     });
 
-  const split = (tokens: Tensor, mask: Tensor2D, task: string): Tensor =>
-    sequenceTasks.includes(task) ? pool(tokens, mask) : tokens;
+  /** The shared per-token tensor: the encoder's output, then the embeddings when sentence tasks pool them. */
+  const joined = (tokens: Tensor3D, embeddings: Tensor3D | undefined): Tensor3D =>
+    embeddings === undefined ? tokens : tf.concat([tokens, embeddings], 2);
+
+  /** One task's representation from the shared tensor of {@link joined}. */
+  const split = (shared: Tensor, mask: Tensor2D, task: string): Tensor =>
+    tf.tidy(() => {
+      const [batch, length, width] = shared.shape as [number, number, number];
+      const part = (from: number, size: number): Tensor =>
+        from === 0 && size === width ? shared : tf.slice(shared, [0, 0, from], [batch, length, size]);
+      if (!sequenceTasks.includes(task)) return part(0, outputSize);
+      if (poolSource === 'embeddings') return pool(part(outputSize, embeddingSize), mask);
+      return pool(part(0, sentenceSize), mask);
+    });
 
   return {
     name: 'sequence-encoder',
     outputSize,
+    ...(outputSizes !== undefined ? { outputSizes } : {}),
     inputNames: names,
     sequenceTasks: [...sequenceTasks],
     tokenTasks,
@@ -437,13 +499,15 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
     pool,
     apply(inputs, context) {
       return tf.tidy(() => {
-        const { tokens, mask } = encode(inputs, context);
-        return Object.fromEntries(tasks.map((t) => [t, split(tokens, mask, t)]));
+        const { tokens, mask, embeddings } = encode(inputs, context);
+        const shared = joined(tokens, embeddings);
+        return Object.fromEntries(tasks.map((t) => [t, split(shared, mask, t)]));
       });
     },
     applyShared(inputs, context) {
-      const { tokens, mask } = encode(inputs, context);
-      return { shared: tokens, forTask: (shared, task) => split(shared, mask, task) };
+      const { tokens, mask, embeddings } = encode(inputs, context);
+      const shared = joined(tokens, embeddings); // the caller's tidy frees tokens and embeddings
+      return { shared, forTask: (s, task) => split(s, mask, task) };
     },
     getConfig(): PartConfig {
       return {
@@ -459,6 +523,7 @@ export function sequenceEncoderBackbone(options: SequenceEncoderBackboneOptions)
           activation,
           dropout,
           pooling,
+          poolSource,
           seed,
         },
       };

@@ -1,7 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { isMultitaskError, maskedMean, MultitaskModel, Rng, type Head, type Task } from '@multitask/core';
-import { sequenceEncoderBackbone, type SequenceEncoderBackboneOptions } from '../src/index.ts';
+import {
+  isMultitaskError,
+  maskedMean,
+  MultitaskModel,
+  representationSize,
+  Rng,
+  type Head,
+  type Task,
+} from '@multitask/core';
+import {
+  sequenceEncoderBackbone,
+  type SequenceEncoderBackbone,
+  type SequenceEncoderBackboneOptions,
+} from '../src/index.ts';
 import { linearHead, trainModel } from './helpers.ts';
 
 const base: SequenceEncoderBackboneOptions = {
@@ -54,6 +66,13 @@ function inputsOf(rows: number[][], length: number): Record<string, tf.Tensor2D>
   };
 }
 
+/** Each task's representation through `apply` and through `applyShared`: kind, kind, tag, tag. */
+function bothWays(b: SequenceEncoderBackbone, x: Record<string, tf.Tensor2D>): tf.Tensor[] {
+  const rep = b.apply(x, { training: false }) as Record<string, tf.Tensor>;
+  const shared = b.applyShared(x, { training: false });
+  return [rep.kind!, shared.forTask(shared.shared, 'kind'), rep.tag!, shared.forTask(shared.shared, 'tag')];
+}
+
 describe('sequenceEncoderBackbone', () => {
   it('gives token tasks [batch, length, d] and sequence tasks [batch, d], one trunk', () => {
     const b = sequenceEncoderBackbone(base);
@@ -85,6 +104,8 @@ describe('sequenceEncoderBackbone', () => {
     ['conv + max', { pooling: 'max' as const }],
     ['conv + BiGRU', { gruUnits: 4 }],
     ['embeddings + BiGRU', { convLayers: 0, gruUnits: 3 }],
+    ['conv + pooled embeddings', { poolSource: 'both' as const }],
+    ['pooled embeddings only, max', { poolSource: 'embeddings' as const, pooling: 'max' as const }],
   ])('does not depend on how much padding the batch has (%s)', (_, extra) => {
     const b = sequenceEncoderBackbone({ ...base, ...extra });
     randomise(b.trainableVariables, 11);
@@ -120,15 +141,7 @@ describe('sequenceEncoderBackbone', () => {
     const out = tf.tidy(() => {
       const { tokens, mask } = b.encode(x, { training: false });
       const manual = tf.div(tf.sum(tokens, 1), tf.reshape(tf.sum(mask, 1), [2, 1]));
-      const rep = b.apply(x, { training: false }) as Record<string, tf.Tensor>;
-      const shared = b.applyShared(x, { training: false });
-      return [
-        manual,
-        rep.kind!,
-        shared.forTask(shared.shared, 'kind'),
-        rep.tag!,
-        shared.forTask(shared.shared, 'tag'),
-      ].map((t) => t.arraySync());
+      return [manual, ...bothWays(b, x)].map((t) => t.arraySync());
     });
     expect(out[1]).toEqual(out[2]);
     expect(out[3]).toEqual(out[4]);
@@ -138,6 +151,74 @@ describe('sequenceEncoderBackbone', () => {
     tf.dispose(Object.values(x));
     b.dispose();
   });
+
+  it.each([
+    ['both', 8 + 8],
+    ['embeddings', 8],
+  ] as const)(
+    'poolSource %s: sentence tasks pool the input embeddings (sizes through representationSize)',
+    (source, size) => {
+      const before = tf.memory().numTensors;
+      const b = sequenceEncoderBackbone({ ...base, poolSource: source, dropout: 0.5 });
+      randomise(b.trainableVariables, 7);
+      expect(b.outputSize).toBe(8);
+      expect(b.outputSizes).toEqual({ kind: size });
+      expect([representationSize(b, 'tag'), representationSize(b, 'kind')]).toEqual([8, size]);
+      expect(b.getConfig().options).toMatchObject({ poolSource: source });
+      const rows = [[1, 2, 3], [7, 8], [11]];
+      const x = inputsOf(rows, 4);
+      const [words, shapes] = b.trainableVariables as [tf.Variable, tf.Variable];
+      const out = tf.tidy(() => {
+        // By hand: the mean over each row's real tokens of [word embedding, shape embedding].
+        const perRow = rows.map((r) => {
+          const w = tf.gather(words, tf.tensor1d(r, 'int32'));
+          const sh = tf.gather(
+            shapes,
+            tf.tensor1d(
+              r.map((v) => 1 + (v % 3)),
+              'int32',
+            ),
+          );
+          return tf.mean(tf.concat([w, sh], 1), 0);
+        });
+        const manualEmb = tf.stack(perRow) as tf.Tensor2D;
+        const { tokens, mask } = b.encode(x, { training: false });
+        const manualTok = tf.div(tf.sum(tokens, 1), tf.reshape(tf.sum(mask, 1), [3, 1]));
+        const manual = source === 'both' ? tf.concat([manualTok, manualEmb], 1) : manualEmb;
+        expect(b.applyShared(x, { training: false }).shared.shape).toEqual([3, 4, 16]);
+        return [manual, ...bothWays(b, x), tokens].map((t) => t.arraySync());
+      });
+      expect((out[1] as number[][])[0]).toHaveLength(size);
+      expect(out[1]).toEqual(out[2]);
+      expect(out[3]).toEqual(out[4]);
+      expect(out[3]).toEqual(out[5]); // token tasks still get the encoder's output alone
+      (out[0] as number[][]).forEach((row, i) =>
+        row.forEach((v, k) => expect((out[1] as number[][])[i]![k]).toBeCloseTo(v, 5)),
+      );
+      // A head left without inputSize is built for the sentence representation's size.
+      const model = new MultitaskModel({
+        backbone: b,
+        tasks: [
+          { name: 'tag', head: tokenHead(8, 3, 1), loss: (p) => tf.mean(p) },
+          { name: 'kind', head: lazyHead(2), loss: (p) => tf.mean(p) },
+        ],
+      });
+      expect(model.task('kind').head.inputSize).toBe(size);
+      // Training mode: the sentence vector sees the same dropout as the trunk, and the genre loss reaches the
+      // embedding tables through the pooled path.
+      const g = tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => {
+          const rep = b.apply(x, { training: true }) as Record<string, tf.Tensor>;
+          return tf.sum<tf.Scalar>(tf.square(tf.slice(rep.kind!, [0, size - 8], [3, 8])));
+        }, [words]);
+        return tf.sum(tf.abs(grads[words.name]!)).dataSync()[0]!;
+      });
+      expect(g).toBeGreaterThan(0);
+      tf.dispose(Object.values(x));
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 
   it('has the gradients of a one-hot embedding (repeated ids summed) and tf.conv1d', () => {
     const b = sequenceEncoderBackbone({ ...base, convLayers: 1 });
@@ -217,6 +298,30 @@ describe('sequenceEncoderBackbone', () => {
     b.dispose();
   });
 });
+
+/** A linear head made without an input size: `MultitaskModel` builds it for the backbone's size. */
+function lazyHead(classes: number): Head {
+  let inner: Head | undefined;
+  let size: number | undefined;
+  return {
+    name: 'lazy-linear',
+    outputSize: classes,
+    // Undefined until built (same as absent), as the heads package's heads do.
+    get inputSize(): number {
+      return size!;
+    },
+    get trainableVariables() {
+      return inner?.trainableVariables ?? [];
+    },
+    build(inputSize: number) {
+      size = inputSize;
+      inner = linearHead(inputSize, classes, 4);
+    },
+    apply: (z, ctx) => inner!.apply(z, ctx),
+    getConfig: () => ({ type: 'lazy-linear', options: { classes } }),
+    dispose: () => inner?.dispose(),
+  };
+}
 
 /** A per-token linear head for [batch, length, d] representations. */
 function tokenHead(inputSize: number, classes: number, seed: number): Head {

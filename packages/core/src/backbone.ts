@@ -55,6 +55,12 @@ export interface Backbone {
    * the size of each task's tensor. Undefined when it depends on the input.
    */
   readonly outputSize?: number;
+  /**
+   * Per-task representation sizes, for the tasks whose representation is not `outputSize` features wide (e.g. a
+   * sequence encoder whose sentence tasks get pooled token states and pooled embeddings side by side). Read it
+   * through {@link representationSize}.
+   */
+  readonly outputSizes?: Readonly<Record<string, number>>;
   /** Names of the inputs a multi-input backbone expects (undefined: a single tensor). */
   readonly inputNames?: readonly string[];
   /** Computes the representation of a batch of inputs. */
@@ -73,4 +79,21 @@ export interface Backbone {
   getConfig(): PartConfig;
   /** Frees the variables. */
   dispose(): void;
+}
+
+/**
+ * The size of the representation `backbone` gives `task` (last axis): `backbone.outputSizes[task]` when set,
+ * else `backbone.outputSize`; undefined when the backbone does not know it before seeing an input.
+ *
+ * @example
+ * ```ts
+ * import { representationSize, type Backbone } from '@multitask/core';
+ *
+ * const backbone = { name: 'demo', outputSize: 128, outputSizes: { genre: 248 } } as unknown as Backbone;
+ * console.log(representationSize(backbone, 'pos'), representationSize(backbone, 'genre')); // 128 248
+ * ```
+ */
+export function representationSize(backbone: Backbone, task: string): number | undefined {
+  const own = backbone.outputSizes;
+  return own !== undefined && Object.hasOwn(own, task) ? own[task] : backbone.outputSize;
 }

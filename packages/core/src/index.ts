@@ -25,6 +25,7 @@ export type {
   SharedRepresentation,
   TaskRepresentations,
 } from './backbone.ts';
+export { representationSize } from './backbone.ts';
 export type { JsonValue, PartConfig } from './config.ts';
 export type { Head } from './head.ts';
 export type { LossFn, Task, TargetValidator, TargetViolationCounter } from './task.ts';

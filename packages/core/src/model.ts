@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Variable } from '@tensorflow/tfjs-core';
-import type { Backbone, ForwardContext, Inputs, Representation } from './backbone.ts';
+import {
+  type Backbone,
+  type ForwardContext,
+  type Inputs,
+  type Representation,
+  representationSize,
+} from './backbone.ts';
 import { isTensorLike } from './batch.ts';
 import { MultitaskError } from './errors.ts';
 import type { Task } from './task.ts';
@@ -73,16 +79,16 @@ export class MultitaskModel {
         );
       }
       byName.set(task.name, task);
-      if (task.head.inputSize === undefined && backbone.outputSize !== undefined)
-        task.head.build?.(backbone.outputSize);
+      const size = representationSize(backbone, task.name);
+      if (task.head.inputSize === undefined && size !== undefined) task.head.build?.(size);
       const inSize = task.head.inputSize;
-      if (inSize !== undefined && backbone.outputSize !== undefined && inSize !== backbone.outputSize) {
+      if (inSize !== undefined && size !== undefined && inSize !== size) {
         throw new MultitaskError(
           'SHAPE_MISMATCH',
           `[@multitask/core] The head of task "${task.name}" expects a representation of size ${inSize}, ` +
-            `but backbone "${backbone.name}" produces ${backbone.outputSize} — set the head's inputSize to ` +
-            `${backbone.outputSize} (or leave it unset).`,
-          { details: { task: task.name, expected: backbone.outputSize, actual: inSize } },
+            `but backbone "${backbone.name}" produces ${size} for it — set the head's inputSize to ` +
+            `${size} (or leave it unset).`,
+          { details: { task: task.name, expected: size, actual: inSize } },
         );
       }
     }

@@ -5,6 +5,7 @@ import { expectMultitaskError } from '@multitask/test-utils';
 import {
   MultitaskModel,
   Rng,
+  representationSize,
   Trainer,
   isMultitaskError,
   type Backbone,
@@ -306,6 +307,17 @@ describe('bad configs stop before training with an error naming the thing', () =
     expect(await code(() => new MultitaskModel({ backbone, tasks: [classificationTask('cls', h)] }))).toMatch(
       /^SHAPE_MISMATCH: .*task "cls" expects a representation of size 5, but backbone "dense-test" produces 6/,
     );
+    // Per-task sizes (Backbone.outputSizes) take precedence for the tasks they name.
+    const perTask: Backbone = { ...backbone, outputSizes: { cls: 5 } };
+    expect([representationSize(perTask, 'cls'), representationSize(perTask, 'other')]).toEqual([5, 6]);
+    expect(
+      new MultitaskModel({ backbone: perTask, tasks: [classificationTask('cls', h)] }).taskNames,
+    ).toEqual(['cls']);
+    const wrong = linearHead(6, 2, 1);
+    expect(
+      await code(() => new MultitaskModel({ backbone: perTask, tasks: [classificationTask('cls', wrong)] })),
+    ).toMatch(/^SHAPE_MISMATCH: .*size 6, but backbone "dense-test" produces 5 for it/);
+    wrong.dispose();
     const h6 = linearHead(6, 2, 1);
     expect(
       await code(
