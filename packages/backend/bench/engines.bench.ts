@@ -10,6 +10,7 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
+import { runBenchChild } from './child.ts';
 import type { EngineCase } from './engine-step.bench.ts';
 
 interface Timing {
@@ -18,7 +19,6 @@ interface Timing {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pkg = join(here, '..');
 const CASES: readonly (readonly ['lenet' | 'mlp', number])[] = [
   ['lenet', 64],
   ['lenet', 256],
@@ -29,28 +29,12 @@ const NAMES = { lenet: 'Multi-LeNet 36×36', mlp: 'MLP 784-256-256' } as const;
 
 /** Runs engine-step.bench.ts in a child with `env`; returns timings keyed "model/batch", or a reason. */
 function runEngine(env: Record<string, string>, cases: EngineCase[]): Map<string, Timing> | string {
-  const r = spawnSync(
-    process.execPath,
-    [
-      join(pkg, 'node_modules/vitest/vitest.mjs'),
-      'run',
-      '--config',
-      'vitest.bench.config.ts',
-      'bench/engine-step.bench.ts',
-    ],
-    {
-      cwd: pkg,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        ...env,
-        MULTITASK_BENCH_CASES: JSON.stringify(cases),
-        TF_CPP_MIN_LOG_LEVEL: '2',
-      },
-      timeout: 1_200_000,
-    },
+  const r = runBenchChild(
+    'bench/engine-step.bench.ts',
+    { ...env, MULTITASK_BENCH_CASES: JSON.stringify(cases), TF_CPP_MIN_LOG_LEVEL: '2' },
+    1_200_000,
   );
-  const out = `${r.stdout}${r.stderr}`;
+  const out = r.output;
   // vitest may put colour codes before a test's first output line: match anywhere in the line
   const lines = [...out.matchAll(/@@engine-step (\{.*\})/g)].map((m) => m[1]!);
   if (lines.length === 0) {

@@ -11,7 +11,6 @@
  * input shapes (steadier on a loaded machine); a composed kernel (e.g. the wasm Conv2DBackpropFilter) is timed as
  * one kernel, its inner kernels are not listed.
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,12 +18,12 @@ import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { runBenchChild } from './child.ts';
 import { selectBackend, type BackendName } from '../src/index.ts';
 import { multiLeNet, twoHeadMlp, type BenchModel } from './models.ts';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const pkg = join(here, '..');
 const label = process.env.MULTITASK_PROFILE;
 const engine = process.env.MULTITASK_PROFILE_ENGINE as BackendName | undefined;
 const CASES: readonly (readonly ['lenet' | 'mlp', number])[] = [
@@ -230,23 +229,12 @@ describe.skipIf(label === undefined || engine !== undefined)('profiles', () => {
         { TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
       ],
     ] as const) {
-      const r = spawnSync(
-        process.execPath,
-        [
-          join(pkg, 'node_modules/vitest/vitest.mjs'),
-          'run',
-          '--config',
-          'vitest.bench.config.ts',
-          'bench/profile.bench.ts',
-        ],
-        {
-          cwd: pkg,
-          encoding: 'utf8',
-          env: { ...process.env, ...env, MULTITASK_PROFILE_ENGINE: name },
-          timeout: 1_200_000,
-        },
+      const r = runBenchChild(
+        'bench/profile.bench.ts',
+        { ...env, MULTITASK_PROFILE_ENGINE: name },
+        1_200_000,
       );
-      const m = /@@profile (\[.*\])/.exec(`${r.stdout}${r.stderr}`);
+      const m = /@@profile (\[.*\])/.exec(r.output);
       if (m === null) {
         sections.push(
           `### ${title}\n\nnot profiled (exit ${String(r.status)}; \`pnpm native\` builds tfjs-node)\n`,

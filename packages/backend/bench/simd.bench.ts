@@ -9,18 +9,14 @@
  *
  * A child (MULTITASK_SIMD_CHILD = comma-separated kernels to switch OFF, or 'none') prints one `@@simd-step` line.
  */
-import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { loadSimdKernels, selectBackend } from '../src/index.ts';
 import { setSimdKernelEnabled, type SimdKernelName } from '../src/internal/simd.ts';
+import { runBenchChild } from './child.ts';
 import { multiLeNet } from './models.ts';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const pkg = join(here, '..');
 const child = process.env.MULTITASK_SIMD_CHILD;
 const KERNELS: readonly SimdKernelName[] = [
   'Conv2DBackpropInput',
@@ -194,18 +190,8 @@ describe.skipIf(child !== undefined)('SIMD kernels vs their fallbacks', () => {
     const pairs = Number(process.env.MULTITASK_SIMD_PAIRS ?? 3);
     const variants = (process.env.MULTITASK_SIMD_VARIANTS ?? KERNELS.join(',')).split(';');
     const runChild = (off: string): number => {
-      const r = spawnSync(
-        process.execPath,
-        [
-          join(pkg, 'node_modules/vitest/vitest.mjs'),
-          'run',
-          '--config',
-          'vitest.bench.config.ts',
-          'bench/simd.bench.ts',
-        ],
-        { cwd: pkg, encoding: 'utf8', env: { ...process.env, MULTITASK_SIMD_CHILD: off }, timeout: 600_000 },
-      );
-      const m = /@@simd-step (\{.*\})/.exec(`${r.stdout}${r.stderr}`);
+      const r = runBenchChild('bench/simd.bench.ts', { MULTITASK_SIMD_CHILD: off }, 600_000);
+      const m = /@@simd-step (\{.*\})/.exec(r.output);
       if (m === null) throw new Error(`child failed: ${r.stderr.slice(0, 400)}`);
       return (JSON.parse(m[1]!) as { cpuMs: number }).cpuMs;
     };
