@@ -54,4 +54,5 @@ export type {
   SequenceEncoderBackboneOptions,
   SequenceFeature,
   SequencePooling,
+  SequencePoolSource,
 } from './sequence-encoder-backbone.ts';
