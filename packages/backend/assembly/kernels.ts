@@ -83,6 +83,19 @@ function rowRange(ky: i32, oh: i32, sh: i32, pt: i32, h: i32): i32 {
 }
 
 /**
+ * The output columns ox where taps kx … kx + lastTap all land inside x (clamped to [0, ow), empty as lo == hi):
+ * [lo, hi) packed as lo << 16 | hi, as {@link rowRange}.
+ */
+function colRange(kx: i32, lastTap: i32, pl: i32, w: i32, ow: i32): i32 {
+  let lo = pl - kx;
+  if (lo < 0) lo = 0;
+  let hi = w + pl - (kx + lastTap);
+  if (hi > ow) hi = ow;
+  if (hi < lo) hi = lo;
+  return (lo << 16) | hi;
+}
+
+/**
  * Σ over the rows of one tap row ky and the columns ox of x[y, ox + kx + k − pl] · dy[oy, ox] for k < nk (≤ 4) and one
  * output channel: added to dw at `at`, `at + stride`, …. `xPlane` is one input channel [h, w], `dyPlane` one output
  * channel [oh, ow].
@@ -108,11 +121,9 @@ function taps(
   const oy1 = range & 0xffff;
   if (oy1 <= oy0) return;
   // the ox range where every one of the nk taps is inside x, then each tap's own edges
-  let lo = pl - kx;
-  if (lo < 0) lo = 0;
-  let hi = w + pl - (kx + nk - 1);
-  if (hi > ow) hi = ow;
-  if (hi < lo) hi = lo;
+  const cols = colRange(kx, nk - 1, pl, w, ow);
+  const lo = cols >> 16;
+  const hi = cols & 0xffff;
   const vecEnd = lo + ((hi - lo) & ~3);
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
@@ -208,11 +219,9 @@ function taps5x2(
   const oy0 = range >> 16;
   const oy1 = range & 0xffff;
   if (oy1 <= oy0) return;
-  let lo = pl - kx;
-  if (lo < 0) lo = 0;
-  let hi = w + pl - (kx + 4);
-  if (hi > ow) hi = ow;
-  if (hi < lo) hi = lo;
+  const cols = colRange(kx, 4, pl, w, ow);
+  const lo = cols >> 16;
+  const hi = cols & 0xffff;
   const vecEnd = lo + ((hi - lo) & ~3);
   let a0 = f32x4.splat(0);
   let a1 = f32x4.splat(0);
