@@ -59,7 +59,11 @@ function samePad(x: Tensor4D, k: number, stride: number): Tensor4D {
  */
 function fastFilterKernel(): boolean {
   const name = tf.getBackend();
-  return name !== 'cpu' && tf.getKernelsForBackend(name).some((k) => k.kernelName === 'Conv2DBackpropFilter');
+  // tfjs types getKernel as always found; it returns undefined for a kernel the backend lacks (a map lookup).
+  return (
+    name !== 'cpu' &&
+    (tf.getKernel('Conv2DBackpropFilter', name) as tf.KernelConfig | undefined) !== undefined
+  );
 }
 
 /**
